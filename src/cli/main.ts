@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isTabpilotError } from '../util/errors.js';
+
+/**
+ * The `tabpilot` command. Each subcommand lives in ./commands/<name>.ts and exports
+ * `help: string` and `run(argv: string[]): Promise<number>` (the exit code). The CLI only parses
+ * arguments and prints; the work is done by the same library functions users import.
+ */
+export interface CommandModule {
+  readonly help: string;
+  run(argv: string[]): Promise<number>;
+}
+
+const COMMANDS: Record<string, string> = {
+  inspect: 'Show rows, columns, inferred types and statistics of a CSV/Parquet/Arrow file',
+  convert: 'Convert between CSV, Parquet and Arrow IPC',
+  train: 'Train one built-in algorithm (gbdt, rf, extratrees, linear, mlp)',
+  predict: 'Batch transform: predictions for a CSV/Parquet file',
+  autopilot: 'Cross-validated AutoML search with HPO and ensembling',
+  demo: 'Run Autopilot on a shipped real dataset',
+  flow: 'Run, validate, show or export a Data Wrangler flow',
+  insights: 'Data Quality and Insights report (HTML + JSON)',
+  analyze: 'Run one analysis (histogram, correlation, leakage, ...)',
+  serve: 'Local inference endpoint (SageMaker container contract)',
+  explain: 'SHAP contributions for rows of a file',
+  report: 'Model quality report (HTML)',
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const lines = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
+  return `Usage: tabpilot <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'tabpilot <command> --help' for a command's options.`;
+}
+
+async function loadCommand(name: string): Promise<CommandModule | null> {
+  try {
+    return (await import(`./commands/${name}.js`)) as CommandModule;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(`commands/${name}.js`)) return null;
+    throw e;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 1 : 0;
+  }
+  if (!(name in COMMANDS)) {
+    console.error(`tabpilot: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const cmd = await loadCommand(name);
+  if (cmd === null) {
+    console.error(`tabpilot: command "${name}" is not available in this build`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(cmd.help);
+    return 0;
+  }
+  return cmd.run(rest);
+}
+
+function isEntryPoint(): boolean {
+  if (process.argv[1] === undefined) return false;
+  try {
+    return realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      if (isTabpilotError(e)) console.error(`tabpilot: ${e.message}`);
+      else console.error(`tabpilot: internal error: ${(e as Error)?.stack ?? String(e)}`);
+      process.exitCode = isTabpilotError(e) ? 2 : 70;
+    },
+  );
+}
