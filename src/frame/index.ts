@@ -1,2 +1,3 @@
 export * from './column.js';
 export * from './frame.js';
+export * from './align.js';
