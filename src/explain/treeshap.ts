@@ -1,0 +1,298 @@
+/**
+ * Exact TreeSHAP (Lundberg, Erion, Lee 2018, "Consistent individualized feature attribution for tree
+ * ensembles", Algorithm 2): Shapley values of the path-dependent conditional expectation
+ * E[f(x) | x_S], where a feature outside S sends the walk down both children weighted by their cover.
+ * Polynomial time: O(leaves * depth^2) per tree and row, instead of O(2^M) subsets.
+ *
+ * The path of unique features from the root to the current node is kept as four flat arrays, one
+ * segment per recursion depth (segment d starts at d*(d+1)/2), so recursion never allocates.
+ */
+
+/** One decision tree in the form TreeSHAP needs. Node 0 is the root. */
+export interface ExplainTree {
+  /** Left child, -1 for a leaf. */
+  readonly left: Int32Array;
+  /** Right child, -1 for a leaf. */
+  readonly right: Int32Array;
+  /** Split feature (index into the model's feature list), -1 for a leaf. */
+  readonly feature: Int32Array;
+  /** Numeric split: a value <= threshold goes left. */
+  readonly threshold: Float64Array;
+  /** 1 when a missing value (NaN) goes left. */
+  readonly defaultLeft: Uint8Array;
+  /**
+   * Categorical split when catStart[node] >= 0: the category codes that go left are bits of
+   * catBits[catStart[node] .. catStart[node] + catLength[node]) (32 codes per word); other codes go right.
+   */
+  readonly catStart: Int32Array;
+  readonly catLength: Int32Array;
+  readonly catBits: Uint32Array;
+  /** Training weight reaching the node (hessian sum or sample count). Must be > 0 for reachable nodes. */
+  readonly cover: Float64Array;
+  /** Leaf values, numOutputs per node (internal nodes ignored). */
+  readonly value: Float64Array;
+  readonly numOutputs: number;
+}
+
+/** True when row value `x` goes to the left child of internal node `node`. */
+export function goesLeft(tree: ExplainTree, node: number, x: number): boolean {
+  if (x !== x) return tree.defaultLeft[node] === 1;
+  const start = tree.catStart[node];
+  if (start >= 0) {
+    const code = x | 0;
+    if (code < 0 || code !== x) return tree.defaultLeft[node] === 1;
+    const word = code >>> 5;
+    if (word >= tree.catLength[node]) return false;
+    return ((tree.catBits[start + word] >>> (code & 31)) & 1) === 1;
+  }
+  return x <= tree.threshold[node];
+}
+
+export function treeDepth(tree: ExplainTree): number {
+  let maxDepth = 0;
+  const stack: number[] = [0, 0];
+  while (stack.length > 0) {
+    const depth = stack.pop()!;
+    const node = stack.pop()!;
+    if (tree.left[node] < 0) {
+      if (depth > maxDepth) maxDepth = depth;
+      continue;
+    }
+    stack.push(tree.left[node], depth + 1, tree.right[node], depth + 1);
+  }
+  return maxDepth;
+}
+
+/** Cover-weighted mean leaf value per output: the tree's expected output, E[f(X)]. */
+export function treeExpectedValue(tree: ExplainTree, out: Float64Array, scale = 1): void {
+  const k = tree.numOutputs;
+  const rootCover = tree.cover[0];
+  for (let node = 0; node < tree.left.length; node++) {
+    if (tree.left[node] >= 0 || !isReachable(tree, node)) continue;
+    const w = (tree.cover[node] / rootCover) * scale;
+    for (let o = 0; o < k; o++) out[o] += w * tree.value[node * k + o];
+  }
+}
+
+// Leaves of a tree are exactly the nodes with left < 0 reachable from the root; unreachable slots
+// (should a format leave gaps) are skipped. Reachability is cached per tree.
+const reachableCache = new WeakMap<ExplainTree, Uint8Array>();
+function isReachable(tree: ExplainTree, node: number): boolean {
+  let mark = reachableCache.get(tree);
+  if (mark === undefined) {
+    mark = new Uint8Array(tree.left.length);
+    const stack = [0];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      mark[n] = 1;
+      if (tree.left[n] >= 0) stack.push(tree.left[n], tree.right[n]);
+    }
+    reachableCache.set(tree, mark);
+  }
+  return mark[node] === 1;
+}
+
+/**
+ * Accumulates SHAP values for a batch of rows over a set of trees.
+ * Rows are given as a row-major matrix `x` (n x numFeatures, NaN = missing). Output `phi` is
+ * n x (numFeatures + 1) x numOutputs: phi[((r * (M + 1)) + f) * K + o]; slot f = M holds the
+ * expected value. Each tree's contribution is multiplied by `scale` (1 for boosting, 1/T for forests).
+ */
+export class TreeShapExplainer {
+  private readonly pathFeature: Int32Array;
+  private readonly pathZero: Float64Array;
+  private readonly pathOne: Float64Array;
+  private readonly pathWeight: Float64Array;
+  private readonly hotLeft: Uint8Array;
+  private readonly expected: Float64Array;
+
+  constructor(
+    readonly trees: readonly ExplainTree[],
+    readonly numFeatures: number,
+    readonly numOutputs: number,
+    readonly scale: number,
+    /** Added to the expected value (e.g. the booster's base score per output). */
+    readonly bias: Float64Array = new Float64Array(numOutputs),
+  ) {
+    let maxDepth = 0;
+    let maxNodes = 0;
+    for (const t of trees) {
+      if (t.numOutputs !== numOutputs) throw new Error(`tree has ${t.numOutputs} outputs, expected ${numOutputs}`);
+      maxDepth = Math.max(maxDepth, treeDepth(t));
+      maxNodes = Math.max(maxNodes, t.left.length);
+    }
+    const slots = ((maxDepth + 2) * (maxDepth + 3)) / 2;
+    this.pathFeature = new Int32Array(slots);
+    this.pathZero = new Float64Array(slots);
+    this.pathOne = new Float64Array(slots);
+    this.pathWeight = new Float64Array(slots);
+    this.hotLeft = new Uint8Array(maxNodes);
+    this.expected = Float64Array.from(bias);
+    for (const t of trees) treeExpectedValue(t, this.expected, scale);
+  }
+
+  /** E[f(X)] per output under the trees' cover distribution (plus bias). */
+  get expectedValue(): Float64Array {
+    return this.expected;
+  }
+
+  explain(x: Float64Array, numRows: number): Float64Array {
+    const m = this.numFeatures;
+    const k = this.numOutputs;
+    const phi = new Float64Array(numRows * (m + 1) * k);
+    for (let r = 0; r < numRows; r++) this.explainRow(x, r * m, phi, r * (m + 1) * k);
+    return phi;
+  }
+
+  private explainRow(x: Float64Array, rowOffset: number, phi: Float64Array, phiOffset: number): void {
+    const k = this.numOutputs;
+    for (const tree of this.trees) {
+      // Which child the row takes at every internal node, decided once per tree.
+      const hot = this.hotLeft;
+      const nNodes = tree.left.length;
+      for (let node = 0; node < nNodes; node++) {
+        if (tree.left[node] >= 0) hot[node] = goesLeft(tree, node, x[rowOffset + tree.feature[node]]) ? 1 : 0;
+      }
+      this.recurse(tree, 0, 0, 0, 1, 1, -1, phi, phiOffset);
+    }
+    const m = this.numFeatures;
+    for (let o = 0; o < k; o++) phi[phiOffset + m * k + o] += this.expected[o];
+  }
+
+  /**
+   * `depth` = number of unique-path elements already extended minus one (the root call extends the
+   * dummy element). `parentStart` is where the parent's path segment starts.
+   */
+  private recurse(
+    tree: ExplainTree,
+    node: number,
+    parentStart: number,
+    uniqueDepth: number,
+    zeroFraction: number,
+    oneFraction: number,
+    featureIndex: number,
+    phi: Float64Array,
+    phiOffset: number,
+  ): void {
+    const pf = this.pathFeature;
+    const pz = this.pathZero;
+    const po = this.pathOne;
+    const pw = this.pathWeight;
+    // This call's path segment follows the parent's (which holds uniqueDepth elements).
+    const start = parentStart + uniqueDepth;
+    if (uniqueDepth > 0) {
+      pf.copyWithin(start, parentStart, parentStart + uniqueDepth);
+      pz.copyWithin(start, parentStart, parentStart + uniqueDepth);
+      po.copyWithin(start, parentStart, parentStart + uniqueDepth);
+      pw.copyWithin(start, parentStart, parentStart + uniqueDepth);
+    }
+    extendPath(pf, pz, po, pw, start, uniqueDepth, zeroFraction, oneFraction, featureIndex);
+
+    const leftChild = tree.left[node];
+    if (leftChild < 0) {
+      const k = this.numOutputs;
+      const scale = this.scale;
+      for (let i = 1; i <= uniqueDepth; i++) {
+        const w = unwoundPathSum(pz, po, pw, start, uniqueDepth, i);
+        const factor = w * (po[start + i] - pz[start + i]) * scale;
+        const base = phiOffset + pf[start + i] * k;
+        for (let o = 0; o < k; o++) phi[base + o] += factor * tree.value[node * k + o];
+      }
+      return;
+    }
+
+    const rightChild = tree.right[node];
+    const hotIsLeft = this.hotLeft[node] === 1;
+    const hot = hotIsLeft ? leftChild : rightChild;
+    const cold = hotIsLeft ? rightChild : leftChild;
+    const cover = tree.cover[node];
+    const hotZero = tree.cover[hot] / cover;
+    const coldZero = tree.cover[cold] / cover;
+    const split = tree.feature[node];
+
+    let incomingZero = 1;
+    let incomingOne = 1;
+    let depth = uniqueDepth;
+    // A feature already on the path is unwound and re-extended with the combined fractions.
+    let pathIndex = 1;
+    for (; pathIndex <= depth; pathIndex++) if (pf[start + pathIndex] === split) break;
+    if (pathIndex <= depth) {
+      incomingZero = pz[start + pathIndex];
+      incomingOne = po[start + pathIndex];
+      unwindPath(pf, pz, po, pw, start, depth, pathIndex);
+      depth -= 1;
+    }
+    this.recurse(tree, hot, start, depth + 1, hotZero * incomingZero, incomingOne, split, phi, phiOffset);
+    this.recurse(tree, cold, start, depth + 1, coldZero * incomingZero, 0, split, phi, phiOffset);
+  }
+}
+
+function extendPath(
+  pf: Int32Array,
+  pz: Float64Array,
+  po: Float64Array,
+  pw: Float64Array,
+  start: number,
+  depth: number,
+  zeroFraction: number,
+  oneFraction: number,
+  featureIndex: number,
+): void {
+  pf[start + depth] = featureIndex;
+  pz[start + depth] = zeroFraction;
+  po[start + depth] = oneFraction;
+  pw[start + depth] = depth === 0 ? 1 : 0;
+  for (let i = depth - 1; i >= 0; i--) {
+    pw[start + i + 1] += (oneFraction * pw[start + i] * (i + 1)) / (depth + 1);
+    pw[start + i] = (zeroFraction * pw[start + i] * (depth - i)) / (depth + 1);
+  }
+}
+
+function unwindPath(pf: Int32Array, pz: Float64Array, po: Float64Array, pw: Float64Array, start: number, depth: number, pathIndex: number): void {
+  const one = po[start + pathIndex];
+  const zero = pz[start + pathIndex];
+  let nextOnePortion = pw[start + depth];
+  for (let i = depth - 1; i >= 0; i--) {
+    if (one !== 0) {
+      const tmp = pw[start + i];
+      pw[start + i] = (nextOnePortion * (depth + 1)) / ((i + 1) * one);
+      nextOnePortion = tmp - (pw[start + i] * zero * (depth - i)) / (depth + 1);
+    } else {
+      pw[start + i] = (pw[start + i] * (depth + 1)) / (zero * (depth - i));
+    }
+  }
+  for (let i = pathIndex; i < depth; i++) {
+    pf[start + i] = pf[start + i + 1];
+    pz[start + i] = pz[start + i + 1];
+    po[start + i] = po[start + i + 1];
+  }
+}
+
+/** Total permutation weight of the path with element `pathIndex` removed, without modifying it. */
+function unwoundPathSum(pz: Float64Array, po: Float64Array, pw: Float64Array, start: number, depth: number, pathIndex: number): number {
+  const one = po[start + pathIndex];
+  const zero = pz[start + pathIndex];
+  let nextOnePortion = pw[start + depth];
+  let total = 0;
+  if (one !== 0) {
+    for (let i = depth - 1; i >= 0; i--) {
+      const tmp = nextOnePortion / ((i + 1) * one);
+      total += tmp;
+      nextOnePortion = pw[start + i] - tmp * zero * (depth - i);
+    }
+  } else {
+    for (let i = depth - 1; i >= 0; i--) total += pw[start + i] / (zero * (depth - i));
+  }
+  return total * (depth + 1);
+}
+
+/** Prediction of the trees for one row (sum of leaf values times scale, plus bias). */
+export function predictTrees(trees: readonly ExplainTree[], x: Float64Array, rowOffset: number, scale: number, bias: Float64Array): Float64Array {
+  const out = Float64Array.from(bias);
+  for (const t of trees) {
+    let node = 0;
+    while (t.left[node] >= 0) node = goesLeft(t, node, x[rowOffset + t.feature[node]]) ? t.left[node] : t.right[node];
+    for (let o = 0; o < t.numOutputs; o++) out[o] += scale * t.value[node * t.numOutputs + o];
+  }
+  return out;
+}
