@@ -1,0 +1,212 @@
+import type { Column } from '../../frame/column.js';
+import type { Frame } from '../../frame/frame.js';
+import { TabpilotError } from '../../util/errors.js';
+import { checkModelJSON, resolveParams } from '../hyperparams.js';
+import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
+import { argmaxRows, effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
+import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
+import { type LinearFit, fitLogistic, fitRidge, linearScores } from './solvers.js';
+
+/**
+ * `linear`: ridge regression (closed form) for regression, L2-regularised logistic / multinomial regression
+ * (L-BFGS) for classification, over the shared design matrix (median imputation + missing indicators,
+ * one-hot with a rare-level column, datetime components, standardisation), all fitted inside `fit`.
+ */
+export interface LinearParams {
+  /** L2 penalty on the mean loss (ridge alpha = l2 * n; logistic C = 1 / (l2 * n)). */
+  l2: number;
+  /** L-BFGS iteration limit (classification); the fidelity knob. */
+  maxIterations: number;
+  /** Gradient max-norm at which L-BFGS stops. */
+  tolerance: number;
+  /** A category level needs this many training rows for its own one-hot column; rarer ones share one. */
+  minCategoryCount: number;
+  /** At most this many one-hot columns per categorical feature (most frequent levels). */
+  maxCategories: number;
+}
+
+const FORMAT_VERSION = 1;
+
+const TAGS: LearnerTags = {
+  family: 'linear',
+  tasks: ['regression', 'binary', 'multiclass'],
+  allowsMissing: true,
+  handlesCategorical: true,
+  requiresScaling: false,
+  supportsSampleWeight: true,
+  supportsEarlyStopping: false,
+};
+
+const DEFAULTS: LinearParams = { l2: 1e-4, maxIterations: 500, tolerance: 1e-6, minCategoryCount: 5, maxCategories: 100 };
+
+const SEARCH_SPACE: Record<keyof LinearParams, HyperparameterSpec> = {
+  l2: { domain: { type: 'float', low: 1e-7, high: 10, log: true }, default: 1e-4, cheap: 1e-2 },
+  maxIterations: { domain: { type: 'int', low: 20, high: 2000, log: true }, default: 500, cheap: 50 },
+  tolerance: { domain: { type: 'float', low: 1e-8, high: 1e-3, log: true }, default: 1e-6, cheap: 1e-4 },
+  minCategoryCount: { domain: { type: 'int', low: 1, high: 50, log: true }, default: 5, cheap: 5 },
+  maxCategories: { domain: { type: 'int', low: 10, high: 500, log: true }, default: 100, cheap: 50 },
+};
+
+const HARD_LIMITS = { maxIterations: { low: 1 }, minCategoryCount: { low: 1 }, maxCategories: { low: 1 }, tolerance: { low: 0 } };
+
+interface LinearModelJSON extends ModelJSON {
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly featureNames: readonly string[];
+  readonly params: LinearParams;
+  readonly preprocessing: DesignJSON;
+  /** (design columns + 1) x outputs, row-major, last row the intercepts; on the standardised design. */
+  readonly coefficients: readonly number[];
+  readonly outputs: number;
+  readonly training: { readonly iterations: number; readonly converged: boolean; readonly stopReason: string; readonly designColumns: readonly string[] };
+}
+
+export class LinearModel implements FittedModel {
+  readonly kind = 'linear';
+  readonly featureNames: readonly string[];
+
+  constructor(
+    readonly task: Task,
+    readonly classes: readonly string[] | undefined,
+    readonly params: LinearParams,
+    readonly design: DesignEncoder,
+    readonly fit: LinearFit,
+  ) {
+    this.featureNames = design.featureNames;
+  }
+
+  /** Raw linear scores n x outputs (regression: the prediction; binary: the logit of class 1). */
+  private scores(data: Frame): Float64Array {
+    return linearScores(this.design.transform(data), this.fit.coefficients, this.fit.outputs);
+  }
+
+  predict(data: Frame): Float64Array {
+    if (this.task === 'regression') return this.scores(data);
+    return argmaxRows(this.predictProba(data), this.classes!.length);
+  }
+
+  predictProba(data: Frame): Float64Array {
+    if (this.task === 'regression') throw new TabpilotError('INVALID_ARGUMENT', 'predictProba is for classifiers; this is a regression model');
+    const s = this.scores(data);
+    const n = data.numRows;
+    if (this.fit.outputs === 1) {
+      const out = new Float64Array(n * 2);
+      for (let i = 0; i < n; i++) {
+        const z = s[i];
+        const p1 = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+        out[2 * i] = 1 - p1;
+        out[2 * i + 1] = p1;
+      }
+      return out;
+    }
+    const k = this.fit.outputs;
+    for (let i = 0; i < n; i++) {
+      const o = i * k;
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) if (s[o + c] > max) max = s[o + c];
+      let sum = 0;
+      for (let c = 0; c < k; c++) {
+        s[o + c] = Math.exp(s[o + c] - max);
+        sum += s[o + c];
+      }
+      for (let c = 0; c < k; c++) s[o + c] /= sum;
+    }
+    return s;
+  }
+
+  /** |coefficient| mass per input feature, summed over its design columns and the outputs (standardised scale). */
+  featureImportance(): FeatureImportance {
+    const gain = new Float64Array(this.featureNames.length);
+    const owner = this.design.columnFeature;
+    const k = this.fit.outputs;
+    for (let j = 0; j < owner.length; j++) {
+      for (let c = 0; c < k; c++) gain[owner[j]] += Math.abs(this.fit.coefficients[j * k + c]);
+    }
+    return { names: this.featureNames, gain, split: new Float64Array(this.featureNames.length) };
+  }
+
+  toJSON(): LinearModelJSON {
+    return {
+      format: 'tabpilot-model',
+      formatVersion: FORMAT_VERSION,
+      kind: 'linear',
+      task: this.task,
+      ...(this.classes ? { classes: this.classes } : {}),
+      featureNames: this.featureNames,
+      params: this.params,
+      preprocessing: this.design.toJSON(),
+      coefficients: Array.from(this.fit.coefficients),
+      outputs: this.fit.outputs,
+      training: { iterations: this.fit.iterations, converged: this.fit.converged, stopReason: this.fit.stopReason, designColumns: this.design.columnNames },
+    };
+  }
+
+  static fromJSON(json: ModelJSON): LinearModel {
+    const j = checkModelJSON(json, 'linear', FORMAT_VERSION) as unknown as LinearModelJSON;
+    const design = DesignEncoder.fromJSON(j.preprocessing);
+    if (!['regression', 'binary', 'multiclass'].includes(j.task)) throw new TabpilotError('MODEL_FORMAT', `linear model: unknown task ${JSON.stringify(j.task)}`);
+    const expected = (design.width + 1) * j.outputs;
+    if (!Array.isArray(j.coefficients) || j.coefficients.length !== expected || j.coefficients.some((v) => typeof v !== 'number')) {
+      throw new TabpilotError('MODEL_FORMAT', `linear model: expected ${expected} numeric coefficients, found ${Array.isArray(j.coefficients) ? j.coefficients.length : 'none'}`);
+    }
+    const fit: LinearFit = {
+      coefficients: Float64Array.from(j.coefficients),
+      outputs: j.outputs,
+      iterations: j.training?.iterations ?? 0,
+      converged: j.training?.converged ?? true,
+      stopReason: j.training?.stopReason ?? 'loaded',
+    };
+    return new LinearModel(j.task, j.classes, { ...DEFAULTS, ...j.params }, design, fit);
+  }
+}
+
+class LinearLearner implements Learner<LinearParams> {
+  readonly kind = 'linear';
+  readonly tags = TAGS;
+  constructor(readonly params: Readonly<LinearParams>) {}
+
+  async fit(data: Frame, target: Column, ctx: FitContext): Promise<FittedModel> {
+    const featureNames = data.columnNames.filter((n) => n !== target.name);
+    if (featureNames.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'linear: no feature columns to train on');
+    const train = trainingRows(data, target, ctx.rows);
+    const encoded = encodeTarget(train.target, ctx.task, ctx.classes);
+    const n = train.data.numRows;
+    if (n === 0) throw new TabpilotError('INVALID_ARGUMENT', 'linear: no training rows');
+    const weights = effectiveWeights(n, ctx, encoded);
+    const design = DesignEncoder.fit(train.data, featureNames, { minCategoryCount: this.params.minCategoryCount, maxCategories: this.params.maxCategories });
+    const X = design.transform(train.data);
+    let fit: LinearFit;
+    if (ctx.task === 'regression') {
+      fit = fitRidge(X, encoded.y, weights, this.params.l2);
+      ctx.onProgress?.({ iteration: 1, total: 1 });
+    } else {
+      fit = fitLogistic(X, encoded.classIndex!, encoded.classes!.length, weights, {
+        l2: this.params.l2,
+        maxIterations: this.params.maxIterations,
+        tolerance: this.params.tolerance,
+        deadline: ctx.deadline,
+        onIteration: ctx.onProgress ? (iteration) => ctx.onProgress!({ iteration, total: this.params.maxIterations }) : undefined,
+      });
+    }
+    for (const v of fit.coefficients) {
+      if (!Number.isFinite(v)) throw new TabpilotError('INTERNAL', 'linear: the solver produced non-finite coefficients (try a larger l2)');
+    }
+    return new LinearModel(ctx.task, encoded.classes, { ...this.params }, design, fit);
+  }
+}
+
+export const linearSpec: LearnerSpec<LinearParams> = {
+  kind: 'linear',
+  description: 'Ridge regression / L2 logistic and multinomial regression with imputation, one-hot and standardisation',
+  tags: TAGS,
+  defaults: DEFAULTS,
+  searchSpace: SEARCH_SPACE,
+  relativeCost: 0.1,
+  fidelityParam: 'maxIterations',
+  create(params?: Partial<LinearParams>): Learner<LinearParams> {
+    return new LinearLearner(resolveParams('linear', DEFAULTS, SEARCH_SPACE, params, HARD_LIMITS));
+  },
+  fromJSON(json: ModelJSON): FittedModel {
+    return LinearModel.fromJSON(json);
+  },
+};
