@@ -12,14 +12,15 @@ function randomTree(rng: Random, maxDepth: number, numOutputs: number): ExplainT
   const feature: number[] = [];
   const threshold: number[] = [];
   const defaultLeft: number[] = [];
-  const catStart: number[] = [];
+  const categorical: number[] = [];
+  const catOffset: number[] = [];
   const catLength: number[] = [];
-  const catBits: number[] = [];
+  const catWords: number[] = [];
   const cover: number[] = [];
   const value: number[] = [];
   const grow = (depth: number, c: number): number => {
     const node = left.length;
-    left.push(-1); right.push(-1); feature.push(-1); threshold.push(0); defaultLeft.push(0); catStart.push(-1); catLength.push(0);
+    left.push(-1); right.push(-1); feature.push(-1); threshold.push(0); defaultLeft.push(0); categorical.push(0); catOffset.push(0); catLength.push(0);
     cover.push(c);
     for (let o = 0; o < numOutputs; o++) value.push(rng.normal());
     if (depth < maxDepth && (depth < 2 || rng.next() < 0.7)) {
@@ -27,9 +28,11 @@ function randomTree(rng: Random, maxDepth: number, numOutputs: number): ExplainT
       feature[node] = f;
       defaultLeft[node] = rng.next() < 0.5 ? 1 : 0;
       if (CATEGORICAL.has(f)) {
-        catStart[node] = catBits.length;
+        categorical[node] = 1;
+        catOffset[node] = catWords.length;
+        // Codes 0..5 are covered by the set; code 6 lies beyond it (an unseen category: default direction).
         catLength[node] = 1;
-        catBits.push(rng.nextUint32() & 0x7f);
+        catWords.push(rng.nextUint32() & 0x3f);
       } else {
         threshold[node] = rng.normal();
       }
@@ -45,8 +48,8 @@ function randomTree(rng: Random, maxDepth: number, numOutputs: number): ExplainT
   return {
     left: Int32Array.from(left), right: Int32Array.from(right), feature: Int32Array.from(feature),
     threshold: Float64Array.from(threshold), defaultLeft: Uint8Array.from(defaultLeft),
-    catStart: Int32Array.from(catStart), catLength: Int32Array.from(catLength), catBits: Uint32Array.from(catBits),
-    cover: Float64Array.from(cover), value: Float64Array.from(value), numOutputs,
+    categorical: Uint8Array.from(categorical), catOffset: Int32Array.from(catOffset), catLength: Int32Array.from(catLength), catWords: Uint32Array.from(catWords),
+    cover: Float64Array.from(cover), value: Float64Array.from(value), outputDim: numOutputs,
   };
 }
 
@@ -55,7 +58,7 @@ function randomRows(rng: Random, n: number): Float64Array {
   for (let r = 0; r < n; r++) {
     for (let f = 0; f < NUM_FEATURES; f++) {
       const missing = rng.next() < 0.15;
-      x[r * NUM_FEATURES + f] = missing ? NaN : CATEGORICAL.has(f) ? rng.int(7) : rng.normal();
+      x[r * NUM_FEATURES + f] = missing ? NaN : CATEGORICAL.has(f) ? rng.int(40) : rng.normal();
     }
   }
   return x;
@@ -65,7 +68,7 @@ function randomRows(rng: Random, n: number): Float64Array {
 function conditionalExpectation(tree: ExplainTree, x: Float64Array, off: number, inS: boolean[], out: Float64Array, scale: number): void {
   const walk = (node: number, weight: number): void => {
     if (tree.left[node] < 0) {
-      for (let o = 0; o < tree.numOutputs; o++) out[o] += weight * scale * tree.value[node * tree.numOutputs + o];
+      for (let o = 0; o < tree.outputDim; o++) out[o] += weight * scale * tree.value[node * tree.outputDim + o];
       return;
     }
     const f = tree.feature[node];
@@ -148,6 +151,31 @@ describe('TreeSHAP', () => {
         let sum = 0;
         for (let j = 0; j <= NUM_FEATURES; j++) sum += phi[(r * (NUM_FEATURES + 1) + j) * 2 + o];
         expect(sum).toBeCloseTo(pred[o], 9);
+      }
+    }
+  });
+
+  it('routes one-output trees to their class channel (multiclass boosting layout)', () => {
+    const rng = new Random(5);
+    const k = 3;
+    const trees = Array.from({ length: 9 }, () => randomTree(rng, 4, 1));
+    const channel = Int32Array.from(trees, (_, i) => i % k);
+    const bias = Float64Array.of(0.1, 0.2, 0.3);
+    const explainer = new TreeShapExplainer(trees, NUM_FEATURES, k, 1, bias, channel);
+    const n = 10;
+    const x = randomRows(rng, n);
+    const phi = explainer.explain(x, n);
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < k; c++) {
+        const mine = trees.filter((_, i) => channel[i] === c);
+        const expected = bruteForceShap(mine, x, r * NUM_FEATURES, 1, 1, bias.subarray(c, c + 1));
+        for (let j = 0; j <= NUM_FEATURES; j++) expect(phi[(r * (NUM_FEATURES + 1) + j) * k + c]).toBeCloseTo(expected[j], 10);
+      }
+      const pred = predictTrees(trees, x, r * NUM_FEATURES, 1, bias, channel);
+      for (let c = 0; c < k; c++) {
+        let sum = 0;
+        for (let j = 0; j <= NUM_FEATURES; j++) sum += phi[(r * (NUM_FEATURES + 1) + j) * k + c];
+        expect(sum).toBeCloseTo(pred[c], 9);
       }
     }
   });

@@ -8,7 +8,10 @@
  * segment per recursion depth (segment d starts at d*(d+1)/2), so recursion never allocates.
  */
 
-/** One decision tree in the form TreeSHAP needs. Node 0 is the root. */
+/**
+ * One decision tree in the form TreeSHAP needs: the same field names and semantics as the learners'
+ * `FlatTree` (src/models/tree/tree.ts), so their trees are explained without conversion. Node 0 is the root.
+ */
 export interface ExplainTree {
   /** Left child, -1 for a leaf. */
   readonly left: Int32Array;
@@ -18,34 +21,31 @@ export interface ExplainTree {
   readonly feature: Int32Array;
   /** Numeric split: a value <= threshold goes left. */
   readonly threshold: Float64Array;
-  /** 1 when a missing value (NaN) goes left. */
+  /** 1 when a missing value (NaN, or an unseen category) goes left. */
   readonly defaultLeft: Uint8Array;
   /**
-   * Categorical split when catStart[node] >= 0: the category codes that go left are bits of
-   * catBits[catStart[node] .. catStart[node] + catLength[node]) (32 codes per word); other codes go right.
+   * 1 for a categorical split: the category codes that go left are bits of
+   * catWords[catOffset[node] .. catOffset[node] + catLength[node]) (32 codes per word).
    */
-  readonly catStart: Int32Array;
+  readonly categorical: Uint8Array;
+  readonly catOffset: Int32Array;
   readonly catLength: Int32Array;
-  readonly catBits: Uint32Array;
-  /** Training weight reaching the node (hessian sum or sample count). Must be > 0 for reachable nodes. */
+  readonly catWords: Uint32Array;
+  /** Training weight reaching the node (hessian sum or sample count). */
   readonly cover: Float64Array;
-  /** Leaf values, numOutputs per node (internal nodes ignored). */
+  /** Leaf values, outputDim per node (internal nodes ignored). */
   readonly value: Float64Array;
-  readonly numOutputs: number;
+  readonly outputDim: number;
 }
 
 /** True when row value `x` goes to the left child of internal node `node`. */
 export function goesLeft(tree: ExplainTree, node: number, x: number): boolean {
-  if (x !== x) return tree.defaultLeft[node] === 1;
-  const start = tree.catStart[node];
-  if (start >= 0) {
-    const code = x | 0;
-    if (code < 0 || code !== x) return tree.defaultLeft[node] === 1;
-    const word = code >>> 5;
-    if (word >= tree.catLength[node]) return false;
-    return ((tree.catBits[start + word] >>> (code & 31)) & 1) === 1;
-  }
-  return x <= tree.threshold[node];
+  if (tree.categorical[node] === 0) return x <= tree.threshold[node] || (x !== x && tree.defaultLeft[node] === 1);
+  if (!(x >= 0)) return tree.defaultLeft[node] === 1;
+  const code = x | 0;
+  const word = code >>> 5;
+  if (word >= tree.catLength[node]) return tree.defaultLeft[node] === 1;
+  return ((tree.catWords[tree.catOffset[node] + word] >>> (code & 31)) & 1) === 1;
 }
 
 export function treeDepth(tree: ExplainTree): number {
@@ -65,7 +65,7 @@ export function treeDepth(tree: ExplainTree): number {
 
 /** Cover-weighted mean leaf value per output: the tree's expected output, E[f(X)]. */
 export function treeExpectedValue(tree: ExplainTree, out: Float64Array, scale = 1): void {
-  const k = tree.numOutputs;
+  const k = tree.outputDim;
   const rootCover = tree.cover[0];
   for (let node = 0; node < tree.left.length; node++) {
     if (tree.left[node] >= 0 || !isReachable(tree, node)) continue;
@@ -113,11 +113,17 @@ export class TreeShapExplainer {
     readonly scale: number,
     /** Added to the expected value (e.g. the booster's base score per output). */
     readonly bias: Float64Array = new Float64Array(numOutputs),
+    /**
+     * For one-output trees of a multi-output model (a multiclass booster grows one tree per class and round):
+     * the output channel of each tree. Without it every tree has numOutputs outputs.
+     */
+    readonly treeChannel?: Int32Array,
   ) {
     let maxDepth = 0;
     let maxNodes = 0;
     for (const t of trees) {
-      if (t.numOutputs !== numOutputs) throw new Error(`tree has ${t.numOutputs} outputs, expected ${numOutputs}`);
+      const expectedDim = treeChannel ? 1 : numOutputs;
+      if (t.outputDim !== expectedDim) throw new Error(`tree has ${t.outputDim} outputs, expected ${expectedDim}`);
       maxDepth = Math.max(maxDepth, treeDepth(t));
       maxNodes = Math.max(maxNodes, t.left.length);
     }
@@ -128,7 +134,13 @@ export class TreeShapExplainer {
     this.pathWeight = new Float64Array(slots);
     this.hotLeft = new Uint8Array(maxNodes);
     this.expected = Float64Array.from(bias);
-    for (const t of trees) treeExpectedValue(t, this.expected, scale);
+    const one = new Float64Array(1);
+    trees.forEach((t, i) => {
+      if (!treeChannel) return treeExpectedValue(t, this.expected, scale);
+      one[0] = 0;
+      treeExpectedValue(t, one, scale);
+      this.expected[treeChannel[i]] += one[0];
+    });
   }
 
   /** E[f(X)] per output under the trees' cover distribution (plus bias). */
@@ -146,14 +158,15 @@ export class TreeShapExplainer {
 
   private explainRow(x: Float64Array, rowOffset: number, phi: Float64Array, phiOffset: number): void {
     const k = this.numOutputs;
-    for (const tree of this.trees) {
+    for (let t = 0; t < this.trees.length; t++) {
+      const tree = this.trees[t];
       // Which child the row takes at every internal node, decided once per tree.
       const hot = this.hotLeft;
       const nNodes = tree.left.length;
       for (let node = 0; node < nNodes; node++) {
         if (tree.left[node] >= 0) hot[node] = goesLeft(tree, node, x[rowOffset + tree.feature[node]]) ? 1 : 0;
       }
-      this.recurse(tree, 0, 0, 0, 1, 1, -1, phi, phiOffset);
+      this.recurse(tree, 0, 0, 0, 1, 1, -1, phi, phiOffset + (this.treeChannel ? this.treeChannel[t] : 0));
     }
     const m = this.numFeatures;
     for (let o = 0; o < k; o++) phi[phiOffset + m * k + o] += this.expected[o];
@@ -190,13 +203,15 @@ export class TreeShapExplainer {
 
     const leftChild = tree.left[node];
     if (leftChild < 0) {
-      const k = this.numOutputs;
+      // phiOffset already points at this tree's channel when trees are single-output parts of a multi-output model.
+      const stride = this.numOutputs;
+      const dim = tree.outputDim;
       const scale = this.scale;
       for (let i = 1; i <= uniqueDepth; i++) {
         const w = unwoundPathSum(pz, po, pw, start, uniqueDepth, i);
         const factor = w * (po[start + i] - pz[start + i]) * scale;
-        const base = phiOffset + pf[start + i] * k;
-        for (let o = 0; o < k; o++) phi[base + o] += factor * tree.value[node * k + o];
+        const base = phiOffset + pf[start + i] * stride;
+        for (let o = 0; o < dim; o++) phi[base + o] += factor * tree.value[node * dim + o];
       }
       return;
     }
@@ -287,12 +302,20 @@ function unwoundPathSum(pz: Float64Array, po: Float64Array, pw: Float64Array, st
 }
 
 /** Prediction of the trees for one row (sum of leaf values times scale, plus bias). */
-export function predictTrees(trees: readonly ExplainTree[], x: Float64Array, rowOffset: number, scale: number, bias: Float64Array): Float64Array {
+export function predictTrees(
+  trees: readonly ExplainTree[],
+  x: Float64Array,
+  rowOffset: number,
+  scale: number,
+  bias: Float64Array,
+  treeChannel?: Int32Array,
+): Float64Array {
   const out = Float64Array.from(bias);
-  for (const t of trees) {
+  trees.forEach((t, i) => {
     let node = 0;
     while (t.left[node] >= 0) node = goesLeft(t, node, x[rowOffset + t.feature[node]]) ? t.left[node] : t.right[node];
-    for (let o = 0; o < t.numOutputs; o++) out[o] += scale * t.value[node * t.numOutputs + o];
-  }
+    const channel = treeChannel ? treeChannel[i] : 0;
+    for (let o = 0; o < t.outputDim; o++) out[channel + o] += scale * t.value[node * t.outputDim + o];
+  });
   return out;
 }

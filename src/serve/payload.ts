@@ -1,0 +1,357 @@
+import {
+  BOOL_MISSING,
+  CAT_MISSING,
+  type Column,
+  booleanColumn,
+  categoricalColumn,
+  datetimeColumn,
+  numericColumn,
+  textColumn,
+} from '../frame/column.js';
+import type { FeatureSchema } from '../frame/align.js';
+import { Frame } from '../frame/frame.js';
+import type { PayloadFormat } from './negotiate.js';
+
+/**
+ * Request bodies to a Frame of the model's raw feature columns, in training order and kinds, so the
+ * pipeline's alignment is a no-op. Every value is checked here: a bad row or value is a PayloadError
+ * naming the 1-based row and the column, never a silent missing value. Unseen categories are allowed
+ * (they become missing, as in batch prediction) and counted.
+ */
+
+export class PayloadError extends Error {
+  constructor(
+    message: string,
+    readonly row?: number,
+    readonly column?: string,
+  ) {
+    super(row === undefined ? message : `row ${row}${column === undefined ? '' : `, column "${column}"`}: ${message}`);
+  }
+}
+
+export interface DecodedPayload {
+  readonly frame: Frame;
+  /** Non-missing categorical values not in the training vocabulary, per column. */
+  readonly unseen: Record<string, number>;
+}
+
+type Cell = string | number | boolean | null;
+
+const MISSING_WORDS = new Set(['', 'nan', 'null', 'none', 'na']);
+const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1']);
+const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', '0']);
+
+/** Accumulates typed values column by column while rows are decoded (typed storage doubles as needed). */
+class ColumnBuilder {
+  private numbers = new Float64Array(0);
+  private codes = new Int32Array(0);
+  private bytes = new Uint8Array(0);
+  private readonly strings: (string | null)[] = [];
+  private length = 0;
+  private capacity = 0;
+  private readonly index: Map<string, number> | null;
+  unseen = 0;
+
+  constructor(
+    readonly feature: FeatureSchema,
+    capacity: number,
+  ) {
+    this.index = feature.kind === 'categorical' ? dictionaryIndex(feature.dictionary ?? []) : null;
+    this.reserve(Math.max(1, capacity));
+  }
+
+  private reserve(capacity: number): void {
+    const n = this.length;
+    switch (this.feature.kind) {
+      case 'numeric':
+      case 'datetime': {
+        const a = new Float64Array(capacity);
+        a.set(this.numbers.subarray(0, n));
+        this.numbers = a;
+        break;
+      }
+      case 'categorical': {
+        const a = new Int32Array(capacity);
+        a.set(this.codes.subarray(0, n));
+        this.codes = a;
+        break;
+      }
+      case 'boolean': {
+        const a = new Uint8Array(capacity);
+        a.set(this.bytes.subarray(0, n));
+        this.bytes = a;
+        break;
+      }
+      case 'text':
+        break;
+    }
+    this.capacity = capacity;
+  }
+
+  push(value: Cell, row: number): void {
+    const f = this.feature;
+    const i = this.length;
+    if (i >= this.capacity) this.reserve(this.capacity * 2);
+    switch (f.kind) {
+      case 'numeric':
+        this.numbers[i] = toNumber(value, row, f.name);
+        break;
+      case 'datetime':
+        this.numbers[i] = toTime(value, row, f.name);
+        break;
+      case 'boolean':
+        this.bytes[i] = toBool(value, row, f.name);
+        break;
+      case 'categorical': {
+        const s = toLabel(value);
+        if (s === null) this.codes[i] = CAT_MISSING;
+        else {
+          let code = this.index!.get(s);
+          if (code === undefined) code = this.index!.get(s.trim());
+          if (code === undefined) {
+            this.unseen++;
+            code = CAT_MISSING;
+          }
+          this.codes[i] = code;
+        }
+        break;
+      }
+      case 'text':
+        this.strings.push(toLabel(value));
+        break;
+    }
+    this.length++;
+  }
+
+  build(): Column {
+    const f = this.feature;
+    const n = this.length;
+    switch (f.kind) {
+      case 'numeric':
+        return numericColumn(f.name, this.numbers.subarray(0, n));
+      case 'datetime':
+        return datetimeColumn(f.name, this.numbers.subarray(0, n));
+      case 'boolean':
+        return booleanColumn(f.name, this.bytes.subarray(0, n));
+      case 'categorical':
+        // The training dictionary itself (same reference), so alignToSchema passes the column through.
+        return categoricalColumn(f.name, this.codes.subarray(0, n), f.dictionary ?? []);
+      case 'text':
+        return textColumn(f.name, this.strings);
+    }
+  }
+}
+
+const indexCache = new WeakMap<readonly string[], Map<string, number>>();
+function dictionaryIndex(dictionary: readonly string[]): Map<string, number> {
+  let m = indexCache.get(dictionary);
+  if (m === undefined) {
+    m = new Map(dictionary.map((d, i) => [d, i]));
+    indexCache.set(dictionary, m);
+  }
+  return m;
+}
+
+function toLabel(value: Cell): string | null {
+  if (value === null) return null;
+  if (typeof value === 'string') return value === '' ? null : value;
+  return String(value);
+}
+
+function toNumber(value: Cell, row: number, column: string): number {
+  if (value === null) return NaN;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return value;
+    throw new PayloadError(`${value} is not a finite number`, row, column);
+  }
+  if (typeof value === 'boolean') throw new PayloadError(`expected a number, got ${value}`, row, column);
+  const t = value.trim();
+  if (MISSING_WORDS.has(t.toLowerCase())) return NaN;
+  const v = Number(t);
+  if (!Number.isFinite(v)) throw new PayloadError(`cannot parse ${JSON.stringify(truncate(value))} as a number`, row, column);
+  return v;
+}
+
+function toTime(value: Cell, row: number, column: string): number {
+  if (value === null) return NaN;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return value;
+    throw new PayloadError(`${value} is not a valid time`, row, column);
+  }
+  if (typeof value === 'boolean') throw new PayloadError(`expected a date/time, got ${value}`, row, column);
+  const t = value.trim();
+  if (MISSING_WORDS.has(t.toLowerCase())) return NaN;
+  const ms = Date.parse(t);
+  if (Number.isNaN(ms)) throw new PayloadError(`cannot parse ${JSON.stringify(truncate(value))} as a date/time`, row, column);
+  return ms;
+}
+
+function toBool(value: Cell, row: number, column: string): number {
+  if (value === null) return BOOL_MISSING;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'number') {
+    if (value === 0 || value === 1) return value;
+    throw new PayloadError(`expected a boolean, got ${value}`, row, column);
+  }
+  const t = value.trim().toLowerCase();
+  if (MISSING_WORDS.has(t)) return BOOL_MISSING;
+  if (TRUE_WORDS.has(t)) return 1;
+  if (FALSE_WORDS.has(t)) return 0;
+  throw new PayloadError(`cannot parse ${JSON.stringify(truncate(value))} as a boolean`, row, column);
+}
+
+function truncate(s: string): string {
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
+
+function builders(features: readonly FeatureSchema[], capacity: number): ColumnBuilder[] {
+  return features.map((f) => new ColumnBuilder(f, capacity));
+}
+
+function finish(cols: ColumnBuilder[], rows: number): DecodedPayload {
+  if (rows === 0) throw new PayloadError('the request has no rows');
+  const unseen: Record<string, number> = {};
+  for (const b of cols) if (b.unseen > 0) unseen[b.feature.name] = b.unseen;
+  return { frame: Frame.fromColumns(cols.map((b) => b.build())), unseen };
+}
+
+export function decodePayload(body: string, format: PayloadFormat, features: readonly FeatureSchema[]): DecodedPayload {
+  switch (format) {
+    case 'csv':
+      return decodeCsv(body, features);
+    case 'json':
+      return decodeJson(body, features);
+    case 'jsonlines':
+      return decodeJsonLines(body, features);
+  }
+}
+
+/** RFC 4180 rows without a header: quoted fields may hold commas, quotes ("") and newlines. */
+export function decodeCsv(body: string, features: readonly FeatureSchema[]): DecodedPayload {
+  const cols = builders(features, 16);
+  const width = features.length;
+  let row = 0;
+  let pos = 0;
+  const n = body.length;
+  const fields: (string | null)[] = [];
+  while (pos < n) {
+    fields.length = 0;
+    row++;
+    // One record.
+    for (;;) {
+      if (body.charCodeAt(pos) === 34 /* " */) {
+        let value = '';
+        pos++;
+        for (;;) {
+          const q = body.indexOf('"', pos);
+          if (q < 0) throw new PayloadError('unterminated quoted field', row, features[fields.length]?.name);
+          value += body.slice(pos, q);
+          if (body.charCodeAt(q + 1) === 34) {
+            value += '"';
+            pos = q + 2;
+          } else {
+            pos = q + 1;
+            break;
+          }
+        }
+        fields.push(value);
+        const c = body.charCodeAt(pos);
+        if (pos < n && c !== 44 && c !== 10 && c !== 13) {
+          throw new PayloadError('unexpected character after a closing quote', row, features[fields.length - 1]?.name);
+        }
+      } else {
+        let end = pos;
+        while (end < n) {
+          const c = body.charCodeAt(end);
+          if (c === 44 || c === 10 || c === 13) break;
+          end++;
+        }
+        const raw = body.slice(pos, end);
+        if (raw.includes('"')) throw new PayloadError('stray quote inside an unquoted field', row, features[fields.length]?.name);
+        fields.push(raw);
+        pos = end;
+      }
+      if (pos < n && body.charCodeAt(pos) === 44) {
+        pos++;
+        continue;
+      }
+      break;
+    }
+    if (body.charCodeAt(pos) === 13) pos++;
+    if (body.charCodeAt(pos) === 10) pos++;
+    if (fields.length === 1 && fields[0] === '' && width !== 1) {
+      // A blank line: allowed only as trailing whitespace.
+      if (body.slice(pos).trim() === '') {
+        row--;
+        break;
+      }
+      throw new PayloadError(`empty line; expected ${width} comma-separated values`, row);
+    }
+    if (fields.length !== width) {
+      throw new PayloadError(`expected ${width} values (${features.map((f) => f.name).join(', ')}), got ${fields.length}`, row);
+    }
+    for (let c = 0; c < width; c++) cols[c].push(fields[c], row);
+  }
+  return finish(cols, row);
+}
+
+function parseJson(text: string, what: string, row?: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new PayloadError(`${what} is not valid JSON: ${(e as Error).message}`, row);
+  }
+}
+
+/** `{"instances": [...]}` (or a bare array); each instance an array, an object by column name, or `{"features": [...]}`. */
+export function decodeJson(body: string, features: readonly FeatureSchema[]): DecodedPayload {
+  const doc = parseJson(body, 'the body');
+  let instances: unknown;
+  if (Array.isArray(doc)) instances = doc;
+  else if (doc !== null && typeof doc === 'object' && 'instances' in doc) instances = (doc as { instances: unknown }).instances;
+  else throw new PayloadError('expected {"instances": [...]} or a JSON array of instances');
+  if (!Array.isArray(instances)) throw new PayloadError('"instances" must be an array');
+  const cols = builders(features, instances.length);
+  for (let i = 0; i < instances.length; i++) pushInstance(cols, features, instances[i], i + 1);
+  return finish(cols, instances.length);
+}
+
+/** One instance per line (blank lines skipped). */
+export function decodeJsonLines(body: string, features: readonly FeatureSchema[]): DecodedPayload {
+  const cols = builders(features, 16);
+  const lines = body.split('\n');
+  let row = 0;
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    row++;
+    pushInstance(cols, features, parseJson(line, 'the line', row), row);
+  }
+  return finish(cols, row);
+}
+
+function pushInstance(cols: ColumnBuilder[], features: readonly FeatureSchema[], instance: unknown, row: number): void {
+  let values = instance;
+  if (values !== null && typeof values === 'object' && !Array.isArray(values)) {
+    const obj = values as Record<string, unknown>;
+    if (Array.isArray(obj.features) && Object.keys(obj).length === 1) values = obj.features;
+    else {
+      for (let c = 0; c < features.length; c++) {
+        const name = features[c].name;
+        if (!(name in obj)) throw new PayloadError('missing feature (use null for a missing value)', row, name);
+        cols[c].push(checkCell(obj[name], row, name), row);
+      }
+      return;
+    }
+  }
+  if (!Array.isArray(values)) throw new PayloadError('an instance must be an array of values or an object keyed by column name', row);
+  if (values.length !== features.length) {
+    throw new PayloadError(`expected ${features.length} values (${features.map((f) => f.name).join(', ')}), got ${values.length}`, row);
+  }
+  for (let c = 0; c < features.length; c++) cols[c].push(checkCell(values[c], row, features[c].name), row);
+}
+
+function checkCell(v: unknown, row: number, column: string): Cell {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (v === undefined) return null;
+  throw new PayloadError(`expected a number, string, boolean or null, got ${Array.isArray(v) ? 'an array' : 'an object'}`, row, column);
+}

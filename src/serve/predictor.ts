@@ -1,0 +1,42 @@
+import type { FeatureSchema } from '../frame/align.js';
+import type { Frame } from '../frame/frame.js';
+import type { Task } from '../models/types.js';
+
+/**
+ * What the endpoint needs from a loaded model. `Pipeline` (src/models/artifact.ts) satisfies it through
+ * `predictorFromPipeline`; the shapes match its `PredictionResult`.
+ */
+export interface Predictions {
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  /** Classification: index into classes of the predicted class. */
+  readonly labelIndex?: Int32Array;
+  /** Classification: row-major n x k probabilities. */
+  readonly probabilities?: Float64Array;
+  /** Regression: predicted values. */
+  readonly prediction?: Float64Array;
+}
+
+export interface Predictor {
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  /** Raw input columns in training order (what a CSV row holds). */
+  readonly features: readonly FeatureSchema[];
+  predict(frame: Frame): Predictions;
+}
+
+/** Per-row feature contributions (SHAP values) for the endpoint's `explain=true`. */
+export interface Contributions {
+  readonly method: string;
+  /** What the values add up to, e.g. "log-odds of yes", "probability of yes", "prediction". */
+  readonly outputs: readonly string[];
+  readonly featureNames: readonly string[];
+  /** n x features x outputs. */
+  readonly values: Float64Array;
+  /** Per output. */
+  readonly expectedValue: Float64Array;
+}
+
+export interface ContributionSource {
+  explain(frame: Frame): Contributions;
+}
