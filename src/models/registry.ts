@@ -1,5 +1,6 @@
 import { TabpilotError } from '../util/errors.js';
 import { linearSpec } from './linear/index.js';
+import { mlpSpec } from './mlp/index.js';
 import type { LearnerSpec, ModelJSON, FittedModel } from './types.js';
 
 /**
@@ -7,7 +8,7 @@ import type { LearnerSpec, ModelJSON, FittedModel } from './types.js';
  * model loading) goes through here, never through a learner module directly.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const SPECS: readonly LearnerSpec<any>[] = [linearSpec];
+const SPECS: readonly LearnerSpec<any>[] = [linearSpec, mlpSpec];
 
 const BY_KIND = new Map(SPECS.map((s) => [s.kind, s]));
 

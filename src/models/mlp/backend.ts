@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+/**
+ * TensorFlow.js with the best backend available, in this order:
+ *   1. `@tensorflow/tfjs-node` (native TensorFlow; an optional dependency, used when installed),
+ *   2. `@tensorflow/tfjs-backend-wasm`, its .wasm binaries loaded from node_modules by file path (no network),
+ *   3. the pure-JS `cpu` backend.
+ * Loaded lazily on the first MLP fit, so commands that only predict never pay for it (MLP inference runs
+ * in plain TypeScript on the stored weights).
+ */
+export type Tf = typeof import('@tensorflow/tfjs');
+export type MlpBackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+let loading: Promise<{ tf: Tf; backend: MlpBackendName }> | null = null;
+let active: MlpBackendName | null = null;
+
+/** The backend MLP training runs on, or null before the first MLP fit (or `loadTensorflow()`). */
+export function mlpBackend(): MlpBackendName | null {
+  return active;
+}
+
+export function loadTensorflow(): Promise<{ tf: Tf; backend: MlpBackendName }> {
+  loading ??= selectBackend();
+  return loading;
+}
+
+async function selectBackend(): Promise<{ tf: Tf; backend: MlpBackendName }> {
+  const forced = process.env.TABPILOT_TF_BACKEND as MlpBackendName | undefined;
+  if (forced === undefined || forced === 'tensorflow') {
+    try {
+      // A variable specifier keeps TypeScript from resolving a package that is normally not installed.
+      const nodeBinding = '@tensorflow/tfjs-node';
+      const tfNode = (await import(nodeBinding)) as Tf;
+      if (await tfNode.setBackend('tensorflow')) {
+        await tfNode.ready();
+        active = 'tensorflow';
+        return { tf: tfNode, backend: active };
+      }
+    } catch {
+      // Not installed or no prebuilt binary for this platform: fall through to wasm.
+    }
+  }
+  const tf = await import('@tensorflow/tfjs');
+  if (forced === undefined || forced === 'wasm') {
+    try {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      const require = createRequire(import.meta.url);
+      const dist = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+      wasm.setWasmPaths(dist);
+      if (await tf.setBackend('wasm')) {
+        await tf.ready();
+        active = 'wasm';
+        return { tf, backend: active };
+      }
+    } catch {
+      // wasm unavailable: fall back to cpu.
+    }
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  active = 'cpu';
+  return { tf, backend: active };
+}

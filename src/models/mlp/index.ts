@@ -1,0 +1,338 @@
+import type { Column } from '../../frame/column.js';
+import type { Frame } from '../../frame/frame.js';
+import { TabpilotError } from '../../util/errors.js';
+import { checkModelJSON, resolveParams } from '../hyperparams.js';
+import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
+import { argmaxRows, effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
+import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
+import { type MlpBackendName, loadTensorflow } from './backend.js';
+import { type Activation, type DenseLayer, type DenseLayerJSON, forward, layerFromJSON, layerToJSON } from './network.js';
+import { type NetData, trainNetwork } from './train.js';
+
+export { mlpBackend, loadTensorflow, type MlpBackendName } from './backend.js';
+
+/**
+ * `mlp`: a dense feed-forward network trained with TensorFlow.js (tfjs-node, else wasm, else cpu) by Adam with
+ * dropout, L2 weight decay and early stopping on the validation set (ctx.validation, else an internal holdout).
+ * Inputs are the shared design matrix (standardised numerics with median imputation + missing indicators,
+ * one-hot categoricals, datetime components); the regression target is standardised.
+ */
+export interface MlpParams {
+  hiddenWidth: number;
+  depth: number;
+  activation: string;
+  dropout: number;
+  learningRate: number;
+  weightDecay: number;
+  batchSize: number;
+  /** Maximum epochs; the fidelity knob. */
+  epochs: number;
+  /** Epochs without validation improvement before stopping. */
+  patience: number;
+  /** Share of training rows held out for early stopping when ctx.validation is absent (0 = none). */
+  validationFraction: number;
+  minCategoryCount: number;
+  maxCategories: number;
+}
+
+const FORMAT_VERSION = 1;
+
+const TAGS: LearnerTags = {
+  family: 'nn',
+  tasks: ['regression', 'binary', 'multiclass'],
+  allowsMissing: true,
+  handlesCategorical: true,
+  requiresScaling: false,
+  supportsSampleWeight: true,
+  supportsEarlyStopping: true,
+};
+
+const DEFAULTS: MlpParams = {
+  hiddenWidth: 128,
+  depth: 2,
+  activation: 'relu',
+  dropout: 0.1,
+  learningRate: 1e-3,
+  weightDecay: 1e-5,
+  batchSize: 256,
+  epochs: 100,
+  patience: 8,
+  validationFraction: 0.1,
+  minCategoryCount: 5,
+  maxCategories: 100,
+};
+
+const SEARCH_SPACE: Record<keyof MlpParams, HyperparameterSpec> = {
+  hiddenWidth: { domain: { type: 'int', low: 16, high: 512, log: true }, default: 128, cheap: 32 },
+  depth: { domain: { type: 'int', low: 1, high: 4 }, default: 2, cheap: 1 },
+  activation: { domain: { type: 'choice', values: ['relu', 'tanh', 'elu'] }, default: 'relu', cheap: 'relu' },
+  dropout: { domain: { type: 'float', low: 0, high: 0.5 }, default: 0.1, cheap: 0 },
+  learningRate: { domain: { type: 'float', low: 1e-4, high: 3e-2, log: true }, default: 1e-3, cheap: 3e-3 },
+  weightDecay: { domain: { type: 'float', low: 1e-7, high: 1e-2, log: true }, default: 1e-5, cheap: 1e-5 },
+  batchSize: { domain: { type: 'int', low: 32, high: 1024, log: true }, default: 256, cheap: 512 },
+  epochs: { domain: { type: 'int', low: 5, high: 500, log: true }, default: 100, cheap: 10 },
+  patience: { domain: { type: 'int', low: 2, high: 30 }, default: 8, cheap: 3 },
+  validationFraction: { domain: { type: 'float', low: 0, high: 0.3 }, default: 0.1, cheap: 0.1 },
+  minCategoryCount: { domain: { type: 'int', low: 1, high: 50, log: true }, default: 5, cheap: 5 },
+  maxCategories: { domain: { type: 'int', low: 10, high: 500, log: true }, default: 100, cheap: 50 },
+};
+
+const HARD_LIMITS = {
+  hiddenWidth: { low: 1, high: 8192 },
+  depth: { low: 1, high: 16 },
+  dropout: { low: 0, high: 0.95 },
+  batchSize: { low: 1 },
+  epochs: { low: 1 },
+  patience: { low: 1 },
+  validationFraction: { low: 0, high: 0.5 },
+  minCategoryCount: { low: 1 },
+  maxCategories: { low: 1 },
+};
+
+export interface MlpTrainingInfo {
+  readonly backend: MlpBackendName;
+  readonly epochsRun: number;
+  readonly bestEpoch: number;
+  readonly bestValidationLoss: number | null;
+  readonly stoppedBy: string;
+  readonly validation: 'given' | 'holdout' | 'none';
+  readonly fitSeconds: number;
+}
+
+interface MlpModelJSON extends ModelJSON {
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly featureNames: readonly string[];
+  readonly params: MlpParams;
+  readonly preprocessing: DesignJSON;
+  readonly activation: Activation;
+  readonly layers: readonly DenseLayerJSON[];
+  /** Regression: the network predicts (y - mean) / scale. */
+  readonly targetScaling?: { readonly mean: number; readonly scale: number };
+  readonly training: MlpTrainingInfo;
+}
+
+export class MlpModel implements FittedModel {
+  readonly kind = 'mlp';
+  readonly featureNames: readonly string[];
+
+  constructor(
+    readonly task: Task,
+    readonly classes: readonly string[] | undefined,
+    readonly params: MlpParams,
+    readonly design: DesignEncoder,
+    readonly layers: readonly DenseLayer[],
+    readonly targetScaling: { mean: number; scale: number } | undefined,
+    readonly training: MlpTrainingInfo,
+  ) {
+    this.featureNames = design.featureNames;
+  }
+
+  private outputs(data: Frame): Float64Array {
+    const X = this.design.transform(data);
+    return forward(X.values, X.rows, this.layers, this.params.activation as Activation, this.params.batchSize);
+  }
+
+  predict(data: Frame): Float64Array {
+    if (this.task !== 'regression') return argmaxRows(this.predictProba(data), this.classes!.length);
+    const out = this.outputs(data);
+    const { mean, scale } = this.targetScaling!;
+    for (let i = 0; i < out.length; i++) out[i] = out[i] * scale + mean;
+    return out;
+  }
+
+  predictProba(data: Frame): Float64Array {
+    if (this.task === 'regression') throw new TabpilotError('INVALID_ARGUMENT', 'predictProba is for classifiers; this is a regression model');
+    const s = this.outputs(data);
+    const k = this.classes!.length;
+    const n = s.length / k;
+    for (let i = 0; i < n; i++) {
+      const o = i * k;
+      let max = -Infinity;
+      for (let c = 0; c < k; c++) if (s[o + c] > max) max = s[o + c];
+      let sum = 0;
+      for (let c = 0; c < k; c++) {
+        s[o + c] = Math.exp(s[o + c] - max);
+        sum += s[o + c];
+      }
+      for (let c = 0; c < k; c++) s[o + c] /= sum;
+    }
+    return s;
+  }
+
+  /** Sum of |first-layer weights| from each input feature's design columns (a rough connection-weight measure). */
+  featureImportance(): FeatureImportance {
+    const gain = new Float64Array(this.featureNames.length);
+    const first = this.layers[0];
+    const owner = this.design.columnFeature;
+    for (let j = 0; j < first.inputs; j++) {
+      let s = 0;
+      for (let o = 0; o < first.outputs; o++) s += Math.abs(first.kernel[j * first.outputs + o]);
+      gain[owner[j]] += s;
+    }
+    return { names: this.featureNames, gain, split: new Float64Array(this.featureNames.length) };
+  }
+
+  toJSON(): MlpModelJSON {
+    return {
+      format: 'tabpilot-model',
+      formatVersion: FORMAT_VERSION,
+      kind: 'mlp',
+      task: this.task,
+      ...(this.classes ? { classes: this.classes } : {}),
+      featureNames: this.featureNames,
+      params: this.params,
+      preprocessing: this.design.toJSON(),
+      activation: this.params.activation as Activation,
+      layers: this.layers.map(layerToJSON),
+      ...(this.targetScaling ? { targetScaling: this.targetScaling } : {}),
+      training: this.training,
+    };
+  }
+
+  static fromJSON(json: ModelJSON): MlpModel {
+    const j = checkModelJSON(json, 'mlp', FORMAT_VERSION) as unknown as MlpModelJSON;
+    if (!['regression', 'binary', 'multiclass'].includes(j.task)) throw new TabpilotError('MODEL_FORMAT', `mlp model: unknown task ${JSON.stringify(j.task)}`);
+    const design = DesignEncoder.fromJSON(j.preprocessing);
+    if (!Array.isArray(j.layers) || j.layers.length === 0) throw new TabpilotError('MODEL_FORMAT', 'mlp model: no layers');
+    const layers = j.layers.map(layerFromJSON);
+    if (layers[0].inputs !== design.width) throw new TabpilotError('MODEL_FORMAT', `mlp model: first layer takes ${layers[0].inputs} inputs, preprocessing makes ${design.width}`);
+    for (let l = 1; l < layers.length; l++) {
+      if (layers[l].inputs !== layers[l - 1].outputs) throw new TabpilotError('MODEL_FORMAT', `mlp model: layer ${l} input size does not match layer ${l - 1}`);
+    }
+    const expectedOut = j.task === 'regression' ? 1 : (j.classes?.length ?? 0);
+    if (layers[layers.length - 1].outputs !== expectedOut) throw new TabpilotError('MODEL_FORMAT', `mlp model: output layer has ${layers[layers.length - 1].outputs} units, expected ${expectedOut}`);
+    if (j.task === 'regression' && (typeof j.targetScaling?.mean !== 'number' || typeof j.targetScaling?.scale !== 'number')) {
+      throw new TabpilotError('MODEL_FORMAT', 'mlp model: regression model without targetScaling');
+    }
+    if (!['relu', 'tanh', 'elu'].includes(j.activation)) throw new TabpilotError('MODEL_FORMAT', `mlp model: unknown activation ${JSON.stringify(j.activation)}`);
+    const params = { ...DEFAULTS, ...j.params, activation: j.activation };
+    return new MlpModel(j.task, j.classes, params, design, layers, j.targetScaling, j.training);
+  }
+}
+
+function toNetData(X: { values: Float64Array; rows: number; cols: number }, y: Float64Array, w: Float64Array, rows?: Int32Array): NetData {
+  const n = rows ? rows.length : X.rows;
+  const p = X.cols;
+  const x = new Float32Array(n * p);
+  const yy = new Float32Array(n);
+  const ww = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows ? rows[i] : i;
+    for (let j = 0; j < p; j++) x[i * p + j] = X.values[r * p + j];
+    yy[i] = y[r];
+    ww[i] = w[r];
+  }
+  return { x, rows: n, cols: p, y: yy, weight: ww };
+}
+
+class MlpLearner implements Learner<MlpParams> {
+  readonly kind = 'mlp';
+  readonly tags = TAGS;
+  constructor(readonly params: Readonly<MlpParams>) {}
+
+  async fit(data: Frame, target: Column, ctx: FitContext): Promise<FittedModel> {
+    const started = Date.now();
+    const featureNames = data.columnNames.filter((n) => n !== target.name);
+    if (featureNames.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'mlp: no feature columns to train on');
+    const train = trainingRows(data, target, ctx.rows);
+    const encoded = encodeTarget(train.target, ctx.task, ctx.classes);
+    const n = train.data.numRows;
+    if (n === 0) throw new TabpilotError('INVALID_ARGUMENT', 'mlp: no training rows');
+    const weights = effectiveWeights(n, ctx, encoded);
+    const p = this.params;
+    const design = DesignEncoder.fit(train.data, featureNames, { minCategoryCount: p.minCategoryCount, maxCategories: p.maxCategories });
+    const X = design.transform(train.data);
+
+    let targetScaling: { mean: number; scale: number } | undefined;
+    let y = encoded.y;
+    if (ctx.task === 'regression') {
+      let mean = 0;
+      let wsum = 0;
+      for (let i = 0; i < n; i++) {
+        mean += weights[i] * y[i];
+        wsum += weights[i];
+      }
+      mean /= wsum;
+      let v = 0;
+      for (let i = 0; i < n; i++) v += weights[i] * (y[i] - mean) ** 2;
+      const scale = Math.sqrt(v / wsum) || 1;
+      targetScaling = { mean, scale };
+      y = y.map((t) => (t - mean) / scale);
+    }
+
+    const rng = ctx.rng.fork(0x6d6c70);
+    let trainData: NetData;
+    let validationData: NetData | null = null;
+    let validationSource: MlpTrainingInfo['validation'] = 'none';
+    if (ctx.validation) {
+      const v = trainingRows(ctx.validation.data, ctx.validation.target, ctx.validation.rows);
+      const vEncoded = encodeTarget(v.target, ctx.task, encoded.classes);
+      const vy = targetScaling ? vEncoded.y.map((t) => (t - targetScaling!.mean) / targetScaling!.scale) : vEncoded.y;
+      validationData = toNetData(design.transform(v.data), vy, new Float64Array(v.data.numRows).fill(1));
+      trainData = toNetData(X, y, weights);
+      validationSource = 'given';
+    } else if (p.validationFraction > 0 && n >= 50) {
+      const perm = rng.permutation(n);
+      const nVal = Math.max(10, Math.round(n * p.validationFraction));
+      validationData = toNetData(X, y, weights, perm.subarray(0, nVal).slice().sort());
+      trainData = toNetData(X, y, weights, perm.subarray(nVal).slice().sort());
+      validationSource = 'holdout';
+    } else {
+      trainData = toNetData(X, y, weights);
+    }
+
+    const { tf, backend } = await loadTensorflow();
+    const hidden = new Array<number>(p.depth).fill(p.hiddenWidth);
+    const result = trainNetwork(
+      tf,
+      backend,
+      trainData,
+      validationData,
+      {
+        hidden,
+        outputs: ctx.task === 'regression' ? 1 : encoded.classes!.length,
+        classification: ctx.task !== 'regression',
+        activation: p.activation as Activation,
+        dropout: p.dropout,
+        learningRate: p.learningRate,
+        weightDecay: p.weightDecay,
+        batchSize: p.batchSize,
+        epochs: p.epochs,
+        patience: p.patience,
+        deadline: ctx.deadline,
+        onEpoch: ctx.onProgress ? (epoch, loss) => ctx.onProgress!({ iteration: epoch, total: p.epochs, ...(loss !== undefined ? { metric: loss } : {}) }) : undefined,
+      },
+      rng,
+    );
+    for (const layer of result.layers) {
+      for (const v of layer.kernel) if (!Number.isFinite(v)) throw new TabpilotError('INTERNAL', 'mlp: training diverged (non-finite weights); try a smaller learningRate');
+    }
+    const training: MlpTrainingInfo = {
+      backend: result.backend,
+      epochsRun: result.epochsRun,
+      bestEpoch: result.bestEpoch,
+      bestValidationLoss: result.bestValidationLoss,
+      stoppedBy: result.stoppedBy,
+      validation: validationSource,
+      fitSeconds: (Date.now() - started) / 1000,
+    };
+    return new MlpModel(ctx.task, encoded.classes, { ...p }, design, result.layers, targetScaling, training);
+  }
+}
+
+export const mlpSpec: LearnerSpec<MlpParams> = {
+  kind: 'mlp',
+  description: 'Multi-layer perceptron (TensorFlow.js: Adam, dropout, early stopping) on standardised, one-hot encoded inputs',
+  tags: TAGS,
+  defaults: DEFAULTS,
+  searchSpace: SEARCH_SPACE,
+  relativeCost: 3,
+  fidelityParam: 'epochs',
+  create(params?: Partial<MlpParams>): Learner<MlpParams> {
+    return new MlpLearner(resolveParams('mlp', DEFAULTS, SEARCH_SPACE, params, HARD_LIMITS));
+  },
+  fromJSON(json: ModelJSON): FittedModel {
+    return MlpModel.fromJSON(json);
+  },
+};
