@@ -1,0 +1,142 @@
+/**
+ * Parquet (parquet-wasm) and Arrow IPC (apache-arrow) files <-> Frame. Both go through an Arrow Table and
+ * src/frame/arrow.ts. Columns keep their stored types; string columns written by other tools (no
+ * `tabpilot.kind` metadata) get spec A.4.2 inference so low-cardinality strings become categorical.
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import * as parquet from 'parquet-wasm';
+import { arrowToFrame, frameToArrow, recordedKinds } from '../frame/arrow.js';
+import { type Column, countMissing } from '../frame/column.js';
+import { Frame } from '../frame/frame.js';
+import { TabpilotError } from '../util/errors.js';
+import { coerceColumn } from './coerce.js';
+import { DEFAULT_INFERENCE_ROWS } from './csv.js';
+import { decideFeatureType, DEFAULT_MISSING_TOKENS, metricsOfStrings } from './infer.js';
+import type { ColumnReadReport, ReadOptions, ReadReport, ReadResult, TableFormat } from './types.js';
+
+function readBytes(path: string): Buffer {
+  try {
+    if (statSync(path).isDirectory()) throw new TabpilotError('BAD_FORMAT', 'is a directory, not a file', { file: path });
+    return readFileSync(path);
+  } catch (e) {
+    if (e instanceof TabpilotError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TabpilotError('FILE_NOT_FOUND', 'no such file', { file: path });
+    throw new TabpilotError('FILE_NOT_FOUND', `cannot read: ${(e as Error).message}`, { file: path });
+  }
+}
+
+const PARQUET_MAGIC = Buffer.from('PAR1');
+
+export function isParquetBytes(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && PARQUET_MAGIC.equals(bytes.subarray(0, 4));
+}
+
+export function isArrowBytes(bytes: Uint8Array): boolean {
+  const file = bytes.length >= 6 && Buffer.from(bytes.subarray(0, 6)).toString('latin1') === 'ARROW1';
+  const stream = bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff;
+  return file || stream;
+}
+
+export function parquetBytesToArrow(bytes: Uint8Array, file: string, limit?: number): Table {
+  if (bytes.length === 0) throw new TabpilotError('EMPTY_FILE', 'the file is empty', { file });
+  if (!isParquetBytes(bytes)) throw new TabpilotError('BAD_PARQUET', 'not a Parquet file (no PAR1 magic at the start)', { file });
+  if (bytes.length < 12 || !PARQUET_MAGIC.equals(bytes.subarray(bytes.length - 4))) {
+    throw new TabpilotError('BAD_PARQUET', 'truncated Parquet file (no PAR1 magic at the end)', { file });
+  }
+  let wasmTable: parquet.Table;
+  try {
+    wasmTable = parquet.readParquet(bytes, { batchSize: 1 << 20, ...(limit !== undefined ? { limit } : {}) });
+  } catch (e) {
+    throw new TabpilotError('BAD_PARQUET', `cannot read Parquet: ${String((e as Error)?.message ?? e)}`, { file });
+  }
+  return tableFromIPC(wasmTable.intoIPCStream());
+}
+
+export function arrowToParquetBytes(table: Table): Uint8Array {
+  const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
+  const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).build();
+  return parquet.writeParquet(wasmTable, props);
+}
+
+/** Applies recorded kinds, string inference, forced `types` and `limit` to a Frame read from Arrow. */
+function finishColumnar(table: Table, format: TableFormat, file: string | null, bytes: number | null, options: ReadOptions): ReadResult {
+  let frame = arrowToFrame(table);
+  const truncated = options.limit !== undefined && frame.numRows > options.limit;
+  if (options.limit !== undefined) frame = frame.head(options.limit);
+  const recorded = recordedKinds(table);
+  const forced = options.types ?? {};
+  for (const name of Object.keys(forced)) {
+    if (!frame.has(name)) throw new TabpilotError('UNKNOWN_COLUMN', `types names a column the file does not have; columns are: ${frame.columnNames.join(', ')}`, { file: file ?? undefined, column: name });
+  }
+  const tokens = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
+  const inferenceRows = options.inferenceRows ?? DEFAULT_INFERENCE_ROWS;
+  const columns: Column[] = [];
+  const reports: ColumnReadReport[] = [];
+  for (const col of frame.columns) {
+    let target = forced[col.name];
+    let report: Partial<ColumnReadReport> = { featureType: col.kind === 'boolean' ? 'boolean' : col.kind };
+    if (target === undefined && col.kind === 'text' && recorded[col.name] === undefined) {
+      const sample = col.values.length > inferenceRows ? col.values.slice(0, inferenceRows) : col.values;
+      const decision = decideFeatureType(metricsOfStrings(sample, options.missingTokens), { preferCategorical: options.preferCategorical });
+      target = decision.kind;
+      report = { featureType: decision.featureType, scores: decision.scores, categoricalCandidate: decision.categoricalCandidate };
+    }
+    const coerced = target !== undefined ? coerceColumn(col, target, tokens) : { column: col, invalid: 0, invalidExamples: [] };
+    if (forced[col.name] !== undefined) report = { featureType: target === 'boolean' ? 'boolean' : target! };
+    columns.push(coerced.column);
+    reports.push({
+      name: col.name,
+      kind: coerced.column.kind,
+      featureType: report.featureType!,
+      forced: forced[col.name] !== undefined,
+      ...(report.scores ? { scores: report.scores, categoricalCandidate: report.categoricalCandidate } : {}),
+      missing: countMissing(coerced.column) - coerced.invalid,
+      invalid: coerced.invalid,
+      invalidExamples: coerced.invalidExamples,
+    });
+  }
+  const result: ReadReport = {
+    file, format, rows: frame.numRows, columns: columns.length, bytes, truncated, inferenceRows, columnReports: reports,
+    renamedColumns: [], skippedRows: 0, skippedLines: [], blankLines: 0, invalidUtf8Cells: 0, reinferredColumns: [], warnings: [],
+  };
+  for (const r of reports) if (r.invalid > 0) result.warnings.push(`column "${r.name}": ${r.invalid} value(s) not castable to ${r.kind} were set missing`);
+  return { frame: Frame.fromColumns(columns), report: result };
+}
+
+export async function readParquet(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+  const bytes = readBytes(path);
+  // parquet-wasm's limit reads only the row groups needed; one extra row tells whether the file was cut.
+  const table = parquetBytesToArrow(bytes, path, options.limit !== undefined ? options.limit + 1 : undefined);
+  return finishColumnar(table, 'parquet', path, bytes.length, options);
+}
+
+export async function readArrow(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+  const bytes = readBytes(path);
+  if (bytes.length === 0) throw new TabpilotError('EMPTY_FILE', 'the file is empty', { file: path });
+  if (!isArrowBytes(bytes)) throw new TabpilotError('BAD_ARROW', 'not an Arrow IPC file or stream', { file: path });
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    throw new TabpilotError('BAD_ARROW', `cannot read Arrow IPC: ${String((e as Error)?.message ?? e)}`, { file: path });
+  }
+  return finishColumnar(table, 'arrow', path, bytes.length, options);
+}
+
+export function writeParquet(frame: Frame, path: string): void {
+  writeOut(path, arrowToParquetBytes(frameToArrow(frame)));
+}
+
+/** Arrow IPC file format (`.arrow`/`.feather`); `stream: true` writes the streaming format. */
+export function writeArrow(frame: Frame, path: string, options: { stream?: boolean } = {}): void {
+  writeOut(path, tableToIPC(frameToArrow(frame), options.stream ? 'stream' : 'file'));
+}
+
+function writeOut(path: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw new TabpilotError('INVALID_ARGUMENT', `cannot write: ${(e as Error).message}`, { file: path });
+  }
+}
