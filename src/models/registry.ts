@@ -1,28 +1,37 @@
 import { TabpilotError } from '../util/errors.js';
 import { linearSpec } from './linear/index.js';
 import { mlpSpec } from './mlp/index.js';
-import type { LearnerSpec, ModelJSON, FittedModel } from './types.js';
+import type { FittedModel, LearnerSpec, ModelJSON } from './types.js';
 
 /**
  * Every learner tabpilot can train or load, by kind. Generic code (Autopilot, the CLI, the conformance tests,
- * model loading) goes through here, never through a learner module directly.
+ * model loading) goes through here, never through a learner module directly. The list is built on first use
+ * because ensemble.ts imports this module back (an ensemble loads its members through the registry).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const SPECS: readonly LearnerSpec<any>[] = [linearSpec, mlpSpec];
+type AnySpec = LearnerSpec<any>;
 
-const BY_KIND = new Map(SPECS.map((s) => [s.kind, s]));
+let specs: readonly AnySpec[] | null = null;
+let byKind: Map<string, AnySpec> | null = null;
 
-/** All registered learner specs (gbdt, rf, extratrees, linear, mlp, ensemble as they are built). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function learnerSpecs(): readonly LearnerSpec<any>[] {
-  return SPECS;
+function registered(): Map<string, AnySpec> {
+  if (byKind === null) {
+    specs = [linearSpec, mlpSpec];
+    byKind = new Map(specs.map((s) => [s.kind, s]));
+  }
+  return byKind;
+}
+
+/** All registered learner specs: gbdt, rf, extratrees, linear, mlp, ensemble. */
+export function learnerSpecs(): readonly AnySpec[] {
+  registered();
+  return specs!;
 }
 
 /** The spec of one kind; throws INVALID_ARGUMENT listing the known kinds. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function getLearnerSpec(kind: string): LearnerSpec<any> {
-  const spec = BY_KIND.get(kind);
-  if (!spec) throw new TabpilotError('INVALID_ARGUMENT', `unknown learner "${kind}"; known: ${[...BY_KIND.keys()].join(', ')}`);
+export function getLearnerSpec(kind: string): AnySpec {
+  const spec = registered().get(kind);
+  if (!spec) throw new TabpilotError('INVALID_ARGUMENT', `unknown learner "${kind}"; known: ${[...registered().keys()].join(', ')}`);
   return spec;
 }
 
@@ -32,7 +41,7 @@ export function modelFromJSON(json: unknown): FittedModel {
   const j = json as Partial<ModelJSON>;
   if (j.format !== 'tabpilot-model') throw new TabpilotError('MODEL_FORMAT', `model: format is ${JSON.stringify(j.format)}, expected "tabpilot-model"`);
   if (typeof j.kind !== 'string') throw new TabpilotError('MODEL_FORMAT', 'model: no "kind"');
-  const spec = BY_KIND.get(j.kind);
-  if (!spec) throw new TabpilotError('MODEL_FORMAT', `model kind "${j.kind}" is not known to this build (known: ${[...BY_KIND.keys()].join(', ')})`);
+  const spec = registered().get(j.kind);
+  if (!spec) throw new TabpilotError('MODEL_FORMAT', `model kind "${j.kind}" is not known to this build (known: ${[...registered().keys()].join(', ')})`);
   return spec.fromJSON(j as ModelJSON);
 }
