@@ -1,0 +1,313 @@
+import type { Random } from '../../util/random.js';
+import type { BinnedData } from './binning.js';
+import { accumulateHistogram } from './histogram.js';
+import { type SplitInfo, type SplitParams, SplitFinder } from './split.js';
+import type { FlatTree } from './tree.js';
+
+export interface TreeParams extends SplitParams {
+  /** Maximum number of leaves. */
+  readonly numLeaves: number;
+  /** Maximum depth (root = depth 0); <= 0 means unlimited. */
+  readonly maxDepth: number;
+  /** Share of the tree's features considered at each node (random forests' maxFeatures). */
+  readonly featureFractionByNode: number;
+  /**
+   * 'bestFirst' (leaf-wise, LightGBM): always split the leaf with the largest gain, so numLeaves caps a tree.
+   * 'depthFirst': for unbounded forest trees; keeps only the histograms along the current path alive.
+   */
+  readonly growth: 'bestFirst' | 'depthFirst';
+}
+
+export interface GrownTree {
+  readonly tree: FlatTree;
+  /** Leaf node of each range of `rows`: rows[leafStart[j] .. leafEnd[j]) reached leaf node leafNode[j]. */
+  readonly leafNode: Int32Array;
+  readonly leafStart: Int32Array;
+  readonly leafEnd: Int32Array;
+}
+
+interface Leaf {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  stats: Float64Array;
+  hist: Float64Array | null;
+  split: SplitInfo | null;
+}
+
+/**
+ * Grows one tree on binned data with histogram split finding. Reusable across trees of one model: it owns the
+ * histogram pool and scratch buffers sized for the dataset.
+ */
+export class TreeBuilder {
+  private readonly finder: SplitFinder;
+  private readonly stride: number;
+  private readonly histSize: number;
+  private readonly pool: Float64Array[] = [];
+  private readonly ordered: Float64Array;
+  private readonly scratch: Int32Array;
+  private readonly nodeFeatures: Int32Array;
+
+  constructor(
+    private readonly binned: BinnedData,
+    private readonly params: TreeParams,
+  ) {
+    this.finder = new SplitFinder(binned, params);
+    this.stride = params.channels + 1;
+    this.histSize = binned.binOffsets[binned.numFeatures] * this.stride;
+    this.ordered = new Float64Array(binned.numRows * this.stride);
+    this.scratch = new Int32Array(binned.numRows);
+    this.nodeFeatures = new Int32Array(binned.numFeatures);
+  }
+
+  /**
+   * Grows a tree on rows[0..count) (reordered in place so each leaf's rows are contiguous). grad holds
+   * `channels` values per data row (row-major), hess one value per data row. `features` lists the columns this
+   * tree may use.
+   */
+  grow(rows: Int32Array, count: number, grad: Float64Array, hess: Float64Array, features: Int32Array, rng: Random): GrownTree {
+    const K = this.params.channels;
+    const S = this.stride;
+    const nodes = new NodeList(K);
+    const rootStats = new Float64Array(S);
+    for (let i = 0; i < count; i++) {
+      const r = rows[i];
+      for (let k = 0; k < K; k++) rootStats[k] += grad[r * K + k];
+      rootStats[K] += hess[r];
+    }
+    const root: Leaf = { node: nodes.add(this.finder, rootStats, -1), start: 0, end: count, depth: 0, stats: rootStats, hist: null, split: null };
+    root.hist = this.buildHistogram(rows, 0, count, grad, hess, features);
+    root.split = this.findSplit(root, features, rng);
+    const open: Leaf[] = [];
+    const done: Leaf[] = [];
+    this.settle(root, open, done);
+    let numLeaves = 1;
+    while (open.length > 0 && numLeaves < this.params.numLeaves) {
+      const leaf = this.takeNext(open);
+      const split = leaf.split!;
+      const mid = this.partition(rows, leaf.start, leaf.end, split);
+      const leftStats = split.leftStats;
+      const rightStats = new Float64Array(S);
+      for (let c = 0; c < S; c++) rightStats[c] = leaf.stats[c] - leftStats[c];
+      nodes.setSplit(leaf.node, split, this.binned);
+      const left: Leaf = { node: nodes.add(this.finder, leftStats, leaf.node), start: leaf.start, end: mid, depth: leaf.depth + 1, stats: leftStats, hist: null, split: null };
+      const right: Leaf = { node: nodes.add(this.finder, rightStats, leaf.node), start: mid, end: leaf.end, depth: leaf.depth + 1, stats: rightStats, hist: null, split: null };
+      nodes.left[leaf.node] = left.node;
+      nodes.right[leaf.node] = right.node;
+      numLeaves++;
+      const canSplit = (l: Leaf): boolean =>
+        (this.params.maxDepth <= 0 || l.depth < this.params.maxDepth) && l.end - l.start >= 2 * this.params.minDataInLeaf && numLeaves < this.params.numLeaves;
+      const wantLeft = canSplit(left);
+      const wantRight = canSplit(right);
+      if (wantLeft || wantRight) {
+        // Subtraction trick: build the smaller child's histogram, derive the larger one from the parent's.
+        const leftSmaller = mid - leaf.start <= leaf.end - mid;
+        const small = leftSmaller ? left : right;
+        const large = leftSmaller ? right : left;
+        small.hist = this.buildHistogram(rows, small.start, small.end, grad, hess, features);
+        const parent = leaf.hist!;
+        const sh = small.hist;
+        for (let i = 0; i < this.histSize; i++) parent[i] -= sh[i];
+        large.hist = parent;
+        leaf.hist = null;
+        if (wantLeft) left.split = this.findSplit(left, features, rng);
+        if (wantRight) right.split = this.findSplit(right, features, rng);
+      } else {
+        this.release(leaf);
+      }
+      this.settle(left, open, done);
+      this.settle(right, open, done);
+    }
+    for (const l of open) {
+      this.release(l);
+      done.push(l);
+    }
+    done.sort((a, b) => a.start - b.start);
+    return {
+      tree: nodes.finish(),
+      leafNode: Int32Array.from(done, (l) => l.node),
+      leafStart: Int32Array.from(done, (l) => l.start),
+      leafEnd: Int32Array.from(done, (l) => l.end),
+    };
+  }
+
+  private settle(leaf: Leaf, open: Leaf[], done: Leaf[]): void {
+    if (leaf.split !== null) open.push(leaf);
+    else {
+      this.release(leaf);
+      done.push(leaf);
+    }
+  }
+
+  private takeNext(open: Leaf[]): Leaf {
+    if (this.params.growth === 'depthFirst') return open.pop()!;
+    let bi = 0;
+    for (let i = 1; i < open.length; i++) if (open[i].split!.gain > open[bi].split!.gain) bi = i;
+    const leaf = open[bi];
+    open[bi] = open[open.length - 1];
+    open.pop();
+    return leaf;
+  }
+
+  private release(leaf: Leaf): void {
+    if (leaf.hist !== null) {
+      this.pool.push(leaf.hist);
+      leaf.hist = null;
+    }
+  }
+
+  private findSplit(leaf: Leaf, features: Int32Array, rng: Random): SplitInfo | null {
+    let list = features;
+    let m = features.length;
+    const frac = this.params.featureFractionByNode;
+    if (frac < 1) {
+      // Partial Fisher-Yates: the first m entries become a uniform random subset.
+      list = this.nodeFeatures;
+      list.set(features);
+      m = Math.max(1, Math.round(frac * features.length));
+      for (let i = 0; i < m; i++) {
+        const j = i + rng.int(features.length - i);
+        const t = list[i];
+        list[i] = list[j];
+        list[j] = t;
+      }
+    }
+    return this.finder.find(leaf.hist!, leaf.stats, leaf.end - leaf.start, list, m, rng);
+  }
+
+  private buildHistogram(rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, features: Int32Array): Float64Array {
+    const hist = this.pool.pop() ?? new Float64Array(this.histSize);
+    hist.fill(0);
+    const K = this.params.channels;
+    const S = this.stride;
+    const ordered = this.ordered;
+    if (K === 1) {
+      for (let i = start, o = 0; i < end; i++, o += 2) {
+        const r = rows[i];
+        ordered[o] = grad[r];
+        ordered[o + 1] = hess[r];
+      }
+    } else {
+      for (let i = start, o = 0; i < end; i++, o += S) {
+        const r = rows[i];
+        for (let k = 0; k < K; k++) ordered[o + k] = grad[r * K + k];
+        ordered[o + K] = hess[r];
+      }
+    }
+    accumulateHistogram(this.binned.bins, this.binned.numRows, rows, start, end, ordered, S, features, features.length, this.binned.binOffsets, hist);
+    return hist;
+  }
+
+  /** Stable in-place partition of rows[start, end): rows going left first. Returns the boundary. */
+  private partition(rows: Int32Array, start: number, end: number, split: SplitInfo): number {
+    const bins = this.binned.bins;
+    const col = split.feature * this.binned.numRows;
+    const scratch = this.scratch;
+    let w = start;
+    let s = 0;
+    if (split.leftBins === null) {
+      const t = split.binThreshold;
+      const missingLeft = split.defaultLeft;
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        const b = bins[col + r];
+        if (b === 0 ? missingLeft : b <= t) rows[w++] = r;
+        else scratch[s++] = r;
+      }
+    } else {
+      const goesLeft = new Uint8Array(this.binned.features[split.feature].numBins);
+      for (const b of split.leftBins) goesLeft[b] = 1;
+      goesLeft[0] = split.defaultLeft ? 1 : 0;
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        if (goesLeft[bins[col + r]] === 1) rows[w++] = r;
+        else scratch[s++] = r;
+      }
+    }
+    rows.set(scratch.subarray(0, s), w);
+    return w;
+  }
+}
+
+/** Growable node arrays, frozen into a FlatTree at the end. */
+class NodeList {
+  feature: number[] = [];
+  threshold: number[] = [];
+  binThreshold: number[] = [];
+  categorical: number[] = [];
+  catOffset: number[] = [];
+  catLength: number[] = [];
+  catWords: number[] = [];
+  defaultLeft: number[] = [];
+  left: number[] = [];
+  right: number[] = [];
+  value: number[] = [];
+  cover: number[] = [];
+  gain: number[] = [];
+  private readonly out: Float64Array;
+
+  constructor(private readonly dim: number) {
+    this.out = new Float64Array(dim);
+  }
+
+  add(finder: SplitFinder, stats: Float64Array, _parent: number): number {
+    const id = this.feature.length;
+    this.feature.push(-1);
+    this.threshold.push(0);
+    this.binThreshold.push(0);
+    this.categorical.push(0);
+    this.catOffset.push(0);
+    this.catLength.push(0);
+    this.defaultLeft.push(0);
+    this.left.push(-1);
+    this.right.push(-1);
+    finder.output(stats, 0, this.out, 0);
+    for (let k = 0; k < this.dim; k++) this.value.push(this.out[k]);
+    this.cover.push(stats[this.dim]);
+    this.gain.push(0);
+    return id;
+  }
+
+  setSplit(node: number, split: SplitInfo, binned: BinnedData): void {
+    const fb = binned.features[split.feature];
+    this.feature[node] = split.feature;
+    this.gain[node] = split.gain;
+    this.defaultLeft[node] = split.defaultLeft ? 1 : 0;
+    if (split.leftBins === null) {
+      this.binThreshold[node] = split.binThreshold;
+      this.threshold[node] = split.binThreshold === 0 ? -Number.MAX_VALUE : fb.upperBounds![split.binThreshold - 1];
+    } else {
+      this.categorical[node] = 1;
+      this.binThreshold[node] = -1;
+      const words = new Array<number>(Math.max(1, Math.ceil(fb.dictionarySize! / 32))).fill(0);
+      for (const b of split.leftBins) {
+        for (const code of fb.binCategories![b]) words[code >>> 5] = (words[code >>> 5] | (1 << (code & 31))) >>> 0;
+      }
+      this.catOffset[node] = this.catWords.length;
+      this.catLength[node] = words.length;
+      this.catWords.push(...words);
+    }
+  }
+
+  finish(): FlatTree {
+    const n = this.feature.length;
+    return {
+      numNodes: n,
+      outputDim: this.dim,
+      feature: Int32Array.from(this.feature),
+      threshold: Float64Array.from(this.threshold),
+      binThreshold: Int32Array.from(this.binThreshold),
+      categorical: Uint8Array.from(this.categorical),
+      catOffset: Int32Array.from(this.catOffset),
+      catLength: Int32Array.from(this.catLength),
+      catWords: Uint32Array.from(this.catWords),
+      defaultLeft: Uint8Array.from(this.defaultLeft),
+      left: Int32Array.from(this.left),
+      right: Int32Array.from(this.right),
+      value: Float64Array.from(this.value),
+      cover: Float64Array.from(this.cover),
+      gain: Float64Array.from(this.gain),
+    };
+  }
+}

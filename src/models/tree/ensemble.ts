@@ -1,0 +1,95 @@
+import type { Frame } from '../../frame/frame.js';
+import { TabpilotError } from '../../util/errors.js';
+import type { FeatureImportance } from '../types.js';
+import type { BinnedData } from './binning.js';
+import { featureViews, fillRowBlock } from './data.js';
+import { addTreePrediction, type FlatTree, treeFromJSON, type TreeJSON, treeToJSON } from './tree.js';
+
+/** A feature as a tree model stores it: how to read the column at prediction time. */
+export interface TreeFeature {
+  readonly name: string;
+  readonly kind: 'numeric' | 'categorical';
+  /** Categorical: the training dictionary (tree category sets index into it). */
+  readonly dictionary?: readonly string[];
+}
+
+export function treeFeatures(data: Frame, binned: BinnedData): TreeFeature[] {
+  return binned.features.map((fb) => {
+    if (fb.kind !== 'categorical') return { name: fb.name, kind: 'numeric' };
+    const col = data.column(fb.name);
+    if (col.kind !== 'categorical') throw new TabpilotError('INTERNAL', `binned feature "${fb.name}" is categorical but the column is ${col.kind}`);
+    return { name: fb.name, kind: 'categorical', dictionary: [...col.dictionary] };
+  });
+}
+
+const BLOCK_ROWS = 4096;
+
+/**
+ * Sum of tree outputs for every row of `frame`: out[row * dim + channel] = init[channel] + sum over trees of
+ * scale * value, where tree t adds into channel channelOf(t) (outputDim 1), or into all channels (outputDim = dim).
+ * Rows are processed in blocks so memory stays flat and each block's matrix stays in cache.
+ */
+export function predictEnsemble(
+  frame: Frame,
+  features: readonly TreeFeature[],
+  trees: readonly FlatTree[],
+  dim: number,
+  init: Float64Array,
+  channelOf: (t: number) => number,
+  scale = 1,
+): Float64Array {
+  const n = frame.numRows;
+  const F = features.length;
+  const out = new Float64Array(n * dim);
+  for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) out[i * dim + k] = init[k];
+  const names = features.map((f) => f.name);
+  const dictionaries = features.map((f) => f.dictionary ?? null);
+  const views = featureViews(frame, names, dictionaries);
+  const x = new Float64Array(Math.min(n, BLOCK_ROWS) * F);
+  for (let start = 0; start < n; start += BLOCK_ROWS) {
+    const end = Math.min(n, start + BLOCK_ROWS);
+    fillRowBlock(views, start, end, x);
+    const block = out.subarray(start * dim, end * dim);
+    for (let t = 0; t < trees.length; t++) {
+      const tree = trees[t];
+      addTreePrediction(tree, x, F, end - start, block, dim, tree.outputDim === dim ? 0 : channelOf(t), scale);
+    }
+  }
+  return out;
+}
+
+export function ensembleImportance(features: readonly TreeFeature[], trees: readonly FlatTree[]): FeatureImportance {
+  const gain = new Float64Array(features.length);
+  const split = new Float64Array(features.length);
+  for (const t of trees) {
+    for (let i = 0; i < t.numNodes; i++) {
+      const f = t.feature[i];
+      if (f >= 0) {
+        gain[f] += t.gain[i];
+        split[f] += 1;
+      }
+    }
+  }
+  return { names: features.map((f) => f.name), gain, split };
+}
+
+export function treesToJSON(trees: readonly FlatTree[]): TreeJSON[] {
+  return trees.map(treeToJSON);
+}
+
+export function treesFromJSON(json: unknown, numFeatures: number): FlatTree[] {
+  if (!Array.isArray(json)) throw new TabpilotError('MODEL_FORMAT', 'model "trees" must be an array');
+  return json.map((t) => treeFromJSON(t as TreeJSON, numFeatures));
+}
+
+export function featuresFromJSON(json: unknown): TreeFeature[] {
+  if (!Array.isArray(json)) throw new TabpilotError('MODEL_FORMAT', 'model "features" must be an array');
+  return json.map((f, i) => {
+    const o = f as Partial<TreeFeature>;
+    if (typeof o.name !== 'string' || (o.kind !== 'numeric' && o.kind !== 'categorical')) {
+      throw new TabpilotError('MODEL_FORMAT', `model feature ${i} must have a name and kind numeric|categorical`);
+    }
+    if (o.kind === 'categorical' && !Array.isArray(o.dictionary)) throw new TabpilotError('MODEL_FORMAT', `categorical feature "${o.name}" needs a dictionary`);
+    return o.kind === 'categorical' ? { name: o.name, kind: o.kind, dictionary: o.dictionary } : { name: o.name, kind: o.kind };
+  });
+}

@@ -1,0 +1,74 @@
+import { nativeKernels } from './native.js';
+
+/**
+ * Histogram accumulation, the hot loop of tree training. For each listed feature f and each row r = rows[i],
+ * i in [start, end): hist[(binOffsets[f] + bin(f, r)) * stride + c] += ordered[(i - start) * stride + c] for every
+ * channel c < stride. `ordered` holds the node's gradient channels and hessian gathered in row order
+ * ("ordered gradients"), so the inner loop reads them sequentially; only the bin lookup is indexed.
+ */
+export function accumulateHistogramTs(
+  bins: Uint8Array | Uint16Array,
+  numRows: number,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  ordered: Float64Array,
+  stride: number,
+  features: Int32Array,
+  numFeatures: number,
+  binOffsets: Int32Array,
+  hist: Float64Array,
+): void {
+  for (let j = 0; j < numFeatures; j++) {
+    const f = features[j];
+    const col = f * numRows;
+    const base = binOffsets[f] * stride;
+    if (stride === 2) {
+      for (let i = start, o = 0; i < end; i++, o += 2) {
+        const h = base + bins[col + rows[i]] * 2;
+        hist[h] += ordered[o];
+        hist[h + 1] += ordered[o + 1];
+      }
+    } else {
+      for (let i = start, o = 0; i < end; i++, o += stride) {
+        const h = base + bins[col + rows[i]] * stride;
+        for (let c = 0; c < stride; c++) hist[h + c] += ordered[o + c];
+      }
+    }
+  }
+}
+
+/** accumulateHistogramTs, run by the native kernel when it is built. */
+export function accumulateHistogram(
+  bins: Uint8Array | Uint16Array,
+  numRows: number,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  ordered: Float64Array,
+  stride: number,
+  features: Int32Array,
+  numFeatures: number,
+  binOffsets: Int32Array,
+  hist: Float64Array,
+): void {
+  const native = useNative ? nativeKernels() : null;
+  if (native !== null && end - start >= NATIVE_MIN_ROWS) {
+    native.accumulateHistogram(bins, numRows, rows, start, end, ordered, stride, features, numFeatures, binOffsets, hist);
+  } else {
+    accumulateHistogramTs(bins, numRows, rows, start, end, ordered, stride, features, numFeatures, binOffsets, hist);
+  }
+}
+
+/** Below this many rows the N-API call overhead outweighs the faster loop. */
+const NATIVE_MIN_ROWS = 256;
+let useNative = true;
+
+/** Turns the native kernel off or on (benchmarks and tests compare both). */
+export function setNativeHistograms(enabled: boolean): void {
+  useNative = enabled;
+}
+
+export function nativeHistogramsAvailable(): boolean {
+  return nativeKernels() !== null;
+}

@@ -1,0 +1,45 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Optional C++ kernels (native/, built by `npm run build:native`). Every kernel has a TypeScript twin in this
+ * folder; when the addon is absent (not built, or TABPILOT_NO_NATIVE=1) the twin runs instead.
+ */
+export interface NativeKernels {
+  /** Same contract as `accumulateHistogramTs` in histogram.ts. */
+  accumulateHistogram(
+    bins: Uint8Array | Uint16Array,
+    numRows: number,
+    rows: Int32Array,
+    start: number,
+    end: number,
+    ordered: Float64Array,
+    stride: number,
+    features: Int32Array,
+    numFeatures: number,
+    binOffsets: Int32Array,
+    hist: Float64Array,
+  ): void;
+}
+
+let loaded: NativeKernels | null | undefined;
+
+const CANDIDATES = [
+  '../../../native/build/Release/tabpilot_native.node', // from src/models/tree
+  '../../../../native/build/Release/tabpilot_native.node', // from dist/src/models/tree
+];
+
+export function nativeKernels(): NativeKernels | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env.TABPILOT_NO_NATIVE === '1') return loaded;
+  const require = createRequire(import.meta.url);
+  for (const p of CANDIDATES) {
+    try {
+      loaded = require(p) as NativeKernels;
+      break;
+    } catch {
+      // not built here; try the next location, else fall back to TypeScript
+    }
+  }
+  return loaded;
+}

@@ -1,0 +1,271 @@
+import type { Random } from '../../util/random.js';
+import type { BinnedData } from './binning.js';
+
+/**
+ * How a split is scored. All scores are "bigger is better" and gain = score(left) + score(right) - score(parent).
+ *   gradient  boosting: one gradient channel G and hessian H, score = T(G)^2 / (H + lambdaL2) with L1 soft
+ *             threshold T; with G = -sum(w y), H = sum(w) and no regularisation it is variance reduction
+ *   gini      forests: channels are weighted class counts c_k, H = sum(c_k): score = sum(c_k^2) / H
+ *   entropy   forests: score = sum(c_k log(c_k / H)) = -H * entropy
+ */
+export type Criterion = 'gradient' | 'gini' | 'entropy';
+
+export interface SplitParams {
+  readonly criterion: Criterion;
+  /** Gradient channels (1 for boosting and forest regression, number of classes for forest classification). */
+  readonly channels: number;
+  readonly minDataInLeaf: number;
+  readonly minSumHessian: number;
+  readonly lambdaL1: number;
+  readonly lambdaL2: number;
+  readonly minGainToSplit: number;
+  /** Extra trees: one random threshold per feature and node instead of the best one. */
+  readonly extraTrees: boolean;
+  /** LightGBM categorical regularisation: smoothing of the gradient ratio used to order categories. */
+  readonly catSmooth: number;
+  /** Extra L2 on categorical splits. */
+  readonly catL2: number;
+  /** At most this many categories on the smaller side of a categorical split. */
+  readonly maxCatThreshold: number;
+  /** Columns with at most this many categories use one-vs-rest splits. */
+  readonly maxCatToOnehot: number;
+  /** Minimum rows per category group when scanning sorted categories. */
+  readonly minDataPerGroup: number;
+}
+
+export interface SplitInfo {
+  feature: number;
+  gain: number;
+  /** Numeric: value bins 1..binThreshold go left. */
+  binThreshold: number;
+  /** Categorical: bins that go left (the missing bin 0 included when missing goes left). */
+  leftBins: number[] | null;
+  defaultLeft: boolean;
+  /** Left child stats: channels then hessian. */
+  leftStats: Float64Array;
+}
+
+/** Finds the best split of one node from its histogram (layout: see histogram.ts, stride = channels + 1). */
+export class SplitFinder {
+  private readonly p: SplitParams;
+  private readonly stride: number;
+  private readonly left: Float64Array;
+  private readonly right: Float64Array;
+  private readonly best: Float64Array;
+
+  constructor(
+    private readonly binned: BinnedData,
+    params: SplitParams,
+  ) {
+    this.p = params;
+    this.stride = params.channels + 1;
+    this.left = new Float64Array(this.stride);
+    this.right = new Float64Array(this.stride);
+    this.best = new Float64Array(this.stride);
+  }
+
+  /** Score of a node with stats s (channels then hessian at s[off + channels]). */
+  score(s: Float64Array, off: number, extraL2 = 0): number {
+    const K = this.p.channels;
+    const H = s[off + K];
+    switch (this.p.criterion) {
+      case 'gradient': {
+        const g = s[off];
+        const l1 = this.p.lambdaL1;
+        const t = g > l1 ? g - l1 : g < -l1 ? g + l1 : 0;
+        return (t * t) / (H + this.p.lambdaL2 + extraL2);
+      }
+      case 'gini': {
+        if (H <= 0) return 0;
+        let q = 0;
+        for (let k = 0; k < K; k++) q += s[off + k] * s[off + k];
+        return q / H;
+      }
+      case 'entropy': {
+        if (H <= 0) return 0;
+        let q = 0;
+        for (let k = 0; k < K; k++) {
+          const c = s[off + k];
+          if (c > 0) q += c * Math.log(c / H);
+        }
+        return q;
+      }
+    }
+  }
+
+  /** Output of a node with stats s: boosting leaf value, or class frequencies / mean for forests. */
+  output(s: Float64Array, off: number, out: Float64Array, outOff: number): void {
+    const K = this.p.channels;
+    const H = s[off + K];
+    if (this.p.criterion === 'gradient') {
+      const g = s[off];
+      const l1 = this.p.lambdaL1;
+      const t = g > l1 ? g - l1 : g < -l1 ? g + l1 : 0;
+      out[outOff] = -t / (H + this.p.lambdaL2);
+    } else {
+      for (let k = 0; k < K; k++) out[outOff + k] = H > 0 ? s[off + k] / H : 0;
+    }
+  }
+
+  /**
+   * Best split over `features` of a node with histogram `hist`, totals `total` (channels then hessian) and
+   * `count` rows. Returns null when no split passes the constraints.
+   */
+  find(hist: Float64Array, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random): SplitInfo | null {
+    const K = this.p.channels;
+    const H = total[K];
+    if (count < 2 * this.p.minDataInLeaf || H < 2 * this.p.minSumHessian) return null;
+    const parentScore = this.score(total, 0);
+    let best: SplitInfo | null = null;
+    for (let j = 0; j < numFeatures; j++) {
+      const f = features[j];
+      const fb = this.binned.features[f];
+      const threshold: number = best ? best.gain : 0;
+      const candidate: SplitInfo | null =
+        fb.kind === 'categorical'
+          ? this.findCategorical(hist, f, fb.numBins, total, count, parentScore, threshold, rng)
+          : this.findNumeric(hist, f, fb.numBins, total, count, parentScore, threshold, rng);
+      if (candidate !== null) best = candidate;
+    }
+    if (best !== null && best.gain <= this.p.minGainToSplit) return null;
+    return best;
+  }
+
+  private feasible(s: Float64Array, ratio: number): boolean {
+    const h = s[this.p.channels];
+    return h * ratio >= this.p.minDataInLeaf && h >= this.p.minSumHessian && h > 0;
+  }
+
+  private findNumeric(
+    hist: Float64Array,
+    f: number,
+    numBins: number,
+    total: Float64Array,
+    count: number,
+    parentScore: number,
+    bestGain: number,
+    rng: Random,
+  ): SplitInfo | null {
+    const S = this.stride;
+    const K = this.p.channels;
+    const base = this.binned.binOffsets[f] * S;
+    const ratio = count / total[K];
+    const left = this.left;
+    const right = this.right;
+    const missingH = hist[base + K];
+    let found = false;
+    let bestT = 0;
+    let bestDefaultLeft = false;
+    let tPick = -1;
+    if (this.p.extraTrees) {
+      if (numBins - 2 < 1) return null;
+      tPick = 1 + rng.int(numBins - 2);
+    }
+    // Returns false when the right side became infeasible (it only shrinks as t grows).
+    const evaluate = (t: number, missingLeft: boolean): boolean => {
+      if (!this.feasible(left, ratio)) return true;
+      for (let c = 0; c < S; c++) right[c] = total[c] - left[c];
+      if (!this.feasible(right, ratio)) return false;
+      const gain = this.score(left, 0) + this.score(right, 0) - parentScore;
+      if (gain > bestGain) {
+        bestGain = gain;
+        bestT = t;
+        bestDefaultLeft = missingLeft;
+        found = true;
+        this.best.set(left);
+      }
+      return true;
+    };
+    for (let dir = 0; dir < 2; dir++) {
+      const missingLeft = dir === 1;
+      if (missingLeft && missingH <= 0) break;
+      for (let c = 0; c < S; c++) left[c] = missingLeft ? hist[base + c] : 0;
+      if (tPick >= 1) {
+        for (let t = 1; t <= tPick; t++) for (let c = 0; c < S; c++) left[c] += hist[base + t * S + c];
+        evaluate(tPick, missingLeft);
+        continue;
+      }
+      // t = 0 with missing left is the split "missing vs. all values".
+      if (missingLeft && !evaluate(0, true)) continue;
+      for (let t = 1; t <= numBins - 2; t++) {
+        for (let c = 0; c < S; c++) left[c] += hist[base + t * S + c];
+        if (!evaluate(t, missingLeft)) break;
+      }
+    }
+    if (!found) return null;
+    if (missingH <= 0) bestDefaultLeft = this.best[K] >= total[K] - this.best[K];
+    return { feature: f, gain: bestGain, binThreshold: bestT, leftBins: null, defaultLeft: bestDefaultLeft, leftStats: Float64Array.from(this.best) };
+  }
+
+  private findCategorical(
+    hist: Float64Array,
+    f: number,
+    numBins: number,
+    total: Float64Array,
+    count: number,
+    parentScore: number,
+    bestGain: number,
+    _rng: Random,
+  ): SplitInfo | null {
+    const S = this.stride;
+    const K = this.p.channels;
+    const base = this.binned.binOffsets[f] * S;
+    const ratio = count / total[K];
+    const left = this.left;
+    const right = this.right;
+    const used: number[] = [];
+    for (let b = 0; b < numBins; b++) if (hist[base + b * S + K] > 0) used.push(b);
+    if (used.length < 2) return null;
+    const gradient = this.p.criterion === 'gradient';
+    let bestLeft: number[] | null = null;
+    const consider = (bins: number[], extraL2: number): void => {
+      if (!this.feasible(left, ratio)) return;
+      for (let c = 0; c < S; c++) right[c] = total[c] - left[c];
+      if (!this.feasible(right, ratio)) return;
+      const gain = this.score(left, 0, extraL2) + this.score(right, 0, extraL2) - parentScore;
+      if (gain > bestGain) {
+        bestGain = gain;
+        bestLeft = bins.slice();
+        this.best.set(left);
+      }
+    };
+    if (numBins - 1 <= this.p.maxCatToOnehot) {
+      for (const b of used) {
+        for (let c = 0; c < S; c++) left[c] = hist[base + b * S + c];
+        consider([b], 0);
+      }
+    } else {
+      const smooth = this.p.catSmooth;
+      const candidates = used.filter((b) => hist[base + b * S + K] * ratio >= smooth);
+      if (candidates.length < 2) return null;
+      // Order categories by their (smoothed) mean gradient, or by the frequency of the first class for forests.
+      const key = (b: number): number => hist[base + b * S] / (hist[base + b * S + K] + (gradient ? smooth : 0));
+      candidates.sort((a, b) => key(a) - key(b) || a - b);
+      const maxNumCat = Math.min(this.p.maxCatThreshold, Math.floor((candidates.length + 1) / 2));
+      const extraL2 = gradient ? this.p.catL2 : 0;
+      for (let dir = 0; dir < 2; dir++) {
+        const order = dir === 0 ? candidates : candidates.slice().reverse();
+        left.fill(0);
+        const bins: number[] = [];
+        let group = 0;
+        for (let i = 0; i < order.length && i < maxNumCat; i++) {
+          const b = order[i];
+          for (let c = 0; c < S; c++) left[c] += hist[base + b * S + c];
+          bins.push(b);
+          group += hist[base + b * S + K] * ratio;
+          if (!this.feasible(left, ratio)) continue;
+          for (let c = 0; c < S; c++) right[c] = total[c] - left[c];
+          if (!this.feasible(right, ratio)) break;
+          if (group < this.p.minDataPerGroup) continue;
+          group = 0;
+          consider(bins, extraL2);
+        }
+      }
+    }
+    if (bestLeft === null) return null;
+    const leftBins: number[] = bestLeft;
+    const missingUsed = hist[base + K] > 0;
+    const defaultLeft = missingUsed ? leftBins.includes(0) : this.best[K] >= total[K] - this.best[K];
+    return { feature: f, gain: bestGain, binThreshold: -1, leftBins, defaultLeft, leftStats: Float64Array.from(this.best) };
+  }
+}
