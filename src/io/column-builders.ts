@@ -104,6 +104,11 @@ export class NumericBuilder extends ColumnBuilder {
       let v: number;
       if (this.datetime) v = this.parseDate(batch, f);
       else v = flags[f] & FLAG_ESCAPED ? parseNumberString(this.cellText(batch, f)) : parseNumberBytes(buf, starts[f], ends[f]);
+      if (this.tokens.hasNumericToken && v === v && this.isMissingCell(buf, starts[f], ends[f])) {
+        values[n++] = NaN;
+        this.missing++;
+        continue;
+      }
       values[n++] = v;
       if (v !== v) {
         if (this.isMissingCell(buf, starts[f], ends[f])) this.missing++;

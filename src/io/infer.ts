@@ -120,6 +120,8 @@ export class MissingTokens {
   private readonly maxLength: number;
   /** Token bytes grouped by byte length. */
   private readonly byLength: Uint8Array[][] = [];
+  /** Some token is itself a number (e.g. -999): numeric parsers must check tokens even on success. */
+  readonly hasNumericToken: boolean;
 
   constructor(tokens: readonly string[] = DEFAULT_MISSING_TOKENS) {
     this.tokens = new Set(tokens.map((t) => t.trim()).filter((t) => t !== ''));
@@ -132,6 +134,7 @@ export class MissingTokens {
     }
     for (let i = 0; i <= max; i++) this.byLength[i] ??= [];
     this.maxLength = max;
+    this.hasNumericToken = [...this.tokens].some((t) => !Number.isNaN(parseNumberString(t)));
   }
 
   /** True when trimmed bytes [s, e) equal a token (the caller has already handled empty/blank cells). */
