@@ -131,6 +131,8 @@ export function createInferenceServer(predictor: Predictor, options: ServerOptio
       } catch (e) {
         if (e instanceof PayloadError) return fail(400, e.message);
         if (e instanceof NegotiationError || e instanceof HttpError) return fail(e.status, e.message);
+        const status = (e as { status?: unknown })?.status;
+        if (typeof status === 'number' && status >= 400 && status < 500) return fail(status, (e as Error).message);
         if (isTabpilotError(e)) return fail(400, e.message);
         fail(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
       }

@@ -1,0 +1,71 @@
+import { DEFAULT_MAX_BODY_BYTES } from '../../serve/server.js';
+import { keysFromEnvironment, parseKeys } from '../../serve/negotiate.js';
+import { serve } from '../../serve/run.js';
+import { parseCommandArgs, requireNumber } from '../../util/args.js';
+import { TabpilotError } from '../../util/errors.js';
+
+export const help = `Usage: tabpilot serve MODEL_DIR [--host 127.0.0.1] [--port 8080] [--workers N]
+                      [--max-body-mb 6] [--keys predicted_label,probability] [--background FILE]
+
+Serves a model directory with SageMaker's inference container contract:
+  GET  /ping          200 once the model is loaded
+  POST /invocations   text/csv (rows without header, training column order), application/json
+                      ({"instances": [...]}: arrays or objects by column name) or application/jsonlines
+
+The Accept header picks the output format and keys, e.g.
+  Accept: application/json; keys="predicted_label,probability,probabilities,labels"
+  Accept: text/csv; keys=predicted_label+probability; explain=true
+Default keys: --keys, else env SAGEMAKER_INFERENCE_OUTPUT, else predicted_label.
+explain=true adds SHAP contributions (TreeSHAP for tree models; for other models the server needs
+--background FILE, rows used as the baseline distribution).
+
+Options:
+  --host H          interface to bind (default 127.0.0.1: loopback only)
+  --port P          TCP port (default 8080; 0 picks a free port)
+  --workers N       processes sharing the port (node:cluster; default 1)
+  --max-body-mb M   request body limit in MiB; larger bodies get 413 (default 6, as SageMaker)
+  --keys K          default response keys
+  --background FILE baseline rows for explanations of non-tree models
+SIGTERM or SIGINT stops accepting connections and exits after in-flight requests are answered.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      workers: { type: 'string' },
+      'max-body-mb': { type: 'string' },
+      keys: { type: 'string' },
+      background: { type: 'string' },
+    },
+    'serve',
+  );
+  const values = parsed.values as Record<string, string | undefined>;
+  const positionals = parsed.positionals;
+  if (positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', 'serve: expected one MODEL_DIR');
+  const port = requireNumber(values.port, '--port', 8080);
+  const workers = requireNumber(values.workers, '--workers', 1);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TabpilotError('INVALID_ARGUMENT', `--port must be an integer in [0, 65535], got ${port}`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new TabpilotError('INVALID_ARGUMENT', `--workers must be an integer in [1, 64], got ${workers}`);
+  const maxMb = requireNumber(values['max-body-mb'], '--max-body-mb', DEFAULT_MAX_BODY_BYTES / 2 ** 20);
+  if (!(maxMb > 0)) throw new TabpilotError('INVALID_ARGUMENT', '--max-body-mb must be positive');
+  const background = values.background;
+  const { explainerForServing } = await import('../../explain/index.js');
+  const backgroundFrame = background !== undefined ? await loadBackground(background) : undefined;
+  await serve({
+    modelDir: positionals[0],
+    host: values.host ?? '127.0.0.1',
+    port,
+    workers,
+    maxBodyBytes: Math.floor(maxMb * 2 ** 20),
+    defaultKeys: values.keys !== undefined ? parseKeys(values.keys, '--keys') : keysFromEnvironment(),
+    explainer: (pipeline) => explainerForServing(pipeline, backgroundFrame),
+  });
+  return 0;
+}
+
+async function loadBackground(file: string) {
+  const { readTable } = await import('../../io/index.js');
+  return (await readTable(file)).frame;
+}

@@ -1,0 +1,114 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { AddressInfo } from 'node:net';
+import { Pipeline } from '../models/artifact.js';
+import { TabpilotError } from '../util/errors.js';
+import type { ResponseKey } from './negotiate.js';
+import type { ContributionSource } from './predictor.js';
+import { predictorFromPipeline } from './index.js';
+import { createInferenceServer } from './server.js';
+
+/**
+ * Runs the endpoint until SIGTERM/SIGINT. With workers > 1 the process becomes a node:cluster primary
+ * that forks that many copies of the same command; each loads the model and serves on the shared port,
+ * and the primary forwards the shutdown signal and waits for every worker to finish its in-flight requests.
+ */
+export interface ServeOptions {
+  readonly modelDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly workers: number;
+  readonly maxBodyBytes?: number;
+  readonly defaultKeys?: readonly ResponseKey[];
+  /** Builds the explainer for `explain=true` requests (lazily, on first use). */
+  readonly explainer?: (pipeline: Pipeline) => ContributionSource;
+  readonly log?: (line: string) => void;
+}
+
+type WorkerMessage = { type: 'listening'; address: AddressInfo } | { type: 'failed'; message: string };
+
+export async function serve(options: ServeOptions): Promise<void> {
+  if (options.workers > 1 && cluster.isPrimary) return runPrimary(options);
+  return runWorker(options);
+}
+
+async function runWorker(options: ServeOptions): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let pipeline: Pipeline;
+  try {
+    pipeline = await Pipeline.load(options.modelDir);
+  } catch (e) {
+    if (cluster.isWorker) process.send?.({ type: 'failed', message: (e as Error).message } satisfies WorkerMessage);
+    throw e;
+  }
+  const server = createInferenceServer(predictorFromPipeline(pipeline), {
+    maxBodyBytes: options.maxBodyBytes,
+    defaultKeys: options.defaultKeys,
+    explainer: options.explainer ? () => options.explainer!(pipeline) : undefined,
+  });
+  const address = await server.listen(options.port, options.host);
+  if (cluster.isWorker) process.send?.({ type: 'listening', address } satisfies WorkerMessage);
+  else log(`tabpilot serve: ${describeModel(pipeline)} on http://${address.address}:${address.port} (pid ${process.pid})`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      if (!cluster.isWorker) log('tabpilot serve: shutting down, finishing in-flight requests');
+      void server.close().then(resolve);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+function describeModel(p: Pipeline): string {
+  return `${p.model.kind} ${p.task} model (${p.artifact.features.length} features, target "${p.artifact.target}")`;
+}
+
+async function runPrimary(options: ServeOptions): Promise<void> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let shuttingDown = false;
+  const workers = new Set<Worker>();
+
+  const fork = (): Promise<AddressInfo> =>
+    new Promise((resolve, reject) => {
+      const worker = cluster.fork();
+      workers.add(worker);
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'listening') resolve(m.address);
+        else reject(new TabpilotError('MODEL_FORMAT', m.message));
+      });
+      worker.on('exit', (code, signal) => {
+        workers.delete(worker);
+        if (!shuttingDown) {
+          log(`tabpilot serve: worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
+          fork().catch((e: Error) => log(`tabpilot serve: replacement failed: ${e.message}`));
+        }
+        reject(new TabpilotError('INTERNAL', `worker exited (${signal ?? code}) before listening`));
+      });
+    });
+
+  // The primary owns the listening handle, so with port 0 every worker shares the one free port it picked.
+  const addresses = await Promise.all(Array.from({ length: options.workers }, () => fork()));
+  const first = addresses[0];
+  const port = first.port;
+  for (const a of addresses) if (a.port !== port) throw new TabpilotError('INTERNAL', `workers listen on different ports (${port}, ${a.port})`);
+  const pipeline = await Pipeline.load(options.modelDir);
+  log(`tabpilot serve: ${describeModel(pipeline)} on http://${first.address}:${port} with ${options.workers} workers (primary pid ${process.pid})`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      log('tabpilot serve: shutting down workers, finishing in-flight requests');
+      if (workers.size === 0) return resolve();
+      for (const w of workers) {
+        w.on('exit', () => {
+          if (workers.size === 0) resolve();
+        });
+        w.process.kill('SIGTERM');
+      }
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
