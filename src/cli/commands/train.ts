@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { readTable } from '../../io/index.js';
+import { TRAINABLE_ALGORITHMS, runTrainingJob } from '../../models/training-job.js';
+import type { HyperValue, Task } from '../../models/types.js';
+import { parseCommandArgs, requireNumber } from '../../util/args.js';
+import { TabpilotError } from '../../util/errors.js';
+
+export const help = `Usage: tabpilot train FILE --target COL --algorithm ALG [options]
+
+Runs one training job with a built-in algorithm and writes a self-describing model directory
+(MODEL_DIR/model.json: input schema, category vocabularies, preprocessing, learner state, format
+version, training metadata; plain JSON, nothing executes on load). Predict with 'tabpilot predict'.
+
+Algorithms: ${TRAINABLE_ALGORITHMS.join(', ')}
+
+Options:
+  --target COL             target column (required)
+  --algorithm ALG          ${TRAINABLE_ALGORITHMS.join('|')} (required)
+  --hyperparameters JSON   overrides, camelCase names, e.g. '{"numRounds":300,"learningRate":0.05}'
+  --validation FILE        validation data: early stopping (gbdt, mlp) and reported metrics
+  --problem-type TYPE      regression | binary | multiclass (default: inferred from the target,
+                           with Autopilot's rules)
+  --ignore COLS            comma-separated columns to leave out of the features (IDs)
+  --seed N                 random seed (default 0): same seed, same data, same settings = same model
+  --time-limit SEC         stop adding rounds/epochs after SEC seconds
+  --out MODEL_DIR          model directory to write (default: model)
+  -h, --help               show this help
+
+Rows whose target is missing are dropped (the count is printed and stored in the metadata).`;
+
+const TASKS: readonly Task[] = ['regression', 'binary', 'multiclass'];
+
+function parseHyperparameters(text: string | undefined): Record<string, HyperValue> {
+  if (text === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new TabpilotError('INVALID_ARGUMENT', `--hyperparameters is not valid JSON: ${(e as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TabpilotError('INVALID_ARGUMENT', '--hyperparameters must be a JSON object, e.g. \'{"learningRate":0.05}\'');
+  }
+  for (const [k, v] of Object.entries(parsed)) {
+    if (!['number', 'string', 'boolean'].includes(typeof v)) throw new TabpilotError('INVALID_ARGUMENT', `--hyperparameters: "${k}" must be a number, string or boolean`);
+  }
+  return parsed as Record<string, HyperValue>;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      target: { type: 'string' },
+      algorithm: { type: 'string' },
+      hyperparameters: { type: 'string' },
+      validation: { type: 'string' },
+      'problem-type': { type: 'string' },
+      ignore: { type: 'string' },
+      seed: { type: 'string' },
+      'time-limit': { type: 'string' },
+      out: { type: 'string' },
+    },
+    'train',
+  );
+  const positionals = parsed.positionals;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  if (positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', 'train: expected one data FILE (see tabpilot train --help)');
+  const file = positionals[0];
+  const target = values.target as string | undefined;
+  const algorithm = values.algorithm as string | undefined;
+  if (!target) throw new TabpilotError('INVALID_ARGUMENT', 'train: --target COL is required');
+  if (!algorithm) throw new TabpilotError('INVALID_ARGUMENT', `train: --algorithm is required (${TRAINABLE_ALGORITHMS.join(', ')})`);
+  const problemType = values['problem-type'] as string | undefined;
+  if (problemType !== undefined && !TASKS.includes(problemType as Task)) {
+    throw new TabpilotError('INVALID_ARGUMENT', `--problem-type must be one of ${TASKS.join(', ')}, got "${problemType}"`);
+  }
+  const seed = requireNumber(values.seed as string | undefined, '--seed', 0);
+  if (!Number.isInteger(seed) || seed < 0) throw new TabpilotError('INVALID_ARGUMENT', '--seed expects a non-negative integer');
+  const timeLimit = values['time-limit'] !== undefined ? requireNumber(values['time-limit'] as string, '--time-limit') : undefined;
+  const hyperparameters = parseHyperparameters(values.hyperparameters as string | undefined);
+  const out = (values.out as string | undefined) ?? 'model';
+  const ignore = ((values.ignore as string | undefined) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+  const t0 = performance.now();
+  const { frame, report } = await readTable(file);
+  for (const w of report.warnings) console.error(`warning: ${w}`);
+  const validation = values.validation ? (await readTable(values.validation as string)).frame : undefined;
+  const readSeconds = (performance.now() - t0) / 1000;
+
+  let lastPrint = 0;
+  const result = await runTrainingJob({
+    data: frame,
+    target,
+    algorithm,
+    hyperparameters,
+    validation,
+    seed,
+    task: problemType as Task | undefined,
+    ignore,
+    timeLimit,
+    sourceFile: path.resolve(file),
+    onProgress: (e) => {
+      const now = Date.now();
+      if (process.stderr.isTTY && now - lastPrint > 1000) {
+        lastPrint = now;
+        process.stderr.write(`\r  ${algorithm}: ${e.iteration}/${e.total}${e.metric !== undefined ? ` validation ${e.metric.toPrecision(5)}` : ''}   `);
+      }
+    },
+  });
+  if (process.stderr.isTTY && lastPrint > 0) process.stderr.write('\n');
+  const saved = await result.pipeline.save(out);
+
+  const artifact = result.pipeline.artifact;
+  const learnerInfo = artifact.training.learner as Record<string, unknown> | undefined;
+  console.log(`trained ${algorithm} (${result.task}: ${result.taskReason})`);
+  console.log(`  rows: ${artifact.training.trainRows} train${validation ? `, ${artifact.training.validationRows} validation` : ''}; features: ${artifact.features.length}`);
+  if (result.droppedMissingTarget > 0) console.log(`  dropped ${result.droppedMissingTarget} rows with a missing target`);
+  if (artifact.classes) console.log(`  classes: ${artifact.classes.join(', ')}`);
+  console.log(`  read ${readSeconds.toFixed(2)} s, fit ${result.fitSeconds.toFixed(2)} s`);
+  if (learnerInfo?.backend) console.log(`  tensorflow backend: ${learnerInfo.backend}`);
+  if (result.validationMetrics) {
+    console.log(`  validation: ${Object.entries(result.validationMetrics).map(([k, v]) => `${k} ${v.toPrecision(5)}`).join(', ')}`);
+  }
+  console.log(`wrote ${saved}`);
+  return 0;
+}
