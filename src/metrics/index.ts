@@ -441,3 +441,54 @@ export function computeMetrics(task: Task, yTrue: Int32Array | Float64Array, inp
   }
   return out;
 }
+
+/** One metric (cheaper than computeMetrics when only the objective is needed, as in ensemble selection). */
+export function computeMetric(task: Task, metric: MetricName, yTrue: Int32Array | Float64Array, input: MetricInput, options: MetricOptions = {}): number {
+  const w = options.weight;
+  if (task === 'regression') {
+    if (!input.prediction) throw new TabpilotError('INVALID_ARGUMENT', 'regression metrics need `prediction`');
+    const y = yTrue instanceof Float64Array ? yTrue : Float64Array.from(yTrue);
+    switch (metric) {
+      case 'MSE':
+        return mse(y, input.prediction, w);
+      case 'RMSE':
+        return rmse(y, input.prediction, w);
+      case 'MAE':
+        return mae(y, input.prediction, w);
+      case 'R2':
+        return r2(y, input.prediction, w);
+      default:
+        throw new TabpilotError('INVALID_ARGUMENT', `${metric} is not a regression metric`);
+    }
+  }
+  const y = yTrue instanceof Int32Array ? yTrue : Int32Array.from(yTrue);
+  const proba = input.probabilities;
+  const k = options.numClasses ?? (proba ? proba.length / y.length : numClassesOf(y, input.labelIndex ?? y));
+  const positive = options.positive ?? 1;
+  if (metric === 'LogLoss' || metric === 'AUC') {
+    if (!proba) throw new TabpilotError('INVALID_ARGUMENT', `${metric} needs probabilities`);
+    return metric === 'LogLoss' ? logLoss(y, proba, w) : rocAuc(y, proba, task === 'binary' ? positive : 1, w);
+  }
+  const labels = input.labelIndex ?? (proba ? argmaxRows(proba, k) : undefined);
+  if (!labels) throw new TabpilotError('INVALID_ARGUMENT', 'classification metrics need `probabilities` or `labelIndex`');
+  switch (metric) {
+    case 'Accuracy':
+      return accuracy(y, labels, w);
+    case 'BalancedAccuracy':
+      return balancedAccuracy(y, labels, k, w);
+    case 'F1':
+      return f1(y, labels, positive, w);
+    case 'Precision':
+      return precision(y, labels, positive, w);
+    case 'Recall':
+      return recall(y, labels, positive, w);
+    case 'F1macro':
+      return f1Macro(y, labels, k, w);
+    case 'PrecisionMacro':
+      return precisionMacro(y, labels, k, w);
+    case 'RecallMacro':
+      return recallMacro(y, labels, k, w);
+    default:
+      throw new TabpilotError('INVALID_ARGUMENT', `${metric} is not a classification metric`);
+  }
+}

@@ -1,0 +1,160 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FeatureSchema } from '../frame/align.js';
+import type { Frame } from '../frame/frame.js';
+import type { MetricName } from '../metrics/index.js';
+import { type PredictionResult, Pipeline } from '../models/artifact.js';
+import { type EnsembleMemberJSON, makeEnsemble } from '../models/ensemble.js';
+import type { HyperValue, Task } from '../models/types.js';
+import { type LeaderboardRow, formatLeaderboard, leaderboardCsv } from './leaderboard.js';
+
+/** Enough to re-run one candidate: `tabpilot autopilot FILE --target T --candidates <this file>`. */
+export interface CandidateDefinition {
+  readonly candidateId?: string;
+  readonly learner: string;
+  readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+  readonly origin?: string;
+  readonly seed?: number;
+}
+
+export interface JobSettings {
+  readonly target: string;
+  readonly sourceFile?: string;
+  readonly problemType: Task;
+  readonly problemTypeReason: string;
+  readonly problemTypeGiven: boolean;
+  readonly objective: MetricName;
+  readonly objectiveDirection: 'maximize' | 'minimize';
+  readonly mode: string;
+  readonly maxRuntime: number | null;
+  readonly maxCandidates: number;
+  readonly instances: number;
+  readonly inProcess: boolean;
+  readonly seed: number;
+  readonly validation: { kind: 'cv'; folds: number } | { kind: 'holdout'; fraction: number; rows: number };
+  readonly refit: boolean;
+  readonly classWeight: unknown;
+  readonly sampleWeight: string | null;
+  readonly learners: readonly string[];
+  readonly rows: number;
+  readonly droppedRows: number;
+  readonly features: number;
+  readonly classes?: readonly string[];
+  readonly host: Record<string, unknown>;
+}
+
+interface JobInit {
+  readonly settings: JobSettings;
+  readonly leaderboard: LeaderboardRow[];
+  readonly reportedMetrics: readonly MetricName[];
+  readonly features: readonly FeatureSchema[];
+  readonly finalMembers: readonly EnsembleMemberJSON[];
+  readonly classes?: readonly string[];
+  readonly candidates: readonly CandidateDefinition[];
+  readonly warnings: readonly string[];
+  readonly startedAt: number;
+  readonly searchEndedAt: number;
+}
+
+/** A finished Autopilot job: the leaderboard, the best model as a Pipeline, and everything to reproduce it. */
+export class AutopilotJob {
+  readonly settings: JobSettings;
+  /** Best first; failed and stopped candidates at the bottom. */
+  readonly leaderboard: readonly LeaderboardRow[];
+  readonly reportedMetrics: readonly MetricName[];
+  readonly candidates: readonly CandidateDefinition[];
+  readonly warnings: readonly string[];
+  readonly pipeline: Pipeline;
+  readonly timings: { startedAt: string; finishedAt: string; totalSeconds: number };
+
+  constructor(init: JobInit) {
+    this.settings = init.settings;
+    this.leaderboard = init.leaderboard;
+    this.reportedMetrics = init.reportedMetrics;
+    this.candidates = init.candidates;
+    this.warnings = init.warnings;
+    const model = makeEnsemble(
+      init.settings.problemType,
+      init.features.map((f) => f.name),
+      init.finalMembers,
+      init.classes,
+    );
+    const best = this.best;
+    this.pipeline = Pipeline.fromModel(model, {
+      target: init.settings.target,
+      features: init.features,
+      training: {
+        algorithm: best.learner,
+        hyperparameters: best.learner === 'ensemble' ? { members: best.members } : { ...best.hyperparameters },
+        seed: init.settings.seed,
+        trainedAt: new Date().toISOString(),
+        trainRows: init.settings.rows,
+        autopilot: { candidateId: best.candidateId, objective: best.objectiveMetric, value: best.objective, metrics: best.metrics, refit: init.settings.refit },
+      },
+    });
+    const finished = Date.now();
+    this.timings = { startedAt: new Date(init.startedAt).toISOString(), finishedAt: new Date(finished).toISOString(), totalSeconds: (finished - init.startedAt) / 1000 };
+  }
+
+  get best(): LeaderboardRow {
+    return this.leaderboard[0];
+  }
+
+  get task(): Task {
+    return this.settings.problemType;
+  }
+
+  /** Predictions of the best model for raw input rows (aligned to the training schema). */
+  predict(frame: Frame): PredictionResult {
+    return this.pipeline.predict(frame);
+  }
+
+  /** The leaderboard as a terminal table. */
+  format(limit?: number): string {
+    return formatLeaderboard(this.leaderboard, limit);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      format: 'tabpilot-autopilot-job',
+      formatVersion: 1,
+      settings: this.settings,
+      timings: this.timings,
+      best: { candidateId: this.best.candidateId, learner: this.best.learner, objective: this.best.objective, metrics: this.best.metrics, members: this.best.members },
+      warnings: this.warnings,
+      candidates: this.leaderboard.length,
+    };
+  }
+
+  /**
+   * Writes the job directory: leaderboard.csv and leaderboard.json, model/ (a model directory that
+   * `tabpilot predict` and `tabpilot serve` load), job.json, and candidates/<id>.json per candidate.
+   */
+  async save(dir: string): Promise<void> {
+    await mkdir(path.join(dir, 'candidates'), { recursive: true });
+    const write = async (file: string, text: string) => {
+      const tmp = `${file}.tmp-${process.pid}`;
+      await writeFile(tmp, text);
+      await rename(tmp, file);
+    };
+    await this.pipeline.save(path.join(dir, 'model'));
+    await write(path.join(dir, 'leaderboard.csv'), leaderboardCsv(this.leaderboard, this.reportedMetrics));
+    await write(
+      path.join(dir, 'leaderboard.json'),
+      JSON.stringify({ objective: this.settings.objective, direction: this.settings.objectiveDirection, problemType: this.settings.problemType, rows: this.leaderboard }, null, 2) + '\n',
+    );
+    await write(path.join(dir, 'job.json'), JSON.stringify(this.toJSON(), null, 2) + '\n');
+    const file = this.settings.sourceFile ?? 'DATA.csv';
+    for (const c of this.candidates) {
+      const definition = {
+        ...c,
+        target: this.settings.target,
+        problemType: this.settings.problemType,
+        objective: this.settings.objective,
+        validation: this.settings.validation,
+        rerun: `tabpilot autopilot ${file} --target ${this.settings.target} --problem-type ${this.settings.problemType} --objective ${this.settings.objective} --seed ${this.settings.seed} --candidates ${path.join(dir, 'candidates', `${c.candidateId}.json`)}`,
+      };
+      await write(path.join(dir, 'candidates', `${c.candidateId}.json`), JSON.stringify(definition, null, 2) + '\n');
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import type { Column } from '../frame/column.js';
+import type { Frame } from '../frame/frame.js';
+import type { EnsembleMemberJSON } from '../models/ensemble.js';
+import { getLearnerSpec } from '../models/registry.js';
+import type { BinnedData } from '../models/tree/binning.js';
+import type { HyperValue, Task } from '../models/types.js';
+import { Random } from '../util/random.js';
+import { Featurizer, needsFeaturizer } from './featurize.js';
+import { type SharedColumn, type SharedFrame, columnFromShared, frameFromShared } from './shared-data.js';
+
+/**
+ * One unit of work of the search: fit one candidate on the training rows of one fold and predict that fold's
+ * validation rows (or, with fold = -1, fit on every row: the refit). Everything it reads lives in shared memory;
+ * the same function runs in a pool worker and in-process.
+ */
+export interface TrialTask {
+  /** Identifies the shared dataset so a worker rebuilds its Frame view once, not per task. */
+  readonly datasetId: string;
+  readonly data: SharedFrame;
+  readonly target: SharedColumn;
+  /** Int32 fold id per row (see folds.ts). */
+  readonly foldOf: SharedArrayBuffer;
+  readonly fold: number;
+  /** Tree learners' pre-binned matrix (bins on a SharedArrayBuffer), when the dataset needs no featurizer. */
+  readonly binned?: BinnedData;
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly kind: string;
+  readonly params: Readonly<Record<string, HyperValue>>;
+  readonly seed: number;
+  /** Epoch ms: the learner stops adding work after this. */
+  readonly deadline?: number;
+  readonly classWeight?: 'balanced' | Readonly<Record<string, number>>;
+  /** Float64 weight per row of the dataset. */
+  readonly sampleWeight?: SharedArrayBuffer;
+  /** Source label stored with the fitted member. */
+  readonly source: string;
+  /** Test hook: a learner kind that throws or allocates without bound, to exercise failure handling. */
+  readonly chaos?: 'throw' | 'oom' | 'hang';
+}
+
+export interface TrialOutput {
+  /** Validation predictions in fold-row order: n_valid x k probabilities (classification) or n_valid values. */
+  readonly predictions: Float64Array;
+  readonly validRows: number;
+  readonly fitSeconds: number;
+  readonly predictSeconds: number;
+  readonly member: EnsembleMemberJSON;
+}
+
+interface PreparedDataset {
+  readonly frame: Frame;
+  readonly target: Column;
+  readonly foldOf: Int32Array;
+}
+
+const cache = new Map<string, PreparedDataset>();
+
+function prepare(task: TrialTask): PreparedDataset {
+  let p = cache.get(task.datasetId);
+  if (!p) {
+    // A worker serves one job at a time; keep only the latest dataset.
+    cache.clear();
+    p = { frame: frameFromShared(task.data), target: columnFromShared(task.target), foldOf: new Int32Array(task.foldOf) };
+    cache.set(task.datasetId, p);
+  }
+  return p;
+}
+
+function splitRows(foldOf: Int32Array, fold: number): { train: Int32Array; valid: Int32Array } {
+  if (fold < 0) return { train: Int32Array.from({ length: foldOf.length }, (_, i) => i), valid: new Int32Array(0) };
+  let nValid = 0;
+  for (let i = 0; i < foldOf.length; i++) if (foldOf[i] === fold) nValid++;
+  const train = new Int32Array(foldOf.length - nValid);
+  const valid = new Int32Array(nValid);
+  for (let i = 0, t = 0, v = 0; i < foldOf.length; i++) {
+    if (foldOf[i] === fold) valid[v++] = i;
+    else train[t++] = i;
+  }
+  return { train, valid };
+}
+
+/** Fraction of a fold's training rows held out for early stopping. */
+const INNER_VALIDATION_FRACTION = 0.1;
+
+/** Splits training rows into inner train / early-stopping rows, stratified by class (by target decile for regression). */
+function innerSplit(train: Int32Array, target: Column, rng: Random): { train: Int32Array; valid: Int32Array; trainPositions: Int32Array } {
+  const n = train.length;
+  const key = new Int32Array(n);
+  if (target.kind === 'categorical') {
+    for (let i = 0; i < n; i++) key[i] = Math.max(0, target.codes[train[i]]);
+  } else if (target.kind === 'numeric') {
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => target.values[train[a]] - target.values[train[b]]);
+    for (let r = 0; r < n; r++) key[order[r]] = Math.floor((r * 10) / n);
+  }
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    let g = groups.get(key[i]);
+    if (!g) groups.set(key[i], (g = []));
+    g.push(i);
+  }
+  const isValid = new Uint8Array(n);
+  for (const g of [...groups.keys()].sort((a, b) => a - b).map((k) => groups.get(k)!)) {
+    const order = rng.shuffle(Int32Array.from(g));
+    const take = Math.round(order.length * INNER_VALIDATION_FRACTION);
+    for (let j = 0; j < take; j++) isValid[order[j]] = 1;
+  }
+  const trainPositions: number[] = [];
+  const valid: number[] = [];
+  for (let i = 0; i < n; i++) (isValid[i] ? valid : trainPositions).push(i);
+  return { train: Int32Array.from(trainPositions, (p) => train[p]), valid: Int32Array.from(valid, (p) => train[p]), trainPositions: Int32Array.from(trainPositions) };
+}
+
+async function chaos(kind: NonNullable<TrialTask['chaos']>): Promise<never> {
+  if (kind === 'throw') throw new Error('chaos: this trial fails on purpose');
+  if (kind === 'hang') {
+    for (;;) {
+      // Busy loop: only a hard abort (worker termination) stops it.
+    }
+  }
+  const hoard: Float64Array[] = [];
+  for (;;) hoard.push(new Float64Array(1 << 20).fill(1));
+}
+
+export async function runTrial(task: TrialTask): Promise<TrialOutput> {
+  if (task.chaos) await chaos(task.chaos);
+  const { frame, target, foldOf } = prepare(task);
+  const { train, valid } = splitRows(foldOf, task.fold);
+  const spec = getLearnerSpec(task.kind);
+  const featureNames = frame.columnNames;
+  const t0 = performance.now();
+  // Fold hygiene: the featurizer learns only from this fold's training rows.
+  const featurizer = needsFeaturizer(frame, featureNames) ? Featurizer.fit(frame, featureNames, train) : undefined;
+  const input = featurizer ? featurizer.transform(frame) : frame;
+  let sampleWeight: Float64Array | undefined;
+  if (task.sampleWeight) {
+    const all = new Float64Array(task.sampleWeight);
+    sampleWeight = new Float64Array(train.length);
+    for (let i = 0; i < train.length; i++) sampleWeight[i] = all[train[i]];
+  }
+  const learner = spec.create({ ...task.params });
+  const rng = new Random(task.seed);
+  // Early stopping watches an inner split of the training rows, never the fold's validation rows.
+  const inner = spec.tags.supportsEarlyStopping && train.length >= 200 ? innerSplit(train, target, rng.fork(7)) : null;
+  if (inner && sampleWeight) {
+    const fold = sampleWeight;
+    sampleWeight = Float64Array.from(inner.trainPositions, (p) => fold[p]);
+  }
+  const model = await learner.fit(input, target, {
+    task: task.task,
+    rng,
+    deadline: task.deadline,
+    rows: inner ? inner.train : train,
+    validation: inner ? { data: input, target, rows: inner.valid } : undefined,
+    classes: task.classes,
+    classWeight: task.classWeight,
+    sampleWeight,
+    binned: featurizer || spec.tags.family !== 'tree' ? undefined : task.binned,
+  });
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  let predictions: Float64Array = new Float64Array(0);
+  if (valid.length > 0) {
+    const validFrame = input.take(valid);
+    predictions = task.task === 'regression' ? model.predict(validFrame) : model.predictProba(validFrame);
+  }
+  const predictSeconds = (performance.now() - t1) / 1000;
+  return {
+    predictions,
+    validRows: valid.length,
+    fitSeconds,
+    predictSeconds,
+    member: { weight: 1, source: task.source, ...(featurizer ? { featurizer: featurizer.toJSON() } : {}), model: model.toJSON() },
+  };
+}

@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type AutopilotOptions, type AutopilotProgress, autopilot } from '../../automl/autopilot.js';
+import type { CandidateDefinition } from '../../automl/job.js';
+import { readTable } from '../../io/index.js';
+import type { Task } from '../../models/types.js';
+import { parseCommandArgs, requireNumber } from '../../util/args.js';
+import { TabpilotError } from '../../util/errors.js';
+
+export const help = `Usage: tabpilot autopilot FILE --target COL [options]
+
+Cross-validated AutoML search: a portfolio of strong configurations, then hyperparameter optimisation, then a
+greedy ensemble, on a pool of worker threads. Writes the leaderboard and the best model to --out.
+
+Options:
+  --target COL               target column (required)
+  --problem-type TYPE        binary | multiclass | regression (default: inferred as Autopilot does)
+  --objective METRIC         binary: F1 (default), Accuracy, AUC, BalancedAccuracy, Precision, Recall, LogLoss
+                             multiclass: Accuracy (default), BalancedAccuracy, F1macro, PrecisionMacro, RecallMacro, LogLoss
+                             regression: MSE (default), RMSE, MAE, R2
+  --mode MODE                auto (default): portfolio + HPO + ensemble; ensembling: portfolio + ensemble;
+                             hpo: HPO over gbdt, linear, mlp (best single candidate)
+  --max-runtime SECONDS      hard limit for the whole job (default 600 when --max-candidates is not given)
+  --max-candidates N         stop after N candidates (default 250)
+  --instances N              worker threads (default: number of cores; 0 = run in this thread)
+  --seed N                   seed for folds, search and learners (default 0)
+  --validation-fraction F    validate on a stratified holdout of F instead of 5-fold CV (automatic above 50,000 rows)
+  --learners LIST            comma-separated subset of gbdt,rf,extratrees,linear,mlp
+  --class-weight balanced    reweight classes to n / (k * count)
+  --sample-weight COL        per-row weights from this column (excluded from the features)
+  --refit / --no-refit       refit the final models on all rows (default: only with a holdout)
+  --max-trial-seconds S      hard limit for one fold fit
+  --candidates FILE          run only these candidate definitions (a JSON object or array; see out/candidates/)
+  --allow-small              run even with fewer than 500 rows
+  --out DIR                  output directory (default: autopilot-<target>)
+  --quiet                    no progress output`;
+
+function parseProblemType(v: string | undefined): Task | undefined {
+  if (v === undefined) return undefined;
+  const t = v.toLowerCase().replace(/classification$/, '');
+  if (t === 'binary' || t === 'multiclass' || t === 'regression') return t;
+  throw new TabpilotError('INVALID_ARGUMENT', `--problem-type must be binary, multiclass or regression, got "${v}"`);
+}
+
+async function readCandidates(file: string): Promise<CandidateDefinition[]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TabpilotError('FILE_NOT_FOUND', 'candidate definitions file not found', { file });
+    throw new TabpilotError('INVALID_ARGUMENT', `candidate definitions are not valid JSON: ${(e as Error).message}`, { file });
+  }
+  const list = Array.isArray(json) ? json : [json];
+  return list.map((c, i) => {
+    const d = c as Partial<CandidateDefinition>;
+    if (typeof d?.learner !== 'string' || typeof d.hyperparameters !== 'object' || d.hyperparameters === null) {
+      throw new TabpilotError('INVALID_ARGUMENT', `candidate ${i + 1}: expected { "learner": KIND, "hyperparameters": {...} }`, { file });
+    }
+    return { learner: d.learner, hyperparameters: d.hyperparameters, candidateId: d.candidateId };
+  });
+}
+
+/** Progress on a terminal: one redrawn bar line; elsewhere: one log line per finished candidate. */
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (e: AutopilotProgress) => void {
+  const tty = stream.isTTY === true;
+  let lastBar = '';
+  return (e) => {
+    const bestText = e.best ? `best ${e.best.objective.toPrecision(5)} (${e.best.candidateId})` : 'best -';
+    const timeText = e.remainingSeconds !== undefined ? `${Math.ceil(e.remainingSeconds)} s left` : `${e.elapsedSeconds.toFixed(0)} s`;
+    if (!tty) {
+      if (e.phase !== 'search' || e.message) stream.write(`[autopilot ${e.elapsedSeconds.toFixed(1)}s] ${e.message}\n`);
+      return;
+    }
+    if (e.phase === 'setup' || e.phase === 'done') {
+      if (lastBar) stream.write('\n');
+      stream.write(`${e.message}\n`);
+      lastBar = '';
+      return;
+    }
+    const fraction =
+      e.remainingSeconds !== undefined ? e.elapsedSeconds / (e.elapsedSeconds + e.remainingSeconds) : e.maxCandidates ? e.candidatesDone / e.maxCandidates : 0;
+    const width = 24;
+    const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${e.phase} | candidates ${e.candidatesDone} | trials ${e.trialsDone} | ${bestText} | ${timeText}`;
+    stream.write(`\r${bar.padEnd(lastBar.length)}`);
+    lastBar = bar;
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      target: { type: 'string' },
+      'problem-type': { type: 'string' },
+      objective: { type: 'string' },
+      mode: { type: 'string' },
+      'max-runtime': { type: 'string' },
+      'max-candidates': { type: 'string' },
+      instances: { type: 'string' },
+      seed: { type: 'string' },
+      'validation-fraction': { type: 'string' },
+      learners: { type: 'string' },
+      'class-weight': { type: 'string' },
+      'sample-weight': { type: 'string' },
+      refit: { type: 'boolean' },
+      'no-refit': { type: 'boolean' },
+      'max-trial-seconds': { type: 'string' },
+      candidates: { type: 'string' },
+      'allow-small': { type: 'boolean' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean' },
+    },
+    'autopilot',
+  );
+  const positionals = parsed.positionals;
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  const str = (name: string): string | undefined => flags[name] as string | undefined;
+  const num = (name: string): number | undefined => (str(name) !== undefined ? requireNumber(str(name), `--${name}`) : undefined);
+  if (positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', 'autopilot: expected one input FILE (see tabpilot autopilot --help)');
+  const file = positionals[0];
+  const target = str('target');
+  if (target === undefined) throw new TabpilotError('INVALID_ARGUMENT', 'autopilot: --target COL is required');
+  const mode = str('mode') as AutopilotOptions['mode'];
+  const classWeight = str('class-weight');
+  if (classWeight !== undefined && classWeight !== 'balanced') throw new TabpilotError('INVALID_ARGUMENT', `--class-weight supports "balanced", got "${classWeight}"`);
+  const { frame } = await readTable(file);
+  const out = str('out') ?? `autopilot-${target.replace(/[^\w.-]+/g, '_')}`;
+  const quiet = flags.quiet === true;
+  const job = await autopilot({
+    data: frame,
+    target,
+    sourceFile: file,
+    problemType: parseProblemType(str('problem-type')),
+    objective: str('objective'),
+    mode,
+    maxRuntime: num('max-runtime'),
+    maxCandidates: num('max-candidates'),
+    instances: num('instances'),
+    seed: num('seed'),
+    validationFraction: num('validation-fraction'),
+    learners: str('learners')?.split(',').map((s) => s.trim()).filter(Boolean),
+    classWeight: classWeight === 'balanced' ? 'balanced' : undefined,
+    sampleWeight: str('sample-weight'),
+    refit: flags.refit ? true : flags['no-refit'] ? false : 'auto',
+    maxTrialSeconds: num('max-trial-seconds'),
+    candidates: str('candidates') !== undefined ? await readCandidates(str('candidates')!) : undefined,
+    allowSmall: flags['allow-small'] === true,
+    onProgress: quiet ? undefined : progressPrinter(),
+    onWarning: (m) => console.error(`warning: ${m}`),
+  });
+  await job.save(out);
+  console.log(job.format());
+  const best = job.best;
+  console.log(`\nbest: ${best.candidateId} (${best.learner}) ${best.objectiveMetric} = ${best.objective}`);
+  console.log(`wrote ${path.join(out, 'leaderboard.csv')}, ${path.join(out, 'model')}/ (tabpilot predict ${path.join(out, 'model')} FILE), job.json, candidates/`);
+  console.log(`total ${job.timings.totalSeconds.toFixed(1)} s`);
+  return 0;
+}

@@ -1,0 +1,282 @@
+import type { Column } from '../frame/column.js';
+import { Frame } from '../frame/frame.js';
+import { Featurizer, type FeaturizerJSON, needsFeaturizer } from '../automl/featurize.js';
+import { quantileStrata, stratifiedFolds } from '../automl/folds.js';
+import { TabpilotError } from '../util/errors.js';
+import { getLearnerSpec, modelFromJSON } from './registry.js';
+import type { FeatureImportance, FitContext, FittedModel, HyperValue, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from './types.js';
+
+/**
+ * A weighted average of fitted models: what Autopilot's greedy ensemble selection produces, and also how the
+ * fold models of one cross-validated candidate are combined (equal weights). Each member may carry its own
+ * featurizer (text TF-IDF, date parts) that turns the raw input columns into the columns its model reads.
+ * Classification averages probabilities (all members share the ensemble's class order); regression averages
+ * predictions.
+ */
+export interface EnsembleMemberJSON {
+  readonly weight: number;
+  /** Free-form label, e.g. the Autopilot candidate id and fold. */
+  readonly source?: string;
+  readonly featurizer?: FeaturizerJSON;
+  readonly model: ModelJSON;
+}
+
+export interface EnsembleJSON extends ModelJSON {
+  readonly kind: 'ensemble';
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly featureNames: readonly string[];
+  readonly members: readonly EnsembleMemberJSON[];
+}
+
+export const ENSEMBLE_FORMAT_VERSION = 1;
+
+interface Member {
+  readonly weight: number;
+  readonly source?: string;
+  readonly featurizer?: Featurizer;
+  readonly model: FittedModel;
+}
+
+export class EnsembleModel implements FittedModel {
+  readonly kind = 'ensemble';
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly featureNames: readonly string[];
+  private readonly members: readonly Member[];
+
+  constructor(task: Task, featureNames: readonly string[], members: readonly Member[], classes?: readonly string[]) {
+    if (members.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'an ensemble needs at least one member');
+    const total = members.reduce((s, m) => s + m.weight, 0);
+    if (!(total > 0)) throw new TabpilotError('INVALID_ARGUMENT', 'ensemble weights must sum to a positive number');
+    for (const m of members) {
+      if (m.model.task !== task) throw new TabpilotError('INVALID_ARGUMENT', `ensemble member ${m.source ?? m.model.kind} is ${m.model.task}, ensemble is ${task}`);
+      if (task !== 'regression' && String(m.model.classes) !== String(classes)) {
+        throw new TabpilotError('INVALID_ARGUMENT', `ensemble member ${m.source ?? m.model.kind} has classes [${m.model.classes}], expected [${classes}]`);
+      }
+    }
+    this.task = task;
+    this.classes = classes;
+    this.featureNames = featureNames;
+    this.members = members.map((m) => ({ ...m, weight: m.weight / total }));
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** Member weights (normalised to sum 1) and sources, for reports. */
+  get composition(): { weight: number; kind: string; source?: string }[] {
+    return this.members.map((m) => ({ weight: m.weight, kind: m.model.kind, source: m.source }));
+  }
+
+  private input(m: Member, data: Frame): Frame {
+    return m.featurizer ? m.featurizer.transform(data) : data;
+  }
+
+  predictProba(data: Frame): Float64Array {
+    if (this.task === 'regression') throw new TabpilotError('INVALID_ARGUMENT', 'predictProba is for classification models');
+    const k = this.classes!.length;
+    const out = new Float64Array(data.numRows * k);
+    for (const m of this.members) {
+      const p = m.model.predictProba(this.input(m, data));
+      for (let i = 0; i < out.length; i++) out[i] += m.weight * p[i];
+    }
+    return out;
+  }
+
+  predict(data: Frame): Float64Array {
+    const n = data.numRows;
+    if (this.task === 'regression') {
+      const out = new Float64Array(n);
+      for (const m of this.members) {
+        const p = m.model.predict(this.input(m, data));
+        for (let i = 0; i < n; i++) out[i] += m.weight * p[i];
+      }
+      return out;
+    }
+    const k = this.classes!.length;
+    const proba = this.predictProba(data);
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (proba[i * k + j] > proba[i * k + best]) best = j;
+      out[i] = best;
+    }
+    return out;
+  }
+
+  /** Weighted sum of member importances, mapped back to raw input columns (featurizer outputs fold into their source). */
+  featureImportance(): FeatureImportance {
+    const index = new Map(this.featureNames.map((n, i) => [n, i]));
+    const gain = new Float64Array(this.featureNames.length);
+    const split = new Float64Array(this.featureNames.length);
+    for (const m of this.members) {
+      const imp = m.model.featureImportance();
+      let totalGain = 0;
+      for (let j = 0; j < imp.gain.length; j++) totalGain += imp.gain[j];
+      for (let j = 0; j < imp.names.length; j++) {
+        const raw = imp.names[j].replace(/__(tfidf\d+|year|month|day|weekday|hour)$/, '');
+        const i = index.get(raw) ?? index.get(imp.names[j]);
+        if (i === undefined) continue;
+        gain[i] += m.weight * (totalGain > 0 ? imp.gain[j] / totalGain : 0);
+        split[i] += m.weight * imp.split[j];
+      }
+    }
+    return { names: this.featureNames, gain, split };
+  }
+
+  toJSON(): EnsembleJSON {
+    return {
+      format: 'tabpilot-model',
+      formatVersion: ENSEMBLE_FORMAT_VERSION,
+      kind: 'ensemble',
+      task: this.task,
+      ...(this.classes ? { classes: [...this.classes] } : {}),
+      featureNames: [...this.featureNames],
+      members: this.members.map((m) => ({
+        weight: m.weight,
+        ...(m.source !== undefined ? { source: m.source } : {}),
+        ...(m.featurizer ? { featurizer: m.featurizer.toJSON() } : {}),
+        model: m.model.toJSON(),
+      })),
+    };
+  }
+
+  static fromJSON(json: ModelJSON): EnsembleModel {
+    if (json.kind !== 'ensemble') throw new TabpilotError('MODEL_FORMAT', `expected an ensemble model, got kind "${json.kind}"`);
+    if (json.formatVersion > ENSEMBLE_FORMAT_VERSION) {
+      throw new TabpilotError('MODEL_FORMAT', `ensemble formatVersion ${json.formatVersion} is newer than this tabpilot (${ENSEMBLE_FORMAT_VERSION})`);
+    }
+    const e = json as EnsembleJSON;
+    if (!Array.isArray(e.members) || !Array.isArray(e.featureNames)) throw new TabpilotError('MODEL_FORMAT', 'ensemble model is missing members or featureNames');
+    const members = e.members.map((m) => ({
+      weight: m.weight,
+      source: m.source,
+      featurizer: m.featurizer ? Featurizer.fromJSON(m.featurizer) : undefined,
+      model: modelFromJSON(m.model),
+    }));
+    return new EnsembleModel(e.task, e.featureNames, members, e.classes);
+  }
+}
+
+/** Builds an ensemble from fitted members (weights need not be normalised). */
+export function makeEnsemble(
+  task: Task,
+  featureNames: readonly string[],
+  members: readonly { weight: number; source?: string; featurizer?: FeaturizerJSON | Featurizer; model: FittedModel | ModelJSON }[],
+  classes?: readonly string[],
+): EnsembleModel {
+  return new EnsembleModel(
+    task,
+    featureNames,
+    members.map((m) => ({
+      weight: m.weight,
+      source: m.source,
+      featurizer: m.featurizer === undefined ? undefined : m.featurizer instanceof Featurizer ? m.featurizer : Featurizer.fromJSON(m.featurizer),
+      model: isFitted(m.model) ? m.model : modelFromJSON(m.model),
+    })),
+    classes,
+  );
+}
+
+function isFitted(m: FittedModel | ModelJSON): m is FittedModel {
+  return typeof (m as FittedModel).predict === 'function';
+}
+
+// ---------------------------------------------------------------- bagging learner
+
+export interface BaggingParams {
+  /** Kind of the base learner (gbdt, rf, extratrees, linear, mlp). */
+  readonly base: string;
+  /** Number of bags: the base learner is fit on each of `bags` stratified (bags - 1)/bags subsets. */
+  readonly bags: number;
+}
+
+const ENSEMBLE_TAGS: LearnerTags = {
+  family: 'ensemble',
+  tasks: ['regression', 'binary', 'multiclass'],
+  allowsMissing: true,
+  handlesCategorical: true,
+  requiresScaling: false,
+  supportsSampleWeight: true,
+  supportsEarlyStopping: false,
+};
+
+function classLabelsOf(target: Column, rows: Int32Array): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const v = target.kind === 'categorical' ? (target.codes[r] < 0 ? null : target.dictionary[target.codes[r]]) : null;
+    if (v !== null) seen.add(v);
+  }
+  return [...seen].sort();
+}
+
+/**
+ * `ensemble` as a trainable learner: bagging of one base learner with its defaults over stratified folds (each
+ * bag leaves one fold out), the way Autopilot combines a candidate's fold models. Autopilot itself builds
+ * weighted ensembles of different learners by greedy selection; this is the standalone form.
+ */
+class BaggingLearner implements Learner<BaggingParams> {
+  readonly kind = 'ensemble';
+  readonly tags = ENSEMBLE_TAGS;
+  constructor(readonly params: Readonly<BaggingParams>) {}
+
+  async fit(data: Frame, target: Column, ctx: FitContext): Promise<FittedModel> {
+    const base = getLearnerSpec(this.params.base);
+    const all = ctx.rows ?? Int32Array.from({ length: data.numRows }, (_, i) => i);
+    const featureNames = data.columnNames.filter((n) => n !== target.name);
+    const strata = new Int32Array(all.length);
+    if (ctx.task === 'regression') {
+      const y = new Float64Array(all.length);
+      for (let i = 0; i < all.length; i++) y[i] = target.kind === 'numeric' ? target.values[all[i]] : 0;
+      strata.set(quantileStrata(y));
+    } else if (target.kind === 'categorical') {
+      for (let i = 0; i < all.length; i++) strata[i] = Math.max(0, target.codes[all[i]]);
+    }
+    const foldOf = stratifiedFolds(strata, this.params.bags, ctx.rng.fork(1));
+    const classes = ctx.task === 'regression' ? undefined : (ctx.classes ?? (target.kind === 'categorical' ? classLabelsOf(target, all) : undefined));
+    const featurizer = needsFeaturizer(data, featureNames) ? Featurizer.fit(data, featureNames, all) : undefined;
+    const input = featurizer ? featurizer.transform(data.select(featureNames)).withColumn(target) : data;
+    const members: Member[] = [];
+    for (let b = 0; b < this.params.bags; b++) {
+      let count = 0;
+      for (let i = 0; i < all.length; i++) if (foldOf[i] !== b) count++;
+      const rows = new Int32Array(count);
+      const weights = ctx.sampleWeight ? new Float64Array(count) : undefined;
+      for (let i = 0, j = 0; i < all.length; i++) {
+        if (foldOf[i] === b) continue;
+        if (weights) weights[j] = ctx.sampleWeight![i];
+        rows[j++] = all[i];
+      }
+      const model = await base.create({}).fit(input, target, { ...ctx, rng: ctx.rng.fork(100 + b), rows, sampleWeight: weights, classes, validation: undefined, binned: undefined });
+      members.push({ weight: 1, source: `bag${b}`, featurizer, model });
+    }
+    return new EnsembleModel(ctx.task, featureNames, members, members[0].model.classes);
+  }
+}
+
+export const ensembleSpec: LearnerSpec<BaggingParams> = {
+  kind: 'ensemble',
+  description: 'Weighted average of fitted models (Autopilot greedy ensemble selection); trained alone, bagging of one base learner',
+  tags: ENSEMBLE_TAGS,
+  defaults: { base: 'gbdt', bags: 5 },
+  searchSpace: {
+    base: { domain: { type: 'choice', values: ['gbdt', 'rf', 'extratrees', 'linear', 'mlp'] }, default: 'gbdt', cheap: 'linear' },
+    bags: { domain: { type: 'int', low: 2, high: 10 }, default: 5, cheap: 2 },
+  },
+  relativeCost: 5,
+  create(params: Partial<BaggingParams> = {}): Learner<BaggingParams> {
+    const merged = { base: 'gbdt', bags: 5, ...params } as BaggingParams;
+    for (const key of Object.keys(params)) {
+      if (key !== 'base' && key !== 'bags') throw new TabpilotError('INVALID_ARGUMENT', `ensemble: unknown hyperparameter "${key}" (expected base, bags)`);
+    }
+    if (!Number.isInteger(merged.bags) || merged.bags < 2) throw new TabpilotError('INVALID_ARGUMENT', `ensemble: bags must be an integer >= 2, got ${merged.bags}`);
+    if (merged.base === 'ensemble') throw new TabpilotError('INVALID_ARGUMENT', 'ensemble: base must be a single learner, not ensemble');
+    getLearnerSpec(merged.base);
+    return new BaggingLearner(merged);
+  },
+  fromJSON: (json: ModelJSON) => EnsembleModel.fromJSON(json),
+};
+
+export type { HyperValue };
