@@ -1,4 +1,6 @@
 import { TabpilotError } from '../util/errors.js';
+import { ensembleSpec } from './ensemble.js';
+import { gbdtSpec } from './gbdt/index.js';
 import { linearSpec } from './linear/index.js';
 import { mlpSpec } from './mlp/index.js';
 import type { FittedModel, LearnerSpec, ModelJSON } from './types.js';
@@ -16,7 +18,7 @@ let byKind: Map<string, AnySpec> | null = null;
 
 function registered(): Map<string, AnySpec> {
   if (byKind === null) {
-    specs = [linearSpec, mlpSpec];
+    specs = [gbdtSpec, linearSpec, mlpSpec, ensembleSpec];
     byKind = new Map(specs.map((s) => [s.kind, s]));
   }
   return byKind;
