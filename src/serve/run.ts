@@ -53,7 +53,11 @@ async function runWorker(options: ServeOptions): Promise<void> {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
       if (!cluster.isWorker) log('tabpilot serve: shutting down, finishing in-flight requests');
-      void server.close().then(resolve);
+      // A cluster worker's IPC channel would keep it alive; disconnecting lets it exit once the server is closed.
+      void server.close().then(() => {
+        if (cluster.isWorker) process.disconnect?.();
+        resolve();
+      });
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
