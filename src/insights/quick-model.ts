@@ -2,8 +2,8 @@ import { categoricalColumn, numericColumn, type Column } from '../frame/column.j
 import { Frame } from '../frame/frame.js';
 import { Featurizer, needsFeaturizer } from '../automl/featurize.js';
 import { rocAuc } from '../metrics/index.js';
-import type { FittedModel, LearnerSpec, Task } from '../models/types.js';
-import { TabpilotError } from '../util/errors.js';
+import { GbdtModel, gbdtSpec, type GbdtParams } from '../models/gbdt/index.js';
+import type { FittedModel } from '../models/types.js';
 import type { Random } from '../util/random.js';
 import { kFolds, trainValidSplit, type Split } from './split.js';
 import type { EncodedTarget } from './target.js';
@@ -51,20 +51,6 @@ export interface QuickModelResult {
   readonly learner: string;
 }
 
-type GbdtModule = { gbdtSpec: LearnerSpec<Record<string, number | string | boolean>> };
-
-let gbdtLoad: Promise<GbdtModule | null> | undefined;
-
-/** The GBDT learner, loaded lazily so the rest of the report works in a build without it. */
-export async function loadGbdt(): Promise<LearnerSpec<Record<string, number | string | boolean>> | null> {
-  const path = '../models/gbdt/index.js';
-  gbdtLoad ??= import(path).then(
-    (m: GbdtModule) => m,
-    () => null,
-  );
-  return (await gbdtLoad)?.gbdtSpec ?? null;
-}
-
 const num = (x: number) => (Number.isFinite(x) ? x : null);
 
 /** Features the model reads: text columns of high cardinality go through the hashed TF-IDF featurizer. */
@@ -98,8 +84,6 @@ function importanceOf(models: FittedModel[]): Map<string, number> {
 }
 
 export async function quickModel(frame: Frame, targetName: string, target: EncodedTarget, features: readonly string[], rng: Random, options: QuickModelOptions = {}): Promise<QuickModelResult> {
-  const spec = await loadGbdt();
-  if (!spec) throw new TabpilotError('INTERNAL', 'the gradient boosting learner is not available in this build');
   const task = target.task;
   const n = frame.numRows;
   const rows = target.rows;
@@ -119,7 +103,7 @@ export async function quickModel(frame: Frame, targetName: string, target: Encod
 
   for (const [f, split] of splits.entries()) {
     const x = modelFrame(frame, usable, split.train);
-    const learner = spec.create(gbdtParams(spec, options));
+    const learner = gbdtSpec.create(gbdtParams(options));
     const model = await learner.fit(x, yCol, {
       task,
       rng: rng.fork(1000 + f),
@@ -177,7 +161,7 @@ export async function quickModel(frame: Frame, targetName: string, target: Encod
     featureImportance,
     rounds,
     droppedFeatures: features.filter((f) => !usable.includes(f)),
-    learner: spec.kind,
+    learner: gbdtSpec.kind,
   };
   if (task !== 'regression') {
     return {
@@ -189,32 +173,12 @@ export async function quickModel(frame: Frame, targetName: string, target: Encod
   return result;
 }
 
-/** Maps our quick-model settings onto whatever the GBDT spec calls them. */
-function gbdtParams(spec: LearnerSpec<Record<string, number | string | boolean>>, o: QuickModelOptions): Record<string, number | string | boolean> {
-  const want: Record<string, number> = {
-    rounds: o.rounds ?? 400,
-    learningRate: o.learningRate ?? 0.1,
-    earlyStoppingRounds: o.earlyStoppingRounds ?? 10,
-  };
-  const aliases: Record<string, string[]> = {
-    rounds: ['rounds', 'numRounds', 'nEstimators', 'numTrees', 'iterations', 'n_estimators'],
-    learningRate: ['learningRate', 'eta', 'learning_rate', 'shrinkage'],
-    earlyStoppingRounds: ['earlyStoppingRounds', 'earlyStopping', 'early_stopping_rounds', 'patience'],
-  };
-  const out: Record<string, number | string | boolean> = {};
-  const known = Object.keys(spec.defaults);
-  for (const [k, v] of Object.entries(want)) {
-    const name = aliases[k].find((a) => known.includes(a));
-    if (name) out[name] = v;
-  }
-  return out;
+function gbdtParams(o: QuickModelOptions): Partial<GbdtParams> {
+  return { numRounds: o.rounds ?? 400, learningRate: o.learningRate ?? 0.1, earlyStoppingRounds: o.earlyStoppingRounds ?? 10 };
 }
 
 function roundsOf(model: FittedModel): number {
-  const j = model.toJSON() as Record<string, unknown>;
-  for (const key of ['bestIteration', 'numRounds', 'rounds', 'numTrees']) if (typeof j[key] === 'number') return j[key] as number;
-  if (Array.isArray(j.trees)) return (j.trees as unknown[]).length;
-  return NaN;
+  return model instanceof GbdtModel ? model.numTrees / Math.max(1, model.classes && model.classes.length > 2 ? model.classes.length : 1) : NaN;
 }
 
 function regressionMetrics(y: Float64Array, p: Float64Array, rows: Int32Array): { values: Record<string, number> } {

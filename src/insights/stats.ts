@@ -386,8 +386,10 @@ export function columnStats(col: Column, featureType?: FeatureType): ColumnStats
 
   let histogram: Histogram;
   if (type === 'numeric' || type === 'datetime') {
-    histogram = numericHistogram(numbers);
-    histogram = { ...histogram, missing };
+    // Outliers would squash the bars into one bin: plot the non-outlier range and count the rest as "other".
+    const range: [number, number] | undefined =
+      outliers > 0 && median !== null && rstd !== null && min !== null && max !== null ? [Math.max(min, median - 5 * rstd), Math.min(max, median + 5 * rstd)] : undefined;
+    histogram = { ...numericHistogram(numbers, HISTOGRAM_BINS, range), missing, ...(range ? { other: outliers } : {}) };
   } else {
     const shown = topOf(distinct, HISTOGRAM_CATEGORIES).filter((i) => distinct.counts[i] > 0);
     const shownTotal = shown.reduce((s, i) => s + distinct.counts[i], 0);
