@@ -158,8 +158,13 @@ export class SplitFinder {
     let bestDefaultLeft = false;
     let tPick = -1;
     if (this.p.extraTrees) {
-      if (numBins - 2 < 1) return null;
-      tPick = 1 + rng.int(numBins - 2);
+      // A uniformly random cut between the node's smallest and largest occupied value bins.
+      let lo = 1;
+      let hi = numBins - 1;
+      while (lo < numBins && hist[base + lo * S + K] <= 0) lo++;
+      while (hi > lo && hist[base + hi * S + K] <= 0) hi--;
+      if (hi <= lo) return null;
+      tPick = lo + rng.int(hi - lo);
     }
     // Returns false when the right side became infeasible (it only shrinks as t grows).
     const evaluate = (t: number, missingLeft: boolean): boolean => {
