@@ -21,8 +21,58 @@ const MONTH_NAME_DAY = new RegExp(String.raw`^([A-Za-z]{3,9})\.? (\d{1,2})(?:st|
 const BARE_YEAR = /^([12]\d{3})$/;
 const COMPACT = /^(\d{4})(\d{2})(\d{2})$/;
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) return 29;
+  return MONTH_DAYS[month - 1];
+}
+
+function digit(buf: Uint8Array, i: number): number {
+  const d = buf[i] - 48;
+  return d >= 0 && d <= 9 ? d : -1000;
+}
+
+/**
+ * Fast path for the most common shapes straight from bytes: YYYY-MM-DD, optionally followed by
+ * [T ]HH:MM[:SS[.fff]][Z]. Returns undefined when the bytes have another shape (the caller then decodes
+ * the string and uses parseDatetime), NaN for an impossible date.
+ */
+export function parseIsoDateBytes(buf: Uint8Array, s: number, e: number): number | undefined {
+  const len = e - s;
+  if (len < 10 || buf[s + 4] !== 0x2d || buf[s + 7] !== 0x2d) return undefined;
+  const year = digit(buf, s) * 1000 + digit(buf, s + 1) * 100 + digit(buf, s + 2) * 10 + digit(buf, s + 3);
+  const month = digit(buf, s + 5) * 10 + digit(buf, s + 6);
+  const day = digit(buf, s + 8) * 10 + digit(buf, s + 9);
+  if (year < 0 || month < 0 || day < 0) return undefined;
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return NaN;
+  let ms = Date.UTC(year, month - 1, day);
+  if (len === 10) return ms;
+  const sep = buf[s + 10];
+  if ((sep !== 0x54 && sep !== 0x20) || len < 16 || buf[s + 13] !== 0x3a) return undefined;
+  const hour = digit(buf, s + 11) * 10 + digit(buf, s + 12);
+  const minute = digit(buf, s + 14) * 10 + digit(buf, s + 15);
+  let i = s + 16;
+  let second = 0;
+  let millis = 0;
+  if (i < e && buf[i] === 0x3a) {
+    if (i + 3 > e) return undefined;
+    second = digit(buf, i + 1) * 10 + digit(buf, i + 2);
+    i += 3;
+    if (i < e && buf[i] === 0x2e) {
+      i++;
+      let scale = 100;
+      while (i < e && buf[i] >= 48 && buf[i] <= 57) {
+        millis += (buf[i] - 48) * scale;
+        scale /= 10;
+        i++;
+      }
+    }
+  }
+  if (i < e && buf[i] === 0x5a) i++;
+  if (i !== e || hour < 0 || minute < 0 || second < 0 || hour > 23 || minute > 59 || second > 60) return undefined;
+  ms += ((hour * 60 + minute) * 60 + second) * 1000 + Math.round(millis);
+  return ms;
 }
 
 function build(year: number, month: number, day: number, m: RegExpExecArray, timeAt: number): number {

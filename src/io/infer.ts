@@ -14,7 +14,16 @@
  */
 import type { ColumnKind } from '../frame/column.js';
 import { ByteInterner, parseNumberBytes, parseNumberString, trimEnd, trimStart, type TextEncodingName } from './bytes.js';
-import { parseDatetime } from './datetime.js';
+import { parseDatetime, parseIsoDateBytes } from './datetime.js';
+
+const NOT_DATE = 0;
+const DATE_FROM_NUMBER = 1;
+const DATE_FROM_TEXT = 2;
+
+function hasDigit(buf: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i] >= 48 && buf[i] <= 57) return true;
+  return false;
+}
 
 export type FeatureType = 'numeric' | 'categorical' | 'binary' | 'text' | 'datetime';
 
@@ -170,6 +179,8 @@ export class MetricsAccumulator {
   datetimeCount = 0;
   datetimeNonFloatCount = 0;
   private readonly distinct: ByteInterner;
+  private numberOf = new Float64Array(256);
+  private dateKind = new Uint8Array(256);
 
   constructor(
     private readonly missing: MissingTokens,
@@ -194,10 +205,15 @@ export class MetricsAccumulator {
       this.nullLikeCount++;
       return;
     }
-    this.distinct.intern(buf, ts, te);
-    const v = parseNumberBytes(buf, ts, te);
-    if (v === v) this.addNumber(v, row, buf, ts, te);
-    else if (row < DATETIME_ROWS && !Number.isNaN(parseDatetime(buf.toString('utf8', ts, te)))) {
+    const before = this.distinct.size;
+    const code = this.distinct.intern(buf, ts, te);
+    // Each distinct value is classified once (number? date?) and the result reused for its repeats.
+    if (code === before) this.classify(buf, ts, te, code);
+    const v = this.numberOf[code];
+    if (v === v) {
+      this.countNumber(v);
+      if (row < DATETIME_ROWS && this.dateKind[code] === DATE_FROM_NUMBER) this.datetimeCount++;
+    } else if (row < DATETIME_ROWS && this.dateKind[code] === DATE_FROM_TEXT) {
       this.datetimeCount++;
       this.datetimeNonFloatCount++;
     }
@@ -233,12 +249,27 @@ export class MetricsAccumulator {
     }
   }
 
-  private addNumber(v: number, row: number, buf: Buffer, s: number, e: number): void {
-    this.countNumber(v);
-    // A bare year or YYYYMMDD also parses as a date (as pandas would); it never counts as a non-float date.
-    if (row < DATETIME_ROWS && (e - s === 4 || e - s === 8) && Number.isInteger(v) && v > 0) {
-      if (!Number.isNaN(parseDatetime(buf.toString('latin1', s, e)))) this.datetimeCount++;
+  private classify(buf: Buffer, s: number, e: number, code: number): void {
+    if (code >= this.numberOf.length) {
+      const numbers = new Float64Array(this.numberOf.length * 2);
+      numbers.set(this.numberOf);
+      this.numberOf = numbers;
+      const kinds = new Uint8Array(this.dateKind.length * 2);
+      kinds.set(this.dateKind);
+      this.dateKind = kinds;
     }
+    const v = parseNumberBytes(buf, s, e);
+    this.numberOf[code] = v;
+    let kind = NOT_DATE;
+    if (v === v) {
+      // A bare year or YYYYMMDD also parses as a date (as pandas would); it never counts as a non-float date.
+      if ((e - s === 4 || e - s === 8) && Number.isInteger(v) && v > 0 && !Number.isNaN(parseDatetime(buf.toString('latin1', s, e)))) kind = DATE_FROM_NUMBER;
+    } else if (hasDigit(buf, s, e)) {
+      const fast = parseIsoDateBytes(buf, s, e);
+      const ms = fast !== undefined ? fast : parseDatetime(buf.toString('utf8', s, e));
+      if (!Number.isNaN(ms)) kind = DATE_FROM_TEXT;
+    }
+    this.dateKind[code] = kind;
   }
 
   private countNumber(v: number): void {

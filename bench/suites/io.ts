@@ -1,0 +1,229 @@
+/**
+ * `npm run bench -- io`: CSV and Parquet into a Frame, beside papaparse (strings and dynamicTyping, row
+ * objects) and nodejs-polars readCSV, on fertility.csv and a generated 1,000,000 x 20 mixed CSV.
+ *
+ * Every measurement runs in its own child process (`node io.js --child READER FILE REPEATS`) so the peak
+ * RSS it reports (process.resourceUsage().maxRSS) belongs to that reader alone; time is the best of the
+ * repeats inside the child, with a forced GC between them.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeSync, openSync, closeSync, renameSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BenchRow, type BenchSuite, SHARED_DATASETS, type SuiteResult } from '../harness.js';
+import { Random } from '../../src/util/random.js';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+const require = createRequire(import.meta.url);
+
+type Reader = 'tabpilot-csv' | 'tabpilot-parquet' | 'papaparse-strings' | 'papaparse-dynamic' | 'polars-readCSV';
+
+interface ChildResult {
+  reader: Reader;
+  ms: number;
+  rows: number;
+  columns: number;
+  maxRssMB: number;
+  baseRssMB: number;
+}
+
+/** Child mode: one reader, one file, best-of-N wall time, peak RSS of the whole process. */
+async function child(reader: Reader, file: string, repeats: number): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  let run: () => Promise<{ rows: number; columns: number }>;
+  switch (reader) {
+    case 'tabpilot-csv': {
+      const { readCsv } = await import('../../src/io/index.js');
+      run = async () => {
+        const { frame } = await readCsv(file);
+        return { rows: frame.numRows, columns: frame.numColumns };
+      };
+      break;
+    }
+    case 'tabpilot-parquet': {
+      const { readParquet } = await import('../../src/io/index.js');
+      run = async () => {
+        const { frame } = await readParquet(file);
+        return { rows: frame.numRows, columns: frame.numColumns };
+      };
+      break;
+    }
+    case 'papaparse-strings':
+    case 'papaparse-dynamic': {
+      const Papa = require('papaparse') as typeof import('papaparse');
+      const dynamicTyping = reader === 'papaparse-dynamic';
+      run = async () => {
+        const r = Papa.parse<Record<string, unknown>>(readFileSync(file, 'utf8'), { header: true, dynamicTyping, skipEmptyLines: true });
+        return { rows: r.data.length, columns: r.meta.fields?.length ?? 0 };
+      };
+      break;
+    }
+    case 'polars-readCSV': {
+      const pl = require('nodejs-polars') as typeof import('nodejs-polars');
+      run = async () => {
+        const df = pl.readCSV(file);
+        return { rows: df.height, columns: df.width };
+      };
+      break;
+    }
+  }
+  gc();
+  const baseRssMB = process.memoryUsage().rss / 2 ** 20;
+  let best = Infinity;
+  let shape = { rows: 0, columns: 0 };
+  for (let r = 0; r < repeats; r++) {
+    gc();
+    const t0 = performance.now();
+    shape = await run();
+    best = Math.min(best, performance.now() - t0);
+  }
+  const result: ChildResult = { reader, ms: best, ...shape, maxRssMB: process.resourceUsage().maxRSS / 1024, baseRssMB };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function measure(reader: Reader, file: string, repeats: number): ChildResult | { reader: Reader; error: string } {
+  try {
+    const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', THIS_FILE, '--child', reader, file, String(repeats)], {
+      encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as ChildResult;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return { reader, error: (err.stderr || err.message).trim().split('\n').slice(-1)[0] };
+  }
+}
+
+const CITIES = ['Seattle', 'Portland', 'Austin', '"New York, NY"', 'Boston', 'Denver', 'Chicago', 'Miami'];
+
+/** Deterministic 1,000,000 x 20 mixed CSV: 9 floats, 4 ints, 4 categoricals, a binary, a date and free text ids. */
+export function generateMixedCsv(file: string, rows = 1_000_000): void {
+  const rng = new Random(20260126);
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  const header = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'i_small', 'i_mid', 'i_wide', 'year', 'city', 'grade', 'sku', 'segment', 'flag', 'date', 'user'];
+  let out = header.join(',') + '\n';
+  const grades = Array.from({ length: 20 }, (_, i) => `grade_${String.fromCharCode(65 + i)}`);
+  const skus = Array.from({ length: 1000 }, (_, i) => `SKU-${(i * 7919) % 100000}`);
+  for (let r = 0; r < rows; r++) {
+    const miss = (p: number) => rng.next() < p;
+    const cells: string[] = [];
+    for (let k = 0; k < 9; k++) {
+      if (miss(0.02)) cells.push('');
+      else if (k < 3) cells.push((rng.normal() * 100).toFixed(3));
+      else if (k < 6) cells.push(String(Math.round(rng.uniform(0, 1) * 1e6) / 1e4));
+      else cells.push((rng.normal() * 1e-3).toPrecision(6));
+    }
+    cells.push(String(rng.int(10)));
+    cells.push(miss(0.01) ? 'NA' : String(rng.int(1000)));
+    cells.push(String(rng.int(2_000_000_000) - 1_000_000_000));
+    cells.push(String(1950 + rng.int(75)));
+    cells.push(CITIES[rng.int(CITIES.length)]);
+    cells.push(grades[rng.int(grades.length)]);
+    cells.push(skus[rng.int(skus.length)]);
+    cells.push(miss(0.05) ? '' : `seg${rng.int(100)}`);
+    cells.push(rng.next() < 0.3 ? 'yes' : 'no');
+    const day = rng.int(3650);
+    cells.push(new Date(Date.UTC(2015, 0, 1) + day * 86_400_000).toISOString().slice(0, 10));
+    cells.push(`user_${rng.int(1e9).toString(36)}`);
+    out += cells.join(',') + '\n';
+    if (out.length > 1 << 22) {
+      writeSync(fd, out);
+      out = '';
+    }
+  }
+  writeSync(fd, out);
+  closeSync(fd);
+  renameSync(tmp, file);
+}
+
+async function ensureParquet(csv: string, parquetFile: string): Promise<void> {
+  if (existsSync(parquetFile) && statSync(parquetFile).mtimeMs >= statSync(csv).mtimeMs) return;
+  const { readCsv, writeParquet } = await import('../../src/io/index.js');
+  const { frame } = await readCsv(csv);
+  writeParquet(frame, parquetFile);
+}
+
+const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
+
+async function benchDataset(label: string, csv: string, parquetFile: string, repeats: number, rows: BenchRow[], notes: string[], extra: Record<string, unknown>): Promise<void> {
+  await ensureParquet(csv, parquetFile);
+  const csvBytes = statSync(csv).size;
+  const readers: [Reader, string][] = [
+    ['tabpilot-csv', csv],
+    ['tabpilot-parquet', parquetFile],
+    ['papaparse-strings', csv],
+    ['papaparse-dynamic', csv],
+    ['polars-readCSV', csv],
+  ];
+  const results: Partial<Record<Reader, ChildResult>> = {};
+  for (const [reader, file] of readers) {
+    const r = measure(reader, file, repeats);
+    if ('error' in r) {
+      notes.push(`${label}: ${reader} failed or unavailable: ${r.error}`);
+      continue;
+    }
+    results[reader] = r;
+  }
+  const ours = results['tabpilot-csv'];
+  for (const [reader] of readers) {
+    const r = results[reader];
+    if (!r) continue;
+    rows.push({
+      dataset: label,
+      reader,
+      rows: r.rows,
+      cols: r.columns,
+      ms: round(r.ms, 1),
+      'MB/s (CSV bytes)': round(csvBytes / 2 ** 20 / (r.ms / 1000), 1),
+      'rows/s': Math.round(r.rows / (r.ms / 1000)),
+      'peak RSS MB': round(r.maxRssMB, 0),
+      'peak RSS / CSV size': round((r.maxRssMB * 2 ** 20) / csvBytes, 2),
+      'time vs tabpilot-csv': ours ? round(r.ms / ours.ms, 2) : null,
+    });
+  }
+  const ratios: Record<string, number | null> = {
+    papaparseDynamicOverTabpilot: ours && results['papaparse-dynamic'] ? round(results['papaparse-dynamic'].ms / ours.ms, 2) : null,
+    papaparseStringsOverTabpilot: ours && results['papaparse-strings'] ? round(results['papaparse-strings'].ms / ours.ms, 2) : null,
+    tabpilotOverPolars: ours && results['polars-readCSV'] ? round(ours.ms / results['polars-readCSV'].ms, 2) : null,
+    csvOverParquet: ours && results['tabpilot-parquet'] ? round(ours.ms / results['tabpilot-parquet'].ms, 2) : null,
+    peakRssOverCsvSize: ours ? round((ours.maxRssMB * 2 ** 20) / csvBytes, 2) : null,
+    peakRssAboveBaselineOverCsvSize: ours ? round(((ours.maxRssMB - ours.baseRssMB) * 2 ** 20) / csvBytes, 2) : null,
+  };
+  extra[label] = { csvBytes, ratios };
+  notes.push(
+    `${label} (${round(csvBytes / 2 ** 20, 1)} MB): tabpilot CSV is ${ratios.papaparseDynamicOverTabpilot}x faster than papaparse dynamicTyping (target >= 3), ` +
+      `${ratios.papaparseStringsOverTabpilot}x faster than papaparse strings, ${ratios.tabpilotOverPolars}x polars readCSV's time (target <= 3); ` +
+      `Parquet read is ${ratios.csvOverParquet}x faster than the CSV path (target >= 5); ` +
+      `peak RSS ${ratios.peakRssOverCsvSize}x the CSV size (${ratios.peakRssAboveBaselineOverCsvSize}x above the process baseline; target < 4)`,
+  );
+}
+
+export const suite: BenchSuite = {
+  description: 'CSV/Parquet into a Frame vs papaparse and nodejs-polars (fertility.csv, 1M x 20 generated CSV)',
+  async run(args: string[]): Promise<SuiteResult> {
+    const rows: BenchRow[] = [];
+    const notes: string[] = [];
+    const extra: Record<string, unknown> = {};
+    const work = path.join(os.tmpdir(), 'tabpilot-bench-io');
+    mkdirSync(work, { recursive: true });
+    const fertility = path.join(SHARED_DATASETS, 'fertility.csv');
+    if (existsSync(fertility)) await benchDataset('fertility', fertility, path.join(work, 'fertility.parquet'), 3, rows, notes, extra);
+    else notes.push(`fertility.csv not found under ${SHARED_DATASETS}; skipped`);
+    if (!args.includes('--small')) {
+      const mixed = path.join(work, 'mixed-1m-x20-v1.csv');
+      if (!existsSync(mixed)) generateMixedCsv(mixed);
+      await benchDataset('mixed-1m', mixed, path.join(work, 'mixed-1m-x20-v1.parquet'), 2, rows, notes, extra);
+    }
+    notes.push(`machine shared with other jobs (2 cores): timings are noisy; ratios are from the same run. Generated data and Parquet copies live in ${work}.`);
+    return { suite: 'io', rows, notes, extra };
+  },
+};
+
+if (process.argv[1] === THIS_FILE && process.argv[2] === '--child') {
+  child(process.argv[3] as Reader, process.argv[4], Number(process.argv[5] ?? 1)).catch((e: unknown) => {
+    process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  });
+}
