@@ -95,6 +95,8 @@ const HPO_LEARNERS = ['gbdt', 'linear', 'mlp'];
 
 interface Candidate {
   readonly index: number;
+  /** Seeds of this candidate's fits derive from it: its index, or the original index when re-running a definition. */
+  readonly seedKey: number;
   readonly id: string;
   readonly kind: string;
   readonly origin: string;
@@ -350,9 +352,9 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
 
   const timeLeft = () => (searchDeadline === undefined ? Infinity : searchDeadline - Date.now());
 
-  const makeCandidate = (kind: string, params: Record<string, HyperValue>, origin: string): Candidate => {
+  const makeCandidate = (kind: string, params: Record<string, HyperValue>, origin: string, seedKey?: number): Candidate => {
     const index = nextIndex++;
-    return { index, id: `c${String(index).padStart(3, '0')}-${kind}`, kind, origin, params };
+    return { index, seedKey: seedKey ?? index, id: `c${String(index).padStart(3, '0')}-${kind}`, kind, origin, params };
   };
 
   const pruneKept = () => {
@@ -383,7 +385,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
         classes,
         kind: c.kind,
         params: c.params,
-        seed: hash32(seed, c.index * 64 + fold + 1),
+        seed: hash32(seed, c.seedKey * 64 + fold + 1),
         deadline,
         classWeight: options.classWeight,
         sampleWeight: weightBuffer,
@@ -454,13 +456,13 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     learner: c.kind,
     hyperparameters: { ...getLearnerSpec(c.kind).defaults, ...c.params },
     origin: c.origin,
-    seed: hash32(seed, c.index * 64 + 1),
+    seedKey: c.seedKey,
   });
 
   try {
     // ---- phase 1: a given candidate list, or the portfolio
     if (options.candidates) {
-      const list = options.candidates.map((d) => makeCandidate(d.learner, { ...d.hyperparameters }, 'given'));
+      const list = options.candidates.map((d) => makeCandidate(d.learner, { ...d.hyperparameters }, 'given', d.seedKey));
       await Promise.all(list.map(evaluate));
     } else if (mode !== 'hpo') {
       const entries = portfolio(specs).slice(0, maxCandidates);
@@ -634,7 +636,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
                     classes,
                     kind: c.kind,
                     params: c.params,
-                    seed: hash32(seed, c.index * 64),
+                    seed: hash32(seed, c.seedKey * 64),
                     deadline: Number.isFinite(left) ? Date.now() + left : undefined,
                     classWeight: options.classWeight,
                     sampleWeight: weightBuffer,
@@ -725,7 +727,8 @@ function proposeBatch(
   for (let i = 0; i < count; i++) {
     const u = rng.next();
     const spec = u < 0.55 || ranked.length === 1 ? ranked[0] : u < 0.85 ? ranked[1] : ranked[rng.int(ranked.length)];
-    const history: Observation[] = results
+    const history: Observation[] = [...results]
+      .sort((a, b) => a.candidate.index - b.candidate.index)
       .filter((r) => r.candidate.kind === spec.kind && r.candidate.origin !== 'halving')
       .map((r) => ({ params: { ...spec.defaults, ...r.candidate.params } as Record<string, HyperValue>, loss: r.status === 'Completed' ? lossOf(objective, r.objective) : Infinity }));
     for (const o of out) if (o.kind === spec.kind) history.push({ params: o.params, loss: Infinity });

@@ -14,7 +14,8 @@ export interface CandidateDefinition {
   readonly learner: string;
   readonly hyperparameters: Readonly<Record<string, HyperValue>>;
   readonly origin?: string;
-  readonly seed?: number;
+  /** Fits of the candidate are seeded from the job seed and this key; keep it to reproduce the candidate exactly. */
+  readonly seedKey?: number;
 }
 
 export interface JobSettings {

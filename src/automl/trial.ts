@@ -118,8 +118,9 @@ async function chaos(kind: NonNullable<TrialTask['chaos']>): Promise<never> {
       // Busy loop: only a hard abort (worker termination) stops it.
     }
   }
-  const hoard: Float64Array[] = [];
-  for (;;) hoard.push(new Float64Array(1 << 20).fill(1));
+  // Plain JS arrays live on the V8 heap (typed-array storage does not), so this hits resourceLimits.
+  const hoard: number[][] = [];
+  for (;;) hoard.push(new Array<number>(1 << 20).fill(1.5));
 }
 
 export async function runTrial(task: TrialTask): Promise<TrialOutput> {

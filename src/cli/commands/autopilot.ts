@@ -57,7 +57,7 @@ async function readCandidates(file: string): Promise<CandidateDefinition[]> {
     if (typeof d?.learner !== 'string' || typeof d.hyperparameters !== 'object' || d.hyperparameters === null) {
       throw new TabpilotError('INVALID_ARGUMENT', `candidate ${i + 1}: expected { "learner": KIND, "hyperparameters": {...} }`, { file });
     }
-    return { learner: d.learner, hyperparameters: d.hyperparameters, candidateId: d.candidateId };
+    return { learner: d.learner, hyperparameters: d.hyperparameters, candidateId: d.candidateId, seedKey: typeof d.seedKey === 'number' ? d.seedKey : undefined };
   });
 }
 
