@@ -91,7 +91,8 @@ export function fitLogistic(X: DesignMatrix, classIndex: Int32Array, k: number, 
   const result: LbfgsResult = minimizeLbfgs(objective, x0, {
     maxIterations: options.maxIterations,
     gradientTolerance: options.tolerance,
-    relativeTolerance: options.tolerance * 1e-3,
+    // Like scipy (ftol = 64 eps): stop on objective stagnation only at round-off level; the gradient test decides.
+    relativeTolerance: 64 * Number.EPSILON,
     deadline: options.deadline,
     onIteration: options.onIteration,
   });
