@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { extraTreesSpec, ForestModel, randomForestSpec } from '../src/models/forest/index.js';
+import type { ModelJSON } from '../src/models/types.js';
+import { Random } from '../src/util/random.js';
+import { accuracyOf, labelsOf, loadFixture, rmseOn, split } from './tree-helpers.js';
+
+describe('random forest and extra trees', () => {
+  it('classify glass well above the majority baseline, with an out-of-bag accuracy', async () => {
+    const { data, target } = await loadFixture('glass.csv', 'Type');
+    const { train, test } = split(data.numRows, 0);
+    const testFrame = data.take(test);
+    for (const spec of [randomForestSpec, extraTreesSpec]) {
+      const model = (await spec.create({ numTrees: 60 }).fit(data, target, { task: 'multiclass', rng: new Random(3), rows: train })) as ForestModel;
+      const y = labelsOf(target, test, model.classes!);
+      const counts = new Map<number, number>();
+      for (const v of y) counts.set(v, (counts.get(v) ?? 0) + 1);
+      const majority = Math.max(...counts.values()) / y.length;
+      expect(accuracyOf(model.predict(testFrame), y), spec.kind).toBeGreaterThan(majority + 0.25);
+      const proba = model.predictProba(testFrame);
+      for (let i = 0; i < test.length; i++) {
+        let s = 0;
+        for (let k = 0; k < 6; k++) s += proba[i * 6 + k];
+        expect(s).toBeCloseTo(1, 9);
+      }
+      if (spec === randomForestSpec) {
+        expect(model.oobScore?.metric).toBe('accuracy');
+        expect(model.oobScore!.value).toBeGreaterThan(0.6);
+      } else expect(model.oobScore).toBeUndefined();
+      const back = spec.fromJSON(JSON.parse(JSON.stringify(model.toJSON())) as ModelJSON);
+      expect(Array.from(back.predictProba(testFrame))).toEqual(Array.from(proba));
+    }
+  });
+
+  it('regress concrete with R^2 out-of-bag score, deterministic per seed', async () => {
+    const { data, target } = await loadFixture('concrete.csv', 'compressive_strength');
+    const { train, test } = split(data.numRows, 1);
+    const testFrame = data.take(test);
+    const fit = (seed: number) => randomForestSpec.create({ numTrees: 40, minSamplesLeaf: 2 }).fit(data, target, { task: 'regression', rng: new Random(seed), rows: train });
+    const a = (await fit(1)) as ForestModel;
+    const b = await fit(1);
+    const c = await fit(2);
+    const pa = a.predict(testFrame);
+    expect(Array.from(b.predict(testFrame))).toEqual(Array.from(pa));
+    expect(Array.from(c.predict(testFrame))).not.toEqual(Array.from(pa));
+    const y = (target as { values: Float64Array }).values;
+    const mean = train.reduce((s, r) => s + y[r], 0) / train.length;
+    expect(rmseOn(pa, target, test)).toBeLessThan(0.45 * rmseOn(new Float64Array(test.length).fill(mean), target, test));
+    expect(a.oobScore?.metric).toBe('r2');
+    expect(a.oobScore!.value).toBeGreaterThan(0.8);
+    const imp = a.featureImportance();
+    expect(imp.names[imp.gain.indexOf(Math.max(...imp.gain))]).toMatch(/age|cement/);
+  });
+
+  it('handles categoricals and missing values (penguins) and rejects bad hyperparameters', async () => {
+    const { data, target } = await loadFixture('penguins.csv', 'species');
+    const { train, test } = split(data.numRows, 2);
+    const model = await extraTreesSpec.create({ numTrees: 30, maxFeatures: 0.5 }).fit(data, target, { task: 'multiclass', rng: new Random(0), rows: train });
+    const y = labelsOf(target, test, model.classes!);
+    expect(accuracyOf(model.predict(data.take(test)), y)).toBeGreaterThan(0.93);
+    expect(() => randomForestSpec.create({ maxFeatures: 'half' })).toThrow(/maxFeatures/);
+    expect(() => randomForestSpec.create({ numTrees: 0 })).toThrow(/numTrees/);
+  });
+});
