@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { gbdtSpec } from '../src/models/gbdt/index.js';
+import { accumulateHistogramTs, nativeHistogramsAvailable, setNativeHistograms } from '../src/models/tree/histogram.js';
+import { nativeKernels } from '../src/models/tree/native.js';
+import { Random } from '../src/util/random.js';
+import { loadFixture } from './tree-helpers.js';
+
+const native = nativeKernels();
+
+describe('native kernels', () => {
+  it('load optionally: absent addon means the TypeScript kernel runs', () => {
+    expect(nativeHistogramsAvailable()).toBe(native !== null);
+  });
+
+  it.skipIf(native === null)('histogram accumulation agrees with the TypeScript twin (Uint8/Uint16, 1 and 4 channels)', () => {
+    const rng = new Random(11);
+    const numRows = 5000;
+    const numFeatures = 4;
+    for (const wide of [false, true]) {
+      for (const stride of [2, 5]) {
+        const numBins = wide ? 700 : 256;
+        const bins = wide ? new Uint16Array(numRows * numFeatures) : new Uint8Array(numRows * numFeatures);
+        for (let i = 0; i < bins.length; i++) bins[i] = rng.int(numBins);
+        const binOffsets = Int32Array.from({ length: numFeatures + 1 }, (_, f) => f * numBins);
+        const rows = Int32Array.from({ length: numRows }, (_, i) => i).filter(() => rng.next() < 0.6);
+        const start = 17;
+        const end = rows.length - 5;
+        const ordered = Float64Array.from({ length: (end - start) * stride }, () => rng.normal());
+        const features = Int32Array.of(3, 0, 2);
+        const a = new Float64Array(numFeatures * numBins * stride);
+        const b = new Float64Array(numFeatures * numBins * stride);
+        accumulateHistogramTs(bins, numRows, rows, start, end, ordered, stride, features, 3, binOffsets, a);
+        native!.accumulateHistogram(bins, numRows, rows, start, end, ordered, stride, features, 3, binOffsets, b);
+        expect(Array.from(b)).toEqual(Array.from(a));
+        expect(a.subarray(binOffsets[1] * stride, binOffsets[2] * stride).every((v) => v === 0)).toBe(true);
+      }
+    }
+  });
+
+  it.skipIf(native === null)('a model trained with the native kernel equals the TypeScript-trained one', async () => {
+    const { data, target } = await loadFixture('pima_diabetes2.csv', 'diabetes');
+    const fit = () => gbdtSpec.create({ numRounds: 20 }).fit(data, target, { task: 'binary', rng: new Random(0) });
+    const withNative = await fit();
+    setNativeHistograms(false);
+    try {
+      const withTs = await fit();
+      expect(JSON.stringify(withTs.toJSON())).toBe(JSON.stringify(withNative.toJSON()));
+    } finally {
+      setNativeHistograms(true);
+    }
+  });
+});
