@@ -111,6 +111,9 @@ export async function batchTransform(pipeline: Pipeline, options: BatchTransform
 
   try {
     if (inFormat === 'csv' && outFormat === 'csv') {
+      // Check the header first, so a missing feature column is reported against the model's schema.
+      const head = await readTable(input, { limit: 1 });
+      pipeline.prepare(head.frame, { file: input });
       // Read feature columns with the training kinds so each chunk parses straight into the right type.
       const types = Object.fromEntries(pipeline.artifact.features.map((f) => [f.name, f.kind]));
       const appender = new CsvAppender(tmp);
