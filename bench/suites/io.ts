@@ -61,9 +61,11 @@ async function child(reader: Reader, file: string, repeats: number): Promise<voi
       break;
     }
     case 'polars-readCSV': {
+      const { DEFAULT_MISSING_TOKENS } = await import('../../src/io/infer.js');
       const pl = require('nodejs-polars') as typeof import('nodejs-polars');
       run = async () => {
-        const df = pl.readCSV(file);
+        // Same missing tokens as tabpilot; polars would otherwise fail on "NA" in an integer column.
+        const df = pl.readCSV(file, { nullValues: [...DEFAULT_MISSING_TOKENS], inferSchemaLength: 50_000 });
         return { rows: df.height, columns: df.width };
       };
       break;

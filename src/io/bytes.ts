@@ -155,8 +155,28 @@ export class ByteInterner {
     return this.dictionary.length;
   }
 
+  private lastCode = -1;
+
   /** Code for bytes [s, e) of buf, adding the value if new. */
   intern(buf: Buffer, s: number, e: number): number {
+    // Runs of one value are common (sorted or skewed columns): check the previous value before hashing.
+    const last = this.lastCode;
+    if (last >= 0) {
+      const off = this.offsets[last];
+      const len = this.offsets[last + 1] - off;
+      if (len === e - s) {
+        const pool = this.pool;
+        let k = 0;
+        while (k < len && pool[off + k] === buf[s + k]) k++;
+        if (k === len) return last;
+      }
+    }
+    const code = this.lookup(buf, s, e);
+    this.lastCode = code;
+    return code;
+  }
+
+  private lookup(buf: Buffer, s: number, e: number): number {
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     h >>>= 0;

@@ -90,17 +90,28 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
   const delim = p.delimiter;
   const expected = p.expectedFields;
   const final = p.final;
+  const maxRecords = p.maxRecords;
   let i = state.position;
   let line = state.line;
   let stored = 0;
+  // Hot loop: counters and arrays live in locals and are written back to `index` on exit.
+  let fc = index.fieldCount;
+  let rc = index.recordCount;
   let starts = index.starts;
   let ends = index.ends;
   let flags = index.flags;
+  let cap = starts.length;
+  const grow = () => {
+    index.growFields();
+    starts = index.starts;
+    ends = index.ends;
+    flags = index.flags;
+    cap = starts.length;
+  };
 
-  records: while (i < end && stored < p.maxRecords) {
-    const recordStart = i;
+  records: while (i < end && stored < maxRecords) {
     const recordLine = line;
-    const firstField = index.fieldCount;
+    const firstField = fc;
     let nf = 0;
     for (;;) {
       // One field starting at i.
@@ -112,6 +123,12 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
         let j = i + 1;
         fs = j;
         for (;;) {
+          // Plain content runs until a quote or a line break (line numbers count breaks inside quotes).
+          while (j < end) {
+            const b = buf[j];
+            if (b === QUOTE || b === LF || b === CR) break;
+            j++;
+          }
           if (j >= end) {
             if (final) throw new TabpilotError('BAD_FORMAT', `quoted field opened here is never closed`, { file: p.file, line: recordLine });
             break records;
@@ -127,7 +144,7 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
             break;
           }
           if (b === LF) line++;
-          else if (b === CR && !(j + 1 < end && buf[j + 1] === LF)) line++;
+          else if (!(j + 1 < end && buf[j + 1] === LF)) line++;
           j++;
         }
         fe = j;
@@ -146,16 +163,11 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
         fe = i;
       }
       if (i >= end && !final) break records;
-      if (index.fieldCount === starts.length) {
-        index.growFields();
-        starts = index.starts;
-        ends = index.ends;
-        flags = index.flags;
-      }
-      const f = index.fieldCount++;
-      starts[f] = fs;
-      ends[f] = fe;
-      flags[f] = flag;
+      if (fc + 1 >= cap) grow();
+      starts[fc] = fs;
+      ends[fc] = fe;
+      flags[fc] = flag;
+      fc++;
       nf++;
       if (i >= end) break; // final: end of input ends the record
       const b = buf[i];
@@ -164,16 +176,10 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
         if (i >= end) {
           if (!final) break records;
           // "a,b," at the very end: one more, empty, field.
-          if (index.fieldCount === starts.length) {
-            index.growFields();
-            starts = index.starts;
-            ends = index.ends;
-            flags = index.flags;
-          }
-          const g = index.fieldCount++;
-          starts[g] = i;
-          ends[g] = i;
-          flags[g] = 0;
+          starts[fc] = i;
+          ends[fc] = i;
+          flags[fc] = 0;
+          fc++;
           nf++;
           break;
         }
@@ -190,32 +196,27 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
       break;
     }
     // A complete record of nf fields.
+    state.position = i;
+    state.line = line;
     if (nf === 1 && ends[firstField] === starts[firstField] && flags[firstField] === 0) {
-      index.fieldCount = firstField;
-      state.position = i;
-      state.line = line;
+      fc = firstField;
       p.onBlankLine();
       continue;
     }
     if (expected >= 0 && nf !== expected) {
-      index.fieldCount = firstField;
-      state.position = i;
-      state.line = line;
+      fc = firstField;
       p.onRagged(recordLine, nf);
       continue;
     }
-    if (index.recordCount + 1 >= index.recordLines.length) index.growRecords();
-    index.recordLines[index.recordCount] = recordLine;
-    index.recordFirstField[index.recordCount] = firstField;
-    index.recordCount++;
-    index.recordFirstField[index.recordCount] = index.fieldCount;
+    if (rc + 1 >= index.recordLines.length) index.growRecords();
+    index.recordLines[rc] = recordLine;
+    index.recordFirstField[rc] = firstField;
+    rc++;
+    index.recordFirstField[rc] = fc;
     stored++;
-    state.position = i;
-    state.line = line;
-    void recordStart;
   }
-  // Roll back a partially scanned record.
-  index.fieldCount = index.recordFirstField[index.recordCount] ?? index.fieldCount;
-  if (index.recordCount === 0) index.fieldCount = 0;
+  // Drop the fields of a partially scanned record.
+  index.recordCount = rc;
+  index.fieldCount = rc === 0 ? 0 : index.recordFirstField[rc];
   return stored;
 }
