@@ -30,10 +30,14 @@ void Accumulate(const BinT* bins, int64_t numRows, const int32_t* rows, int64_t 
   }
 }
 
+// napi_get_typedarray_info gives the element pointer for views on ArrayBuffers and SharedArrayBuffers alike
+// (Napi::TypedArray::ArrayBuffer() fails on a SharedArrayBuffer, which the AutoML pool's shared bins use).
 template <typename T>
 T* Data(const Napi::Value& v) {
-  Napi::TypedArray a = v.As<Napi::TypedArray>();
-  return reinterpret_cast<T*>(static_cast<uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+  void* data = nullptr;
+  napi_status status = napi_get_typedarray_info(v.Env(), v, nullptr, nullptr, &data, nullptr, nullptr);
+  if (status != napi_ok) return nullptr;
+  return static_cast<T*>(data);
 }
 
 // accumulateHistogram(bins, numRows, rows, start, end, ordered, stride, features, numFeatures, binOffsets, hist)
