@@ -1,5 +1,6 @@
 import { TabpilotError } from '../util/errors.js';
 import { ensembleSpec } from './ensemble.js';
+import { extraTreesSpec, randomForestSpec } from './forest/index.js';
 import { gbdtSpec } from './gbdt/index.js';
 import { linearSpec } from './linear/index.js';
 import { mlpSpec } from './mlp/index.js';
@@ -18,7 +19,7 @@ let byKind: Map<string, AnySpec> | null = null;
 
 function registered(): Map<string, AnySpec> {
   if (byKind === null) {
-    specs = [gbdtSpec, linearSpec, mlpSpec, ensembleSpec];
+    specs = [gbdtSpec, randomForestSpec, extraTreesSpec, linearSpec, mlpSpec, ensembleSpec];
     byKind = new Map(specs.map((s) => [s.kind, s]));
   }
   return byKind;
