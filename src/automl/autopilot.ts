@@ -365,13 +365,18 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     }
   };
 
-  const runFold = async (c: Candidate, fold: number, state: { failed: boolean }): Promise<TrialOutput | null> =>
+  const runFold = async (c: Candidate, fold: number, state: { failed: boolean; started: number }): Promise<TrialOutput | null> =>
     semaphore.run(async () => {
       if (state.failed) return null;
       const left = timeLeft();
       if (left <= 0) return null;
       const trialLimitMs = options.maxTrialSeconds !== undefined ? options.maxTrialSeconds * 1000 : Infinity;
-      const softMs = Math.min(left, trialLimitMs);
+      // Under a time budget, split what is left over this candidate's remaining folds, so a slow candidate
+      // still finishes every fold (with fewer rounds) instead of being stopped half-way.
+      const foldsLeft = plan.numFolds - state.started;
+      state.started++;
+      const share = left / Math.ceil(foldsLeft / Math.max(1, instances));
+      const softMs = Math.min(share, trialLimitMs);
       const deadline = Number.isFinite(softMs) ? Date.now() + softMs : undefined;
       const hardMs = Number.isFinite(softMs) ? Math.min(softMs + Math.max(1000, softMs * 0.1), left + hardGraceMs) : 2 ** 31 - 1;
       const task: TrialTask = {
@@ -400,7 +405,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     });
 
   const evaluate = async (c: Candidate): Promise<CandidateResult> => {
-    const state = { failed: false };
+    const state = { failed: false, started: 0 };
     let failure: string | undefined;
     const outputs = await Promise.all(
       Array.from({ length: plan.numFolds }, (_, f) =>
