@@ -1,0 +1,228 @@
+import { TabpilotError } from '../../util/errors.js';
+
+/**
+ * The custom-formula expression language (Spark SQL flavoured): numbers, 'strings' or "strings",
+ * columns by name (or `quoted with backticks`), + - * / % ^, = == != <> < <= > >=, and/or/not (&& || !),
+ * true/false/null, and function calls such as if(c, a, b), abs(x), concat(a, b), year(d).
+ * It is parsed into this AST and compiled; nothing is ever evaluated as JavaScript.
+ */
+export type Expr =
+  | { k: 'num'; v: number; pos: number }
+  | { k: 'str'; v: string; pos: number }
+  | { k: 'bool'; v: boolean; pos: number }
+  | { k: 'null'; pos: number }
+  | { k: 'col'; name: string; pos: number }
+  | { k: 'call'; name: string; args: Expr[]; pos: number }
+  | { k: 'un'; op: '-' | 'not'; a: Expr; pos: number }
+  | { k: 'bin'; op: BinOp; a: Expr; b: Expr; pos: number };
+
+export type BinOp = '+' | '-' | '*' | '/' | '%' | '^' | '=' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or';
+
+interface Token {
+  t: 'num' | 'str' | 'id' | 'qid' | 'op' | 'end';
+  v: string;
+  pos: number;
+}
+
+export function formulaError(formula: string, pos: number, message: string): TabpilotError {
+  const caret = `${formula}\n${' '.repeat(Math.max(0, pos))}^`;
+  return new TabpilotError('FLOW_INVALID', `formula error at position ${pos + 1}: ${message}\n${caret}`);
+}
+
+function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const ch = src[i];
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (/[0-9.]/.test(ch) && /[0-9]/.test(src[i + 1] ?? ch)) {
+      const m = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(src.slice(i));
+      if (!m) throw formulaError(src, i, 'malformed number');
+      out.push({ t: 'num', v: m[0], pos: start });
+      i += m[0].length;
+      continue;
+    }
+    if (ch === "'" || ch === '"' || ch === '`') {
+      let s = '';
+      i++;
+      while (i < src.length && src[i] !== ch) {
+        if (src[i] === '\\' && i + 1 < src.length) {
+          const e = src[i + 1];
+          s += e === 'n' ? '\n' : e === 't' ? '\t' : e;
+          i += 2;
+          continue;
+        }
+        s += src[i++];
+      }
+      if (i >= src.length) throw formulaError(src, start, `unterminated ${ch === '`' ? 'quoted column name' : 'string'}`);
+      i++;
+      out.push({ t: ch === '`' ? 'qid' : 'str', v: s, pos: start });
+      continue;
+    }
+    if (/[A-Za-z_]/.test(ch)) {
+      const m = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(src.slice(i))!;
+      out.push({ t: 'id', v: m[0], pos: start });
+      i += m[0].length;
+      continue;
+    }
+    const two = src.slice(i, i + 2);
+    if (['<=', '>=', '!=', '<>', '==', '&&', '||'].includes(two)) {
+      out.push({ t: 'op', v: two, pos: start });
+      i += 2;
+      continue;
+    }
+    if ('+-*/%^=<>(),!'.includes(ch)) {
+      out.push({ t: 'op', v: ch, pos: start });
+      i++;
+      continue;
+    }
+    throw formulaError(src, i, `unexpected character "${ch}"`);
+  }
+  out.push({ t: 'end', v: '', pos: src.length });
+  return out;
+}
+
+export function parseFormula(src: string): Expr {
+  if (src.trim() === '') throw formulaError(src, 0, 'the formula is empty');
+  const toks = tokenize(src);
+  let p = 0;
+  const peek = () => toks[p];
+  const isOp = (...ops: string[]) => peek().t === 'op' && ops.includes(peek().v);
+  const isKw = (kw: string) => peek().t === 'id' && peek().v.toLowerCase() === kw;
+  const expect = (v: string) => {
+    if (!isOp(v)) throw formulaError(src, peek().pos, `expected "${v}"${peek().t === 'end' ? ' before the end of the formula' : `, found "${peek().v}"`}`);
+    p++;
+  };
+
+  const orExpr = (): Expr => {
+    let a = andExpr();
+    while (isOp('||') || isKw('or')) {
+      const pos = toks[p++].pos;
+      a = { k: 'bin', op: 'or', a, b: andExpr(), pos };
+    }
+    return a;
+  };
+  const andExpr = (): Expr => {
+    let a = notExpr();
+    while (isOp('&&') || isKw('and')) {
+      const pos = toks[p++].pos;
+      a = { k: 'bin', op: 'and', a, b: notExpr(), pos };
+    }
+    return a;
+  };
+  const notExpr = (): Expr => {
+    if (isOp('!') || isKw('not')) {
+      const pos = toks[p++].pos;
+      return { k: 'un', op: 'not', a: notExpr(), pos };
+    }
+    return comparison();
+  };
+  const comparison = (): Expr => {
+    const a = additive();
+    if (isOp('=', '==', '!=', '<>', '<', '<=', '>', '>=')) {
+      const t = toks[p++];
+      const op: BinOp = t.v === '==' ? '=' : t.v === '<>' ? '!=' : (t.v as BinOp);
+      const b = additive();
+      if (isOp('=', '==', '!=', '<>', '<', '<=', '>', '>=')) throw formulaError(src, peek().pos, 'comparisons cannot be chained; combine them with "and"');
+      return { k: 'bin', op, a, b, pos: t.pos };
+    }
+    return a;
+  };
+  const additive = (): Expr => {
+    let a = multiplicative();
+    while (isOp('+', '-')) {
+      const t = toks[p++];
+      a = { k: 'bin', op: t.v as BinOp, a, b: multiplicative(), pos: t.pos };
+    }
+    return a;
+  };
+  const multiplicative = (): Expr => {
+    let a = unary();
+    while (isOp('*', '/', '%')) {
+      const t = toks[p++];
+      a = { k: 'bin', op: t.v as BinOp, a, b: unary(), pos: t.pos };
+    }
+    return a;
+  };
+  const unary = (): Expr => {
+    if (isOp('-')) {
+      const pos = toks[p++].pos;
+      return { k: 'un', op: '-', a: unary(), pos };
+    }
+    if (isOp('+')) {
+      p++;
+      return unary();
+    }
+    return power();
+  };
+  const power = (): Expr => {
+    const a = primary();
+    if (isOp('^')) {
+      const pos = toks[p++].pos;
+      return { k: 'bin', op: '^', a, b: unary(), pos };
+    }
+    return a;
+  };
+  const primary = (): Expr => {
+    const t = peek();
+    if (t.t === 'num') {
+      p++;
+      return { k: 'num', v: Number(t.v), pos: t.pos };
+    }
+    if (t.t === 'str') {
+      p++;
+      return { k: 'str', v: t.v, pos: t.pos };
+    }
+    if (t.t === 'qid') {
+      p++;
+      return { k: 'col', name: t.v, pos: t.pos };
+    }
+    if (t.t === 'id') {
+      p++;
+      const lower = t.v.toLowerCase();
+      if (isOp('(')) {
+        p++;
+        const args: Expr[] = [];
+        if (!isOp(')')) {
+          args.push(orExpr());
+          while (isOp(',')) {
+            p++;
+            args.push(orExpr());
+          }
+        }
+        expect(')');
+        return { k: 'call', name: lower, args, pos: t.pos };
+      }
+      if (lower === 'true' || lower === 'false') return { k: 'bool', v: lower === 'true', pos: t.pos };
+      if (lower === 'null') return { k: 'null', pos: t.pos };
+      return { k: 'col', name: t.v, pos: t.pos };
+    }
+    if (isOp('(')) {
+      p++;
+      const e = orExpr();
+      expect(')');
+      return e;
+    }
+    throw formulaError(src, t.pos, t.t === 'end' ? 'the formula ends too early' : `unexpected "${t.v}"`);
+  };
+
+  const e = orExpr();
+  if (peek().t !== 'end') throw formulaError(src, peek().pos, `unexpected "${peek().v}" after a complete expression`);
+  return e;
+}
+
+/** Column names an expression reads. */
+export function formulaColumns(e: Expr, out = new Set<string>()): Set<string> {
+  if (e.k === 'col') out.add(e.name);
+  else if (e.k === 'call') e.args.forEach((a) => formulaColumns(a, out));
+  else if (e.k === 'un') formulaColumns(e.a, out);
+  else if (e.k === 'bin') {
+    formulaColumns(e.a, out);
+    formulaColumns(e.b, out);
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+import { type Column, numericColumn, textColumn } from '../../frame/index.js';
+import { rt_dateComponent, rt_formatSpec, rt_parseDate, rt_parseWithSpec } from '../formula/runtime.js';
+import { type ParamReader, defineTransform, flowError } from '../step.js';
+import { insertAfter, stringsOf, vectorString } from '../util.js';
+
+/** Formats tried, in order, when a datetime format is inferred from the data. */
+export const CANDIDATE_FORMATS = [
+  '%Y-%m-%dT%H:%M:%S.%fZ', '%Y-%m-%dT%H:%M:%SZ', '%Y-%m-%dT%H:%M:%S.%f', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S',
+  '%Y-%m-%d %H:%M', '%Y-%m-%d', '%Y/%m/%d %H:%M:%S', '%Y/%m/%d', '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y', '%d/%m/%Y',
+  '%d-%m-%Y', '%d.%m.%Y', '%Y%m%d', '%d %b %Y', '%b %d %Y', '%d %B %Y', '%B %d %Y', '%b %d, %Y', '%B %d, %Y',
+];
+
+/** Java/Spark pattern (yyyy-MM-dd HH:mm:ss) to strftime; strftime patterns pass through. */
+export function toStrftime(fmt: string): string {
+  if (fmt.includes('%')) return fmt;
+  return fmt.replace(/yyyy|yy|MMMM|MMM|MM|M|dd|d|HH|H|hh|mm|ss|SSS|a/g, (t) =>
+    ({ yyyy: '%Y', yy: '%y', MMMM: '%B', MMM: '%b', MM: '%m', M: '%m', dd: '%d', d: '%d', HH: '%H', H: '%H', hh: '%I', mm: '%M', ss: '%S', SSS: '%f', a: '%p' })[t] ?? t,
+  );
+}
+
+export function checkFormat(fmt: string, r: ParamReader, key: string): string {
+  const f = toStrftime(fmt);
+  try {
+    rt_formatSpec(f);
+  } catch (e) {
+    throw r.fail(key, (e as Error).message);
+  }
+  return f;
+}
+
+export function inferFormat(values: readonly (string | null)[]): string | null {
+  const first = values.find((v) => v !== null && v.trim() !== '');
+  if (first === undefined || first === null) return null;
+  for (const f of CANDIDATE_FORMATS) if (rt_parseWithSpec(first, rt_formatSpec(f)) !== null) return f;
+  return null;
+}
+
+const UNIT_MS = { s: 1000, ms: 1, us: 1e-3, ns: 1e-6 } as const;
+export type TimestampUnit = keyof typeof UNIT_MS;
+
+/** Epoch milliseconds of a column: datetime as-is, numbers as Unix timestamps, strings by format or robustly. */
+export function datesOf(col: Column, format: string | null, unit: TimestampUnit): { values: Float64Array; failed: number } {
+  const n = col.length;
+  const out = new Float64Array(n);
+  let failed = 0;
+  if (col.kind === 'datetime') return { values: col.values, failed: 0 };
+  if (col.kind === 'numeric') {
+    const k = UNIT_MS[unit];
+    for (let i = 0; i < n; i++) out[i] = col.values[i] * k;
+    return { values: out, failed: 0 };
+  }
+  const strings = stringsOf(col);
+  const spec = format ? rt_formatSpec(format) : null;
+  const specs = spec ? null : CANDIDATE_FORMATS.map((f) => rt_formatSpec(f));
+  const cache = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const s = strings[i];
+    if (s === null) {
+      out[i] = NaN;
+      continue;
+    }
+    let v = cache.get(s);
+    if (v === undefined) {
+      let t: number | null = null;
+      if (spec) t = rt_parseWithSpec(s, spec) as number | null;
+      else {
+        for (const sp of specs!) if ((t = rt_parseWithSpec(s, sp) as number | null) !== null) break;
+        if (t === null) t = rt_parseDate(s) as number | null;
+      }
+      v = t === null ? NaN : t;
+      if (cache.size < 100_000) cache.set(s, v);
+    }
+    if (v !== v) failed++;
+    out[i] = v;
+  }
+  return { values: out, failed };
+}
+
+export const COMPONENTS = ['year', 'month', 'day', 'hour', 'minute', 'second', 'day_of_week', 'day_of_year', 'week_of_year', 'quarter'] as const;
+type Component = (typeof COMPONENTS)[number];
+/** Period and zero point of each component for cyclic embedding; year has none (always ordinal). */
+const CYCLE: Record<Component, [number, number] | null> = {
+  year: null, month: [12, 1], day: [31, 1], hour: [24, 0], minute: [60, 0], second: [60, 0], day_of_week: [7, 0], day_of_year: [366, 1], week_of_year: [53, 1], quarter: [4, 1],
+};
+
+interface DateParams {
+  input: string;
+  format: string | null;
+  infer: boolean;
+  unit: TimestampUnit;
+  components: Component[];
+  embedding: 'Ordinal' | 'Cyclic';
+  style: 'Columns' | 'Vector';
+  output: string;
+  keepInput: boolean;
+}
+
+export function componentColumns(p: Pick<DateParams, 'components' | 'embedding' | 'output'>): { name: string; component: Component; fn: 'sin' | 'cos' | null }[] {
+  const out: { name: string; component: Component; fn: 'sin' | 'cos' | null }[] = [];
+  for (const c of p.components) {
+    if (p.embedding === 'Cyclic' && CYCLE[c]) {
+      out.push({ name: `${p.output}_${c}_sin`, component: c, fn: 'sin' }, { name: `${p.output}_${c}_cos`, component: c, fn: 'cos' });
+    } else out.push({ name: `${p.output}_${c}`, component: c, fn: null });
+  }
+  return out;
+}
+
+export function componentValue(ms: number, c: Component, fn: 'sin' | 'cos' | null): number {
+  const v = rt_dateComponent(ms !== ms ? null : ms, c) as number | null;
+  if (v === null) return NaN;
+  if (fn === null) return v;
+  const [period, zero] = CYCLE[c]!;
+  const a = (2 * Math.PI * (v - zero)) / period;
+  return fn === 'sin' ? Math.sin(a) : Math.cos(a);
+}
+
+export const featurizeDatetime = defineTransform<DateParams, { format: string | null }>({
+  group: 'featurize_date_time',
+  operator: 'Featurize date/time',
+  rowWise: () => true,
+  parse(r) {
+    const input = r.column('input_column');
+    const fmt = r.optStr('datetime_format');
+    const components = r.strList('components', ['year', 'month', 'day', 'hour', 'minute', 'second', 'day_of_week', 'day_of_year', 'week_of_year', 'quarter']);
+    for (const c of components) if (!(COMPONENTS as readonly string[]).includes(c)) throw r.fail('components', `unknown component "${c}"; components are ${COMPONENTS.join(', ')}`);
+    return {
+      input,
+      format: fmt ? checkFormat(fmt, r, 'datetime_format') : null,
+      infer: r.bool('infer_datetime_format', fmt === undefined),
+      unit: r.oneOf('timestamp_unit', ['s', 'ms', 'us', 'ns'], 's'),
+      components: components as Component[],
+      embedding: r.oneOf('embedding_mode', ['Ordinal', 'Cyclic'], 'Ordinal'),
+      style: r.oneOf('output_style', ['Columns', 'Vector'], 'Columns'),
+      output: r.str('output_column', input),
+      keepInput: r.bool('keep_input_column', true),
+    };
+  },
+  inputColumns: (p) => [{ field: 'input_column', columns: [p.input] }],
+  fit(frame, p) {
+    if (p.format || !p.infer) return { format: p.format };
+    const col = frame.column(p.input);
+    return { format: col.kind === 'text' || col.kind === 'categorical' ? inferFormat(stringsOf(col)) : null };
+  },
+  apply([frame], p, t, ctx) {
+    const col = frame.column(p.input);
+    const format = t?.format ?? p.format;
+    if (p.infer && format === null && (col.kind === 'text' || col.kind === 'categorical') && stringsOf(col).some((s) => s !== null)) {
+      throw flowError(ctx.nodeId, 'parameters.infer_datetime_format', `no known datetime format matches the first value of "${p.input}"; give datetime_format`, p.input);
+    }
+    const { values, failed } = datesOf(col, format, p.unit);
+    if (failed > 0) ctx.report[`unparsed_${p.input}`] = (ctx.report[`unparsed_${p.input}`] ?? 0) + failed;
+    const specs = componentColumns(p);
+    const cols = specs.map((s) => {
+      const out = new Float64Array(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = componentValue(values[i], s.component, s.fn);
+      return out;
+    });
+    const made: Column[] =
+      p.style === 'Columns'
+        ? specs.map((s, j) => numericColumn(s.name, cols[j]))
+        : [textColumn(`${p.output}_vector`, Array.from({ length: values.length }, (_, i) => (values[i] !== values[i] ? null : vectorString(cols.map((c) => c[i])))))];
+    let out = insertAfter(frame, p.input, made);
+    if (!p.keepInput) out = out.drop([p.input]);
+    return out;
+  },
+  describe: (p) =>
+    `extract ${p.components.join(', ')} from ${p.input}${p.format ? ` (format ${p.format})` : p.infer ? ' (format inferred)' : ''} as ${p.embedding.toLowerCase()} ${p.style === 'Columns' ? 'columns' : 'vector'}`,
+  emit(p, t) {
+    if (p.style !== 'Columns') return '';
+    const format = t?.format ?? p.format;
+    const specs = componentColumns(p);
+    const parse = format
+      ? `const spec = rt_formatSpec(${JSON.stringify(format)}); const ms = src.map((x) => (x instanceof Date ? rt_parseDate(x) : typeof x === 'number' ? x * ${UNIT_MS[p.unit]} : rt_parseWithSpec(x, spec)));`
+      : `const specs = ${JSON.stringify(CANDIDATE_FORMATS)}.map((f) => rt_formatSpec(f)); const ms = src.map((x) => { if (x instanceof Date) return rt_parseDate(x); if (x === null || typeof x === 'number') return x === null ? null : x * ${UNIT_MS[p.unit]}; for (const s of specs) { const v = rt_parseWithSpec(x, s); if (v !== null) return v; } return rt_parseDate(x); });`;
+    const cyc = (c: Component) => CYCLE[c];
+    const parts = specs.map((s) => {
+      if (s.fn === null) return `[${JSON.stringify(s.name)}, ms.map((v) => rt_dateComponent(v, ${JSON.stringify(s.component)}))]`;
+      const [period, zero] = cyc(s.component)!;
+      return `[${JSON.stringify(s.name)}, ms.map((v) => { const c = rt_dateComponent(v, ${JSON.stringify(s.component)}); return c === null ? null : Math.${s.fn}((2 * Math.PI * ((c as number) - ${zero})) / ${period}); })]`;
+    });
+    return `{ const src = getCol(t, ${JSON.stringify(p.input)}); ${parse}
+  place(t, ${JSON.stringify(p.input)}, [${parts.join(', ')}] as [string, Cell[]][]);${p.keepInput ? '' : ` dropCols(t, [${JSON.stringify(p.input)}]);`} }`;
+  },
+});

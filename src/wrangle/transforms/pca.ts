@@ -1,0 +1,113 @@
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { type Column, numericColumn, textColumn } from '../../frame/index.js';
+import { TabpilotError } from '../../util/errors.js';
+import { defineTransform, flowError } from '../step.js';
+import { insertAfter, meanStd, numbersOf, vectorString } from '../util.js';
+
+interface PcaParams {
+  inputs: string[];
+  components?: number;
+  threshold: number;
+  center: boolean;
+  scale: boolean;
+  style: 'Columns' | 'Vector';
+  output: string;
+  keepInput: boolean;
+}
+interface PcaTrained {
+  mean: number[];
+  std: number[];
+  /** k x d loadings, row-major per component. */
+  components: number[][];
+  explained_variance_ratio: number[];
+}
+
+/** Smallest k whose cumulative explained variance reaches `threshold` percent. */
+export function componentsForThreshold(ratios: number[], threshold: number): number {
+  let cum = 0;
+  for (let k = 0; k < ratios.length; k++) {
+    cum += ratios[k];
+    if (cum * 100 >= threshold - 1e-9) return k + 1;
+  }
+  return ratios.length;
+}
+
+export const pca = defineTransform<PcaParams, PcaTrained>({
+  group: 'reduce_dimensionality',
+  operator: 'Principal component analysis',
+  rowWise: () => true,
+  parse(r) {
+    const inputs = r.columns('input_column', { min: 2 });
+    const components = r.optNum('number_of_principal_components', { min: 1, int: true });
+    const threshold = r.num('variance_threshold', 95, { min: 0, max: 100, exclusiveMin: true });
+    if (components !== undefined && components > inputs.length) throw r.fail('number_of_principal_components', `is ${components}, more than the ${inputs.length} input columns`);
+    return {
+      inputs,
+      components,
+      threshold,
+      center: r.bool('center', true),
+      scale: r.bool('scale', true),
+      style: r.oneOf('output_style', ['Columns', 'Vector'], 'Columns'),
+      output: r.str('output_column', 'pca'),
+      keepInput: r.bool('keep_input_columns', false),
+    };
+  },
+  inputColumns: (p) => [{ field: 'input_column', columns: p.inputs }],
+  fit(frame, p, ctx) {
+    const xs = p.inputs.map((c) => numbersOf(frame.column(c), ctx.nodeId, 'parameters.input_column'));
+    const d = xs.length;
+    const stats = xs.map((x) => meanStd(x));
+    const mean = stats.map((s) => (p.center ? s.mean : 0));
+    const std = stats.map((s) => (p.scale && s.std > 0 ? s.std : 1));
+    const rows: number[][] = [];
+    for (let i = 0; i < frame.numRows; i++) {
+      const row = xs.map((x, j) => (x[i] - mean[j]) / std[j]);
+      if (row.every((v) => v === v)) rows.push(row);
+    }
+    if (rows.length < 2) throw flowError(ctx.nodeId, 'parameters.input_column', 'PCA needs at least two rows without missing values');
+    const X = new Matrix(rows);
+    const cov = X.transpose().mmul(X).div(rows.length - 1);
+    const eig = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
+    const values = eig.realEigenvalues;
+    const vectors = eig.eigenvectorMatrix;
+    const order = values.map((_, i) => i).sort((a, b) => values[b] - values[a]);
+    const total = values.reduce((a, v) => a + Math.max(0, v), 0);
+    const ratios = order.map((i) => (total > 0 ? Math.max(0, values[i]) / total : 0));
+    const k = p.components ?? componentsForThreshold(ratios, p.threshold);
+    const components = order.slice(0, k).map((i) => {
+      const v = vectors.getColumn(i);
+      // Sign convention: the largest loading is positive, so refits give the same orientation.
+      let big = 0;
+      for (let j = 0; j < d; j++) if (Math.abs(v[j]) > Math.abs(v[big])) big = j;
+      return v[big] < 0 ? v.map((x) => -x) : v;
+    });
+    return { mean, std, components, explained_variance_ratio: ratios.slice(0, k) };
+  },
+  apply([frame], p, t, ctx) {
+    if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": PCA is not fitted`);
+    const xs = p.inputs.map((c) => numbersOf(frame.column(c), ctx.nodeId, 'parameters.input_column'));
+    const n = frame.numRows;
+    const k = t.components.length;
+    const outs = Array.from({ length: k }, () => new Float64Array(n));
+    for (let i = 0; i < n; i++) {
+      for (let c = 0; c < k; c++) {
+        const w = t.components[c];
+        let s = 0;
+        for (let j = 0; j < xs.length; j++) s += ((xs[j][i] - t.mean[j]) / t.std[j]) * w[j];
+        outs[c][i] = s;
+      }
+    }
+    const made: Column[] = p.style === 'Columns' ? outs.map((o, c) => numericColumn(`${p.output}_${c}`, o)) : [textColumn(p.output, Array.from({ length: n }, (_, i) => vectorString(outs.map((o) => o[i]))))];
+    let out = insertAfter(frame, p.inputs[p.inputs.length - 1], made);
+    if (!p.keepInput) out = out.drop(p.inputs);
+    return out;
+  },
+  describe: (p) => `PCA of ${p.inputs.join(', ')} to ${p.components ?? `the components explaining ${p.threshold}% of variance`} (${p.output}_0, ...)`,
+  emit(p, t) {
+    if (p.style !== 'Columns') return '';
+    const tr = t!;
+    return `{ const xs = ${JSON.stringify(p.inputs)}.map((c) => getCol(t, c).map((x) => toNumOrNaN(x))); const mean = ${JSON.stringify(tr.mean)}; const std = ${JSON.stringify(tr.std)}; const comps = ${JSON.stringify(tr.components)};
+  place(t, ${JSON.stringify(p.inputs[p.inputs.length - 1])}, comps.map((w, c) => [${JSON.stringify(p.output)} + '_' + c, xs[0].map((_, i) => { let s = 0; for (let j = 0; j < xs.length; j++) s += ((xs[j][i] - mean[j]) / std[j]) * w[j]; return s; })] as [string, Cell[]]));
+  ${p.keepInput ? '' : `dropCols(t, ${JSON.stringify(p.inputs)});`} }`;
+  },
+});

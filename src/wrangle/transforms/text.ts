@@ -1,0 +1,205 @@
+import { type Column, numericColumn, textColumn } from '../../frame/index.js';
+import { TabpilotError } from '../../util/errors.js';
+import { defineTransform } from '../step.js';
+import { insertAfter, safeName, stringsOf } from '../util.js';
+
+const STAT_SUFFIXES = ['-stats_word_count', '-stats_char_count', '-stats_capital_ratio', '-stats_lower_ratio', '-stats_digit_ratio', '-stats_special_ratio'] as const;
+
+/** Ratios are relative to the string's non-space characters (0 for an empty string), as SDI defines them. */
+export function characterStats(s: string): number[] {
+  const words = s.trim() === '' ? 0 : s.trim().split(/\s+/).length;
+  let nonSpace = 0;
+  let upper = 0;
+  let lower = 0;
+  let digit = 0;
+  let special = 0;
+  for (const ch of s) {
+    if (/\s/.test(ch)) continue;
+    nonSpace++;
+    if (ch >= 'A' && ch <= 'Z') upper++;
+    else if (ch >= 'a' && ch <= 'z') lower++;
+    else if (ch >= '0' && ch <= '9') digit++;
+    else if (!/[\p{L}\p{N}]/u.test(ch)) special++;
+  }
+  const r = (x: number) => (nonSpace === 0 ? 0 : x / nonSpace);
+  return [words, s.length, r(upper), r(lower), r(digit), r(special)];
+}
+
+export const characterStatistics = defineTransform<{ input: string }>({
+  group: 'featurize_text',
+  operator: 'Character statistics',
+  rowWise: () => true,
+  parse: (r) => ({ input: r.column('input_column') }),
+  inputColumns: (p) => [{ field: 'input_column', columns: [p.input] }],
+  apply([f], p) {
+    const values = stringsOf(f.column(p.input));
+    const cols = STAT_SUFFIXES.map(() => new Float64Array(values.length));
+    values.forEach((s, i) => {
+      const st = s === null ? null : characterStats(s);
+      for (let k = 0; k < cols.length; k++) cols[k][i] = st === null ? NaN : st[k];
+    });
+    return insertAfter(f, p.input, STAT_SUFFIXES.map((suf, k) => numericColumn(p.input + suf, cols[k])));
+  },
+  describe: (p) => `character statistics of ${p.input} (word count, length, capital/lower/digit/special ratios)`,
+});
+
+interface VectorizeParams {
+  input: string;
+  output: string;
+  tokenizer: 'Standard' | 'Custom';
+  minTokenLength: number;
+  pattern: string;
+  gaps: boolean;
+  lowercase: boolean;
+  vectorizer: 'Count' | 'Hashing';
+  minTermFreq: number;
+  minDocFreq: number;
+  maxDocFreq: number;
+  maxVocabulary: number;
+  binary: boolean;
+  numFeatures: number;
+  applyIdf: boolean;
+  idfMinDocFreq: number;
+  style: 'Vector' | 'Flattened';
+}
+interface VectorizeTrained {
+  vocabulary: string[];
+  idf: number[] | null;
+  documents: number;
+}
+
+export function tokenize(s: string, p: Pick<VectorizeParams, 'tokenizer' | 'minTokenLength' | 'pattern' | 'gaps' | 'lowercase'>): string[] {
+  if (p.tokenizer === 'Standard') return s.toLowerCase().split(/\s+/).filter((t) => t !== '');
+  const text = p.lowercase ? s.toLowerCase() : s;
+  const re = new RegExp(p.pattern, 'g');
+  const toks = p.gaps ? text.split(re) : (text.match(re) ?? []);
+  return toks.filter((t) => t !== '' && t.length >= p.minTokenLength);
+}
+
+/** Absolute threshold from an integer or a fraction of `total` (Spark CountVectorizer rule). */
+const threshold = (v: number, total: number) => (v >= 1 ? v : v * total);
+
+function termCounts(tokens: string[], p: VectorizeParams): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const minTf = threshold(p.minTermFreq, tokens.length);
+  for (const [t, c] of counts) if (c < minTf) counts.delete(t);
+  return counts;
+}
+
+function hashIndex(term: string, size: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % size;
+}
+
+export const vectorizeText = defineTransform<VectorizeParams, VectorizeTrained>({
+  group: 'featurize_text',
+  operator: 'Vectorize',
+  rowWise: () => true,
+  parse(r) {
+    const input = r.column('input_column');
+    const vectorizer = r.oneOf('vectorizer', ['Count', 'Hashing'], 'Count');
+    const style = r.oneOf('output_format', ['Vector', 'Flattened'], 'Vector');
+    if (style === 'Flattened' && vectorizer === 'Hashing') throw r.fail('output_format', '"Flattened" needs the Count vectorizer');
+    const pattern = r.str('regex', '\\s+');
+    try {
+      new RegExp(pattern, 'g');
+    } catch (e) {
+      throw r.fail('regex', `is not a valid regular expression: ${(e as Error).message}`);
+    }
+    return {
+      input,
+      output: r.str('output_column', `${input}_vec`),
+      tokenizer: r.oneOf('tokenizer', ['Standard', 'Custom'], 'Standard'),
+      minTokenLength: r.num('minimum_token_length', 1, { min: 0, int: true }),
+      pattern,
+      gaps: r.bool('regex_splits_on_gaps', true),
+      lowercase: r.bool('to_lowercase', true),
+      vectorizer,
+      minTermFreq: r.num('minimum_term_frequency', 1, { min: 0 }),
+      minDocFreq: r.num('minimum_document_frequency', 1, { min: 0 }),
+      maxDocFreq: r.num('maximum_document_frequency', 0.999, { min: 0 }),
+      maxVocabulary: r.num('maximum_vocabulary_size', 262144, { min: 1, int: true }),
+      binary: r.bool('binary', false),
+      numFeatures: r.num('number_of_features', 262144, { min: 1, int: true }),
+      applyIdf: r.bool('apply_idf', true),
+      idfMinDocFreq: r.num('idf_minimum_document_frequency', 5, { min: 0, int: true }),
+      style,
+    };
+  },
+  inputColumns: (p) => [{ field: 'input_column', columns: [p.input] }],
+  fit(frame, p) {
+    const docs = stringsOf(frame.column(p.input)).map((s) => (s === null ? new Map<string, number>() : termCounts(tokenize(s, p), p)));
+    const m = docs.length;
+    let vocabulary: string[] = [];
+    const slots = p.vectorizer === 'Count' ? 0 : p.numFeatures;
+    const df = new Map<string, number>();
+    const tf = new Map<string, number>();
+    for (const d of docs) for (const [t, c] of d) (df.set(t, (df.get(t) ?? 0) + 1), tf.set(t, (tf.get(t) ?? 0) + c));
+    if (p.vectorizer === 'Count') {
+      const minDf = threshold(p.minDocFreq, m);
+      const maxDf = threshold(p.maxDocFreq, m);
+      vocabulary = [...df.entries()]
+        .filter(([, n]) => n >= minDf && n <= maxDf)
+        .sort((a, b) => tf.get(b[0])! - tf.get(a[0])! || (a[0] < b[0] ? -1 : 1))
+        .slice(0, p.maxVocabulary)
+        .map(([t]) => t);
+    }
+    let idf: number[] | null = null;
+    if (p.applyIdf) {
+      const size = p.vectorizer === 'Count' ? vocabulary.length : slots;
+      const dfSlot = new Float64Array(size);
+      const index = new Map(vocabulary.map((t, i) => [t, i]));
+      for (const d of docs) {
+        const seen = new Set<number>();
+        for (const t of d.keys()) {
+          const j = p.vectorizer === 'Count' ? index.get(t) : hashIndex(t, slots);
+          if (j !== undefined) seen.add(j);
+        }
+        for (const j of seen) dfSlot[j]++;
+      }
+      // Spark IDF: log((m + 1) / (df + 1)); terms in fewer than minDocFreq documents get weight 0.
+      idf = Array.from(dfSlot, (n) => (n >= p.idfMinDocFreq ? Math.log((m + 1) / (n + 1)) : 0));
+    }
+    return { vocabulary, idf, documents: m };
+  },
+  apply([frame], p, t) {
+    if (!t) throw new TabpilotError('NOT_FITTED', 'vectorizer is not fitted');
+    const values = stringsOf(frame.column(p.input));
+    const index = new Map(t.vocabulary.map((w, i) => [w, i]));
+    const size = p.vectorizer === 'Count' ? t.vocabulary.length : p.numFeatures;
+    const rows = values.map((s) => {
+      if (s === null) return null;
+      const vec = new Map<number, number>();
+      for (const [term, c] of termCounts(tokenize(s, p), p)) {
+        const j = p.vectorizer === 'Count' ? index.get(term) : hashIndex(term, size);
+        if (j === undefined) continue;
+        vec.set(j, (vec.get(j) ?? 0) + (p.binary ? 1 : c));
+      }
+      if (p.binary) for (const [j, v] of vec) vec.set(j, v > 0 ? 1 : 0);
+      if (t.idf) for (const [j, v] of vec) vec.set(j, v * t.idf[j]);
+      return vec;
+    });
+    let cols: Column[];
+    if (p.style === 'Flattened') {
+      cols = t.vocabulary.map((w, j) => numericColumn(`${p.output}_${safeName(w)}`, Float64Array.from(rows, (v) => (v === null ? NaN : (v.get(j) ?? 0)))));
+    } else {
+      // Sparse vector as JSON in Spark's shape: {"size": n, "indices": [...], "values": [...]}.
+      cols = [
+        textColumn(
+          p.output,
+          rows.map((v) => {
+            if (v === null) return null;
+            const idx = [...v.keys()].sort((a, b) => a - b);
+            return JSON.stringify({ size, indices: idx, values: idx.map((j) => v.get(j)) });
+          }),
+        ),
+      ];
+    }
+    return insertAfter(frame, p.input, cols);
+  },
+  describe: (p) => `${p.vectorizer === 'Count' ? 'count' : 'hashing'}-vectorize ${p.input}${p.applyIdf ? ' with IDF' : ''} into ${p.style === 'Flattened' ? 'one column per term' : `the sparse vector column ${p.output}`}`,
+});
+
+export const textTransforms = [characterStatistics, vectorizeText];
