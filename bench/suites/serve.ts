@@ -1,0 +1,175 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { type BenchSuite, type BenchRow, PROJECT_ROOT, SHARED_DATASETS } from '../harness.js';
+import { schemaOf } from '../../src/frame/align.js';
+import { cellString } from '../../src/frame/column.js';
+import type { Frame } from '../../src/frame/frame.js';
+import { readTable } from '../../src/io/index.js';
+import { Pipeline } from '../../src/models/artifact.js';
+import { getLearnerSpec } from '../../src/models/registry.js';
+import { Random } from '../../src/util/random.js';
+
+/**
+ * Load test of `tabpilot serve` on loopback with autocannon: a 300-tree binary GBDT (credit_data, or the
+ * pima fixture when the shared datasets are absent).
+ *   1. single-row JSON requests at a fixed 500 requests/s (1 worker): p50/p99 latency, errors (target p99 <= 5 ms)
+ *   2. max throughput of single-row requests with 1 worker and with --workers 2 (the ratio is the claim)
+ *   3. 1,000-row CSV batches: rows/s over HTTP, against pipeline.predict in-process on the same rows
+ * Every phase runs for a fixed time (default 8 s; `--seconds=N`), so the suite stops by itself.
+ */
+
+const CLI = path.join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
+
+/** The part of autocannon's API used here (the package ships no type declarations). */
+interface AutocannonResult {
+  requests: { total: number };
+  latency: { p50: number; p90: number; p99: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+function startServer(modelDir: string, workers: number): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', modelDir, '--port', '0', '--workers', String(workers)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${out}`)));
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  errors: number;
+  total: number;
+}
+
+async function load(opts: { port: number; body: string; contentType: string; connections: number; seconds: number; rate?: number; pipelining?: number }): Promise<LoadResult> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${opts.port}/invocations`,
+    method: 'POST',
+    headers: { 'content-type': opts.contentType },
+    body: opts.body,
+    connections: opts.connections,
+    duration: opts.seconds,
+    pipelining: opts.pipelining ?? 1,
+    ...(opts.rate !== undefined ? { overallRate: opts.rate } : {}),
+  });
+  return {
+    requestsPerSecond: result.requests.total / opts.seconds,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.errors + result.timeouts + result.non2xx,
+    total: result.requests.total,
+  };
+}
+
+function csvBody(frame: Frame, features: string[], rows: number): string {
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    lines.push(
+      features
+        .map((f) => {
+          const s = cellString(frame.column(f), r % frame.numRows);
+          return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+        })
+        .join(','),
+    );
+  }
+  return lines.join('\n');
+}
+
+export const suite: BenchSuite = {
+  description: 'inference endpoint load test (autocannon on loopback, 300-tree GBDT)',
+  async run(args: string[]) {
+    const secondsArg = args.find((a) => a.startsWith('--seconds='));
+    const seconds = secondsArg ? Math.max(1, Number(secondsArg.slice('--seconds='.length))) : 8;
+    const notes: string[] = [];
+    const shared = path.join(SHARED_DATASETS, 'credit_data.csv');
+    const dataFile = existsSync(shared) ? shared : path.join(PROJECT_ROOT, 'fixtures', 'pima_diabetes2.csv');
+    const target = dataFile === shared ? 'Status' : 'diabetes';
+    const { frame } = await readTable(dataFile);
+    const features = frame.columnNames.filter((c) => c !== target);
+    const data = frame.select(features);
+    const t0 = performance.now();
+    const model = await getLearnerSpec('gbdt')
+      .create({ numRounds: 300, earlyStoppingRounds: 0 })
+      .fit(data, frame.column(target), { task: 'binary', rng: new Random(0) });
+    const fitSeconds = (performance.now() - t0) / 1000;
+    const pipeline = Pipeline.fromModel(model, { target, features: schemaOf(data) });
+    const trees = (model as unknown as { numTrees?: number }).numTrees;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tabpilot-bench-serve-'));
+    await pipeline.save(dir);
+    notes.push(`model: gbdt with ${trees} trees on ${path.basename(dataFile)} (${frame.numRows} rows, ${features.length} features; fit ${fitSeconds.toFixed(1)} s)`);
+    notes.push(`machine: ${os.cpus().length} cores shared by the server, autocannon (same machine) and other jobs; numbers are noisy`);
+
+    const rows: BenchRow[] = [];
+    const oneRow = JSON.stringify({ instances: [features.map((f) => frame.row(0)[f])] });
+    const batch = csvBody(frame, features, 1000);
+    try {
+      // 1. Fixed rate, one worker.
+      let server = await startServer(dir, 1);
+      await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 2 }); // warm-up
+      const fixed = await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 10, seconds, rate: 500 });
+      rows.push({ phase: 'single-row JSON @ 500 req/s', workers: 1, 'req/s': fixed.requestsPerSecond, 'rows/s': fixed.requestsPerSecond, 'p50 ms': fixed.p50, 'p99 ms': fixed.p99, 'max ms': fixed.max, errors: fixed.errors, ratio: null });
+      notes.push(`target p99 <= 5 ms at 500 req/s with zero errors: ${fixed.p99 <= 5 && fixed.errors === 0 ? 'met' : 'NOT met'} (p99 ${fixed.p99} ms, ${fixed.errors} errors of ${fixed.total})`);
+
+      // 2. Max throughput, one worker then two.
+      const max1 = await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 32, seconds });
+      // 3. 1,000-row batches, one worker.
+      const batch1 = await load({ port: server.port, body: batch, contentType: 'text/csv', connections: 4, seconds });
+      await stopServer(server.child);
+
+      server = await startServer(dir, 2);
+      await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 2 });
+      const max2 = await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 32, seconds });
+      const batch2 = await load({ port: server.port, body: batch, contentType: 'text/csv', connections: 4, seconds });
+      await stopServer(server.child);
+
+      rows.push({ phase: 'single-row JSON, max', workers: 1, 'req/s': max1.requestsPerSecond, 'rows/s': max1.requestsPerSecond, 'p50 ms': max1.p50, 'p99 ms': max1.p99, 'max ms': max1.max, errors: max1.errors, ratio: 1 });
+      rows.push({ phase: 'single-row JSON, max', workers: 2, 'req/s': max2.requestsPerSecond, 'rows/s': max2.requestsPerSecond, 'p50 ms': max2.p50, 'p99 ms': max2.p99, 'max ms': max2.max, errors: max2.errors, ratio: max2.requestsPerSecond / max1.requestsPerSecond });
+
+      // In-process peer: the same 1,000 rows through pipeline.predict, no HTTP, no parsing.
+      const inProcessFrame = frame.take(Int32Array.from({ length: 1000 }, (_, i) => i % frame.numRows));
+      pipeline.predict(inProcessFrame);
+      const reps = 30;
+      const t1 = performance.now();
+      for (let i = 0; i < reps; i++) pipeline.predict(inProcessFrame);
+      const inProcessRowsPerSecond = (reps * 1000) / ((performance.now() - t1) / 1000);
+      rows.push({ phase: 'in-process predict, 1,000 rows', workers: null, 'req/s': null, 'rows/s': inProcessRowsPerSecond, 'p50 ms': 1000 / (inProcessRowsPerSecond / 1000), 'p99 ms': null, 'max ms': null, errors: 0, ratio: 1 });
+      rows.push({ phase: '1,000-row CSV batches', workers: 1, 'req/s': batch1.requestsPerSecond, 'rows/s': batch1.requestsPerSecond * 1000, 'p50 ms': batch1.p50, 'p99 ms': batch1.p99, 'max ms': batch1.max, errors: batch1.errors, ratio: (batch1.requestsPerSecond * 1000) / inProcessRowsPerSecond });
+      rows.push({ phase: '1,000-row CSV batches', workers: 2, 'req/s': batch2.requestsPerSecond, 'rows/s': batch2.requestsPerSecond * 1000, 'p50 ms': batch2.p50, 'p99 ms': batch2.p99, 'max ms': batch2.max, errors: batch2.errors, ratio: (batch2.requestsPerSecond * 1000) / inProcessRowsPerSecond });
+      notes.push('ratio: --workers 2 vs 1 for max throughput; HTTP batch rows/s vs in-process pipeline.predict (single thread) for batches');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return { suite: 'serve', rows, notes };
+  },
+};
