@@ -70,6 +70,36 @@ describe('explaining pipelines', () => {
     expect(missingSeen).toBeGreaterThan(0);
   });
 
+  for (const kind of ['rf', 'extratrees']) {
+    it(`${kind}: TreeSHAP matches brute force on a small forest and sums to the averaged probabilities`, async () => {
+      const { pipeline, frame } = await trainPipeline('penguins.csv', 'species', 'multiclass', kind, { numTrees: 5, maxDepth: 5 });
+      const rows = frame.take([0, 3, 50, 120, 200, 271, 300, 343]);
+      const e = explainPipeline(pipeline, rows);
+      expect(e.method).toBe('treeshap');
+      const state = (pipeline.model as unknown as { state: { trees: ExplainTree[]; dim: number; features: { name: string; dictionary?: string[] }[] } }).state;
+      const m = e.featureNames.length;
+      const k = e.outputs.length;
+      const proba = pipeline.predict(rows).probabilities!;
+      const prepared = pipeline.prepare(rows).frame;
+      const x = featureMatrix(prepared, state.features.map((f) => f.name), state.features.map((f) => f.dictionary ?? null));
+      const scale = 1 / state.trees.length;
+      const scaled = state.trees.map((t) => ({ ...t, value: t.value.map((v) => v * scale) }));
+      for (let r = 0; r < rows.numRows; r++) {
+        for (let o = 0; o < k; o++) {
+          let sum = e.expectedValue[o];
+          for (let f = 0; f < m; f++) sum += e.values[(r * m + f) * k + o];
+          expect(sum).toBeCloseTo(proba[r * k + o], 9);
+        }
+        // Brute force over 2^7 coalitions, one output channel at a time.
+        for (let o = 0; o < k; o++) {
+          const single = scaled.map((t) => ({ ...t, outputDim: 1, value: t.value.filter((_, i) => i % k === o) }));
+          const expected = bruteForce(single, new Int32Array(single.length), 1, m, x, r * m, new Float64Array(1));
+          for (let f = 0; f < m; f++) expect(e.values[(r * m + f) * k + o]).toBeCloseTo(expected[f], 9);
+        }
+      }
+    });
+  }
+
   it('binary GBDT contributions sum to the log-odds on every row of a real file', async () => {
     const { pipeline, frame } = await trainPipeline('pima_diabetes2.csv', 'diabetes', 'binary', 'gbdt', { numRounds: 40, earlyStoppingRounds: 0 });
     const e = explainPipeline(pipeline, frame);
