@@ -27,6 +27,8 @@ import {
   Utf8,
   type Vector,
 } from 'apache-arrow';
+import { isAscii } from 'node:buffer';
+import { ByteInterner, decodeBytes } from '../io/bytes.js';
 import { TabpilotError } from '../util/errors.js';
 import {
   BOOL_MISSING,
@@ -148,16 +150,36 @@ function chunks(vector: Vector): Data[] {
   return vector.data as Data[];
 }
 
+/** Sets out[row + i] = NaN where the chunk's validity bit is 0. */
+function applyNulls(d: Data, out: Float64Array, row: number): void {
+  if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return;
+  const bitmap = d.nullBitmap;
+  const offset = d.offset;
+  for (let i = 0; i < d.length; i++) {
+    const k = offset + i;
+    if ((bitmap[k >> 3] & (1 << (k & 7))) === 0) out[row + i] = NaN;
+  }
+}
+
 function readNumeric(name: string, vector: Vector, n: number): Float64Array {
+  const only = chunks(vector);
+  if (only.length === 1 && DataType.isFloat(only[0].type) && (only[0].type as unknown as { precision: number }).precision === 2) {
+    // One Float64 chunk: use its buffer in place (nulls become NaN there). The caller owns the table
+    // (it was just decoded), so this is safe and saves a copy per column.
+    const d = only[0];
+    const values = (d.values as Float64Array).subarray(0, d.length);
+    applyNulls(d, values, 0);
+    return values;
+  }
   const out = new Float64Array(n);
   let row = 0;
   for (const d of chunks(vector)) {
     const type = d.type as DataType;
-    const values = d.values as ArrayLike<number | bigint>;
     const len = d.length;
     if (DataType.isInt(type) && (type as unknown as { bitWidth: number }).bitWidth === 64) {
       const signed = (type as unknown as { isSigned: boolean }).isSigned;
       const buf = d.values as unknown as BigInt64Array;
+      // int64 as (lo, hi) 32-bit words: exact up to 2^53, no BigInt per value.
       const words = new Int32Array(buf.buffer, buf.byteOffset, len * 2);
       for (let i = 0; i < len; i++) {
         const lo = words[2 * i] >>> 0;
@@ -168,7 +190,8 @@ function readNumeric(name: string, vector: Vector, n: number): Float64Array {
       if (type.typeId === Type.Float && (type as unknown as { precision: number }).precision === 0) {
         throw new TabpilotError('BAD_FORMAT', 'half-precision floats are not supported', { column: name });
       }
-      for (let i = 0; i < len; i++) out[row + i] = values[i] as number;
+      // Typed-array set converts Int8..Int32 / Float32 / Float64 natively.
+      out.set((d.values as Float64Array).subarray(0, len), row);
     } else if (DataType.isDecimal(type)) {
       for (let i = 0; i < len; i++) {
         const v = vector.get(row + i);
@@ -177,7 +200,7 @@ function readNumeric(name: string, vector: Vector, n: number): Float64Array {
     } else {
       throw new TabpilotError('INTERNAL', `not a numeric Arrow type: ${String(type)}`, { column: name });
     }
-    if (d.nullCount > 0) for (let i = 0; i < len; i++) if (!bitIsSet(d.nullBitmap, d.offset, i)) out[row + i] = NaN;
+    applyNulls(d, out, row);
     row += len;
   }
   return out;
@@ -206,18 +229,34 @@ function readTimestampMs(vector: Vector, n: number): Float64Array {
       const words = v instanceof Int32Array ? v : new Int32Array(v.buffer, v.byteOffset, len * 2);
       for (let i = 0; i < len; i++) out[row + i] = (words[2 * i + 1] * TWO_32 + (words[2 * i] >>> 0)) * scale;
     }
-    if (d.nullCount > 0) for (let i = 0; i < len; i++) if (!bitIsSet(d.nullBitmap, d.offset, i)) out[row + i] = NaN;
+    applyNulls(d, out, row);
     row += len;
   }
   return out;
 }
 
+/**
+ * Strings of a Utf8 chunk. Repeated values share one JS string (interned on bytes) while at least half of
+ * the values repeat; unique-heavy columns switch to plain decoding after 20,000 values.
+ */
 function decodeUtf8Data(d: Data, row: number, out: (string | null)[]): void {
   const offsets = d.valueOffsets as Int32Array;
   const bytes = d.values as Uint8Array;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const encoding = isAscii(buf) ? 'latin1' : 'utf8';
+  let interner: ByteInterner | null = new ByteInterner(encoding);
+  const hasNulls = d.nullCount > 0;
   for (let i = 0; i < d.length; i++) {
-    out[row + i] = bitIsSet(d.nullBitmap, d.offset, i) ? buf.toString('utf8', Number(offsets[i]), Number(offsets[i + 1])) : null;
+    if (hasNulls && !bitIsSet(d.nullBitmap, d.offset, i)) {
+      out[row + i] = null;
+      continue;
+    }
+    const s = Number(offsets[i]);
+    const e = Number(offsets[i + 1]);
+    if (interner !== null) {
+      out[row + i] = interner.dictionary[interner.intern(buf, s, e)];
+      if (i === 20_000 && interner.size > 10_000) interner = null;
+    } else out[row + i] = decodeBytes(buf, s, e, encoding);
   }
 }
 
@@ -293,7 +332,8 @@ export function arrowKind(field: Field): ColumnKind | null {
 }
 
 /**
- * An Arrow Table as a Frame. Strings without `tabpilot.kind` metadata come back as text; callers that want
+ * An Arrow Table as a Frame. Single-chunk Float64 columns share the table's buffers (null slots are
+ * overwritten with NaN), so pass a table you own (freshly decoded), or copy the frame's columns. Strings without `tabpilot.kind` metadata come back as text; callers that want
  * spec type inference on them (the IO readers do) decide afterwards. Unsupported types (lists, structs, ...)
  * throw naming the column.
  */

@@ -123,9 +123,19 @@ function latin1(buf: Uint8Array, s: number, e: number): string {
 
 export type TextEncodingName = 'utf8' | 'latin1';
 
-/** Decodes bytes [s, e) of a Buffer. */
+interface SliceMethods {
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+
+/**
+ * Decodes bytes [s, e) of a Buffer. Calls Node's slice methods directly: `toString` re-validates the
+ * encoding name and range on every call, which dominates for millions of short cells. Pure-ASCII input may
+ * be decoded as Latin-1 (identical result, cheaper).
+ */
 export function decodeBytes(buf: Buffer, s: number, e: number, encoding: TextEncodingName): string {
-  return buf.toString(encoding, s, e);
+  const b = buf as unknown as SliceMethods;
+  return encoding === 'latin1' ? b.latin1Slice(s, e) : b.utf8Slice(s, e);
 }
 
 /**
@@ -204,7 +214,7 @@ export class ByteInterner {
       }
       slot = (slot + 1) & mask;
     }
-    return this.add(buf, s, e, h, slot, buf.toString(this.encoding, s, e));
+    return this.add(buf, s, e, h, slot, decodeBytes(buf, s, e, this.encoding));
   }
 
   /** Code for a JS string (slow path: quoted cells with escapes, canonical numbers, preset dictionaries). */

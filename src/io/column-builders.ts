@@ -13,7 +13,7 @@ import {
   numericColumn,
   textColumn,
 } from '../frame/column.js';
-import { ByteInterner, parseNumberBytes, parseNumberString, trimEnd, trimStart, type TextEncodingName } from './bytes.js';
+import { ByteInterner, decodeBytes, parseNumberBytes, parseNumberString, trimEnd, trimStart, type TextEncodingName } from './bytes.js';
 import { FLAG_ESCAPED, type FieldIndex } from './csv-tokenizer.js';
 import { parseDatetime, parseIsoDateBytes } from './datetime.js';
 import type { MissingTokens } from './infer.js';
@@ -98,24 +98,34 @@ export class NumericBuilder extends ColumnBuilder {
     const starts = index.starts;
     const ends = index.ends;
     const flags = index.flags;
+    const checkTokens = this.tokens.hasNumericToken;
     let n = this.length;
-    // Hot loop: parse each cell's bytes directly; only failures take the slower classification path.
-    for (let r = 0, f = column; r < count; r++, f += width) {
-      let v: number;
-      if (this.datetime) v = this.parseDate(batch, f);
-      else v = flags[f] & FLAG_ESCAPED ? parseNumberString(this.cellText(batch, f)) : parseNumberBytes(buf, starts[f], ends[f]);
-      if (this.tokens.hasNumericToken && v === v && this.isMissingCell(buf, starts[f], ends[f])) {
-        values[n++] = NaN;
-        this.missing++;
-        continue;
+    if (!this.datetime) {
+      // Hot loop: parse each cell's bytes directly; only failures take the slower classification path.
+      for (let r = 0, f = column; r < count; r++, f += width) {
+        const s = starts[f];
+        const e = ends[f];
+        let v = (flags[f] & FLAG_ESCAPED) === 0 ? parseNumberBytes(buf, s, e) : parseNumberString(this.cellText(batch, f));
+        if (v !== v) this.classifyFailure(batch, r, f);
+        else if (checkTokens && this.isMissingCell(buf, s, e)) {
+          v = NaN;
+          this.missing++;
+        }
+        values[n++] = v;
       }
-      values[n++] = v;
-      if (v !== v) {
-        if (this.isMissingCell(buf, starts[f], ends[f])) this.missing++;
-        else this.noteInvalid(index.recordLines[r], this.cellText(batch, f));
+    } else {
+      for (let r = 0, f = column; r < count; r++, f += width) {
+        const v = this.parseDate(batch, f);
+        if (v !== v) this.classifyFailure(batch, r, f);
+        values[n++] = v;
       }
     }
     this.length = n;
+  }
+
+  private classifyFailure(batch: BatchView, r: number, f: number): void {
+    if (this.isMissingCell(batch.buf, batch.index.starts[f], batch.index.ends[f])) this.missing++;
+    else this.noteInvalid(batch.index.recordLines[r], this.cellText(batch, f));
   }
 
   private parseDate(batch: BatchView, f: number): number {
@@ -230,7 +240,7 @@ export class TextBuilder extends ColumnBuilder {
       else if (this.interner !== null) {
         values.push(this.interner.dictionary[this.interner.intern(buf, s, e)]);
         if (++this.seen === 20_000 && this.interner.size > 10_000) this.interner = null;
-      } else values.push(buf.toString(this.encoding, s, e));
+      } else values.push(decodeBytes(buf, s, e, this.encoding));
     }
     this.length += count;
   }

@@ -4,7 +4,7 @@
  * `tabpilot.kind` metadata) get spec A.4.2 inference so low-cardinality strings become categorical.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { DataType, type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { arrowToFrame, frameToArrow, recordedKinds } from '../frame/arrow.js';
 import { type Column, countMissing } from '../frame/column.js';
@@ -62,6 +62,13 @@ export function arrowToParquetBytes(table: Table): Uint8Array {
 /** Applies recorded kinds, string inference, forced `types` and `limit` to a Frame read from Arrow. */
 function finishColumnar(table: Table, format: TableFormat, file: string | null, bytes: number | null, options: ReadOptions): ReadResult {
   let frame = arrowToFrame(table);
+  // Missing counts straight from Arrow null counts (no pass over the values) when no limit cuts the rows.
+  const nullCounts = new Map<string, number>();
+  if (options.limit === undefined || frame.numRows <= options.limit) {
+    table.schema.fields.forEach((f, i) => {
+      if (!DataType.isFloat(f.type)) nullCounts.set(f.name, table.getChildAt(i)!.nullCount);
+    });
+  }
   const truncated = options.limit !== undefined && frame.numRows > options.limit;
   if (options.limit !== undefined) frame = frame.head(options.limit);
   const recorded = recordedKinds(table);
@@ -91,7 +98,7 @@ function finishColumnar(table: Table, format: TableFormat, file: string | null, 
       featureType: report.featureType!,
       forced: forced[col.name] !== undefined,
       ...(report.scores ? { scores: report.scores, categoricalCandidate: report.categoricalCandidate } : {}),
-      missing: countMissing(coerced.column) - coerced.invalid,
+      missing: coerced.column === col ? nullCounts.get(col.name) ?? countMissing(col) : countMissing(coerced.column) - coerced.invalid,
       invalid: coerced.invalid,
       invalidExamples: coerced.invalidExamples,
     });
