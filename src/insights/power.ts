@@ -58,6 +58,7 @@ export function crossValidatedPower(feature: EncodedFeature, target: EncodedTarg
   let baseline = 0;
   let normalized = 0;
   let rounds = 0;
+  let auc = 0;
   let used = 0;
   for (const s of splits) {
     // Each fold is small; the 100-row floor of A.3.3 applies to the whole sample, not the fold.
@@ -67,10 +68,12 @@ export function crossValidatedPower(feature: EncodedFeature, target: EncodedTarg
     baseline += r.baseline;
     normalized += r.normalized;
     rounds += r.rounds;
+    auc += r.aucOvr ?? NaN;
     used++;
   }
   if (used === 0) return { score: NaN, baseline: NaN, normalized: NaN, rounds: 0 };
-  return { score: score / used, baseline: baseline / used, normalized: normalized / used, rounds: rounds / used };
+  const mean = { score: score / used, baseline: baseline / used, normalized: normalized / used, rounds: rounds / used };
+  return target.task === 'multiclass' ? { ...mean, aucOvr: auc / used } : mean;
 }
 
 export function encodeFeatures(frame: Frame, names: readonly string[], types: ReadonlyMap<string, FeatureType>): EncodedFeature[] {

@@ -25,6 +25,8 @@ export interface QuickModelOptions {
   readonly learningRate?: number;
   readonly earlyStoppingRounds?: number;
   readonly deadline?: number;
+  /** Validation share in split mode (default 0.2; Data Wrangler's quick-model analysis uses 0.3). */
+  readonly validFraction?: number;
 }
 
 export interface ConfusionMatrix {
@@ -89,7 +91,7 @@ export async function quickModel(frame: Frame, targetName: string, target: Encod
   const rows = target.rows;
   const mode = options.mode === 'split' || (options.mode !== 'cross-validation' && rows.length >= CV_ROW_LIMIT) ? 'split' : 'cross-validation';
   const labels = task === 'regression' ? null : target.y;
-  const splits: Split[] = mode === 'split' ? [trainValidSplit(rows, labels, 0.2, rng)] : kFolds(rows, labels, QUICK_MODEL_FOLDS, rng);
+  const splits: Split[] = mode === 'split' ? [trainValidSplit(rows, labels, options.validFraction ?? 0.2, rng)] : kFolds(rows, labels, QUICK_MODEL_FOLDS, rng);
   const yCol = labelColumn(targetName, target, n);
   const K = task === 'regression' ? 1 : target.classes.length;
   // Out-of-fold prediction per frame row (regression value, or K probabilities).

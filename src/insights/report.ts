@@ -199,7 +199,7 @@ function stats0(col: Column): number {
  * Autopilot's determine_task (spec B.1); when it declines to decide (an integer target that looks ordinal but has
  * more than 100 values), fall back to Data Wrangler's quick-model rule: regression if > 100 distinct values.
  */
-function problemTypeOf(col: Column, cardinality: number): { task: Task; reason: string } {
+export function problemTypeOf(col: Column, cardinality: number = columnStats(col).cardinality): { task: Task; reason: string } {
   try {
     return inferProblemType(col);
   } catch (e) {

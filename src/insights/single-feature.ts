@@ -119,6 +119,8 @@ export interface SingleFeatureResult {
   /** max((score - baseline) / (1 - baseline), 0). */
   readonly normalized: number;
   readonly rounds: number;
+  /** Multiclass only: mean one-vs-rest ROC-AUC on the validation rows. */
+  readonly aucOvr?: number;
 }
 
 interface Aggregates {
@@ -368,6 +370,7 @@ export function singleFeatureScore(
 
   let score: number;
   let baseline: number;
+  let aucOvr: number | undefined;
   if (task === 'regression') {
     let n = 0;
     let s = 0;
@@ -404,7 +407,28 @@ export function singleFeatureScore(
     }
     score = correct / n;
     baseline = Math.max(...perClass) / n;
+    F.set(bestF);
+    softmax();
+    const pos = new Float64Array(nb);
+    const neg = new Float64Array(nb);
+    const s = new Float64Array(nb);
+    let aucSum = 0;
+    let aucCount = 0;
+    for (let k = 0; k < K; k++) {
+      if (perClass[k] === 0 || perClass[k] === n) continue;
+      for (let b = 0; b < nb; b++) {
+        pos[b] = va.sum[b * K + k];
+        neg[b] = va.count[b] - pos[b];
+        s[b] = prob[b * K + k];
+      }
+      const a = binnedAuc(s, pos, neg);
+      if (Number.isFinite(a)) {
+        aucSum += a;
+        aucCount++;
+      }
+    }
+    aucOvr = aucCount > 0 ? aucSum / aucCount : NaN;
   }
   const normalized = Number.isFinite(score) ? (baseline < 1 ? Math.max((score - baseline) / (1 - baseline), 0) : 0) : NaN;
-  return { score, baseline, normalized, rounds: bestRound };
+  return { score, baseline, normalized, rounds: bestRound, ...(aucOvr !== undefined ? { aucOvr } : {}) };
 }

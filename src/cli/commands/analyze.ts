@@ -1,0 +1,69 @@
+import { writeFileSync } from 'node:fs';
+import { ANALYSES, analysisInfo, runAnalysis } from '../../analyses/index.js';
+import { readTable } from '../../io/index.js';
+import { parseCommandArgs } from '../../util/args.js';
+import { TabpilotError } from '../../util/errors.js';
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const PARAM_FLAGS = [...new Set(ANALYSES.flatMap((a) => a.params))];
+
+export const help = `Usage: tabpilot analyze FILE --analysis NAME [options]
+
+Runs one Data Wrangler analysis and prints its result; chart-producing analyses write an SVG.
+
+Analyses:
+${ANALYSES.map((a) => `  ${a.name.padEnd(22)} ${a.description}\n  ${''.padEnd(22)} params: ${a.params.map((p) => `--${kebab(p)}${a.required.includes(p) ? ' (required)' : ''}`).join(' ') || '(none)'}`).join('\n')}
+
+Options:
+  --analysis NAME       the analysis to run
+  --out FILE.svg        write the chart (default <analysis>.svg for chart-producing analyses)
+  --json FILE           write the full result as JSON (otherwise a summary is printed)
+  --param KEY=VALUE     any parameter by its camelCase name (repeatable)
+List parameters (columns, label-values, facet-values, metrics) take comma-separated values.
+
+Examples:
+  tabpilot analyze diamonds.csv --analysis histogram --column price --color-by cut --facet-by color
+  tabpilot analyze credit.csv --analysis bias --label Status --label-values bad --facet Marital --facet-values widow
+  tabpilot analyze ames.csv --analysis multicollinearity --target Sale_Price`;
+
+export async function run(argv: string[]): Promise<number> {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    analysis: { type: 'string' },
+    out: { type: 'string' },
+    json: { type: 'string' },
+    param: { type: 'string', multiple: true },
+  };
+  for (const p of PARAM_FLAGS) options[kebab(p)] = { type: p === 'robust' ? 'boolean' : 'string' };
+  const parsed = parseCommandArgs(argv, options, 'analyze');
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  if (parsed.positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', `analyze: expected one FILE, got ${parsed.positionals.length}\n\n${help}`);
+  if (typeof values.analysis !== 'string') throw new TabpilotError('INVALID_ARGUMENT', `analyze: --analysis NAME is required; one of ${ANALYSES.map((a) => a.name).join(', ')}`);
+  const info = analysisInfo(values.analysis);
+  const params: Record<string, unknown> = {};
+  for (const [flag, v] of Object.entries(values)) {
+    if (v === undefined || ['analysis', 'out', 'json', 'param', 'help'].includes(flag)) continue;
+    params[camel(flag)] = v;
+  }
+  for (const kv of (values.param as string[] | undefined) ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new TabpilotError('INVALID_ARGUMENT', `--param expects KEY=VALUE, got "${kv}"`);
+    params[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const { frame } = await readTable(parsed.positionals[0]);
+  const result = await runAnalysis(info.name, frame, params);
+  console.log(result.summary);
+  if (result.svg) {
+    const out = (values.out as string | undefined) ?? `${info.name}.svg`;
+    writeFileSync(out, result.svg);
+    console.log(`wrote ${out}`);
+  }
+  if (typeof values.json === 'string') {
+    writeFileSync(values.json, JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+    console.log(`wrote ${values.json}`);
+  } else if (!result.svg || info.name === 'table-summary') {
+    console.log(JSON.stringify(result.data, null, 2));
+  }
+  return 0;
+}
