@@ -144,6 +144,12 @@ describe('type inference in the reader', () => {
     const { frame, report } = parseCsvText(lines.join('\n'), { inferenceRows: 100 });
     expect(report.reinferredColumns).toEqual(['v']);
     expect(frame.column('v').kind).not.toBe('numeric');
+    // A column empty throughout the sample is inferred again once values show up.
+    const late = ['id,late'];
+    for (let i = 0; i < 300; i++) late.push(`${i},${i < 150 ? '' : (i * 0.5).toFixed(1)}`);
+    const again = parseCsvText(late.join('\n'), { inferenceRows: 100 });
+    expect(again.report.reinferredColumns).toEqual(['late']);
+    expect(again.frame.column('late').kind).toBe('numeric');
   });
 });
 

@@ -310,6 +310,8 @@ interface Plan {
   kinds: ColumnKind[];
   decisions: (FeatureTypeDecision | null)[];
   canonicalNumbers: boolean[];
+  /** Per column: the sample held no value at all (every cell missing). */
+  sampleAllMissing: boolean[];
   sampleRows: number;
   sampleBytes: number;
   sampleReachedEnd: boolean;
@@ -343,7 +345,8 @@ function planColumns(ctx: PassContext, inferenceRows: number): Plan {
   const decisions = layout.names.map((_, c) => (needed[c] ? decideFeatureType(accumulators[c].metrics(), { preferCategorical: options.preferCategorical }) : null));
   const kinds = layout.names.map((n, c) => forced[n] ?? decisions[c]!.kind);
   const canonicalNumbers = decisions.map((d, c) => d !== null && accumulators[c].numericFiniteCount > 0);
-  return { kinds, decisions, canonicalNumbers, sampleRows: rows, sampleBytes: bytes, sampleReachedEnd: rows < limit };
+  const sampleAllMissing = accumulators.map((a, c) => needed[c] && a.cardinality === 0);
+  return { kinds, decisions, canonicalNumbers, sampleAllMissing, sampleRows: rows, sampleBytes: bytes, sampleReachedEnd: rows < limit };
 }
 
 function openCsv(source: ByteSource, options: ReadOptions): PassContext {
@@ -397,9 +400,12 @@ function readCsvSource(open: () => ByteSource, options: ReadOptions): ReadResult
     const report = ctx.report;
     report.rows = rows;
     report.columnReports = columnReports(ctx, plan, builders);
-    const contradicted = report.columnReports.filter((r, c) => plan.decisions[c] !== null && (r.kind === 'numeric' || r.kind === 'datetime') && r.invalid > rows - r.missing - r.invalid);
+    // The sample said numbers/dates and the rest of the file mostly disagrees, or the sample held no value
+    // at all and later rows do: infer those columns on all rows.
+    const contradicted = report.columnReports.filter((r, c) =>
+      plan.decisions[c] !== null &&
+      (((r.kind === 'numeric' || r.kind === 'datetime') && r.invalid > rows - r.missing - r.invalid) || (plan.sampleAllMissing[c] && r.missing < rows)));
     if (contradicted.length > 0 && inferenceRows < rows) {
-      // The sample said numbers/dates, the rest of the file mostly disagrees: infer those columns on all rows.
       const types: Record<string, ColumnKind> = { ...(options.types ?? {}) };
       report.columnReports.forEach((r, c) => {
         if (!contradicted.includes(r) && plan.decisions[c] !== null) types[r.name] = r.kind;

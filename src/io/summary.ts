@@ -85,14 +85,7 @@ function summarizeColumn(col: Column): Omit<ColumnSummary, 'name' | 'featureType
     }
     case 'text': {
       const distinct = new Set<string>();
-      let minLen = Infinity;
-      let maxLen = -Infinity;
-      for (const v of col.values) {
-        if (v === null) continue;
-        distinct.add(v);
-        minLen = Math.min(minLen, v.length);
-        maxLen = Math.max(maxLen, v.length);
-      }
+      for (const v of col.values) if (v !== null) distinct.add(v);
       return { kind: col.kind, missing, cardinality: distinct.size, min: null, max: null, mean: null };
     }
   }
