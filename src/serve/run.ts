@@ -22,6 +22,8 @@ export interface ServeOptions {
   /** Builds the explainer for `explain=true` requests (lazily, on first use). */
   readonly explainer?: (pipeline: Pipeline) => ContributionSource;
   readonly log?: (line: string) => void;
+  /** Print one line per request: time, method, path, status, milliseconds spent in the handler. */
+  readonly accessLog?: boolean;
 }
 
 type WorkerMessage = { type: 'listening'; address: AddressInfo } | { type: 'failed'; message: string };
@@ -44,6 +46,9 @@ async function runWorker(options: ServeOptions): Promise<void> {
     maxBodyBytes: options.maxBodyBytes,
     defaultKeys: options.defaultKeys,
     explainer: options.explainer ? () => options.explainer!(pipeline) : undefined,
+    onRequest: options.accessLog
+      ? (method, path, status, ms) => process.stdout.write(`${new Date().toISOString()} ${process.pid} ${method} ${path} ${status} ${ms.toFixed(3)}ms\n`)
+      : undefined,
   });
   const address = await server.listen(options.port, options.host);
   if (cluster.isWorker) process.send?.({ type: 'listening', address } satisfies WorkerMessage);

@@ -26,6 +26,7 @@ Options:
   --max-body-mb M   request body limit in MiB; larger bodies get 413 (default 6, as SageMaker)
   --keys K          default response keys
   --background FILE baseline rows for explanations of non-tree models
+  --access-log      print one line per request (time, pid, method, path, status, handler ms)
 SIGTERM or SIGINT stops accepting connections and exits after in-flight requests are answered.`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -38,10 +39,12 @@ export async function run(argv: string[]): Promise<number> {
       'max-body-mb': { type: 'string' },
       keys: { type: 'string' },
       background: { type: 'string' },
+      'access-log': { type: 'boolean' },
     },
     'serve',
   );
   const values = parsed.values as Record<string, string | undefined>;
+  const accessLog = (parsed.values as Record<string, unknown>)['access-log'] === true;
   const positionals = parsed.positionals;
   if (positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', 'serve: expected one MODEL_DIR');
   const port = requireNumber(values.port, '--port', 8080);
@@ -61,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     maxBodyBytes: Math.floor(maxMb * 2 ** 20),
     defaultKeys: values.keys !== undefined ? parseKeys(values.keys, '--keys') : keysFromEnvironment(),
     explainer: (pipeline) => explainerForServing(pipeline, backgroundFrame),
+    accessLog,
   });
   return 0;
 }
