@@ -160,6 +160,24 @@ describe('explaining pipelines', () => {
     }
   });
 
+  it('ensembles are explained by permutation SHAP through the pipeline, additive in probability', async () => {
+    const { pipeline, frame } = await trainPipeline('pima_diabetes2.csv', 'diabetes', 'binary', 'ensemble', { base: 'linear', bags: 2 });
+    expect(pipeline.model.kind).toBe('ensemble');
+    const rows = frame.take([0, 10, 20]);
+    const e = explainPipeline(pipeline, rows, { background: frame, permutations: 8, seed: 1 });
+    expect(e.method).toBe('permutation');
+    expect(e.outputs).toEqual(['probability of pos']);
+    const p = pipeline.predict(rows).probabilities!;
+    const m = e.featureNames.length;
+    for (let r = 0; r < 3; r++) {
+      let sum = e.expectedValue[0];
+      for (let f = 0; f < m; f++) sum += e.values[r * m + f];
+      expect(sum).toBeCloseTo(p[r * 2 + 1], 9);
+    }
+    const imp = permutationImportance(pipeline, evaluationData(pipeline, frame), { repeats: 3, rng: new Random(0) });
+    expect(imp.features[0].name).toBe('glucose');
+  });
+
   it('permutation importance ranks a pure-noise column near zero with a confidence interval', async () => {
     const base = loadFixture('concrete.csv');
     const rng = new Random(2);
