@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { col, df, step } from './helpers/wrangle.js';
+import { col, df, step } from './wrangle-helpers.js';
 
 describe('handle missing', () => {
   it('fills numeric and categorical columns keeping their kinds', () => {

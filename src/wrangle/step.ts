@@ -50,7 +50,10 @@ export function defineTransform<P, T = undefined>(def: TransformDef<P, T>): Tran
 
 export function flowError(nodeId: string, field: string | undefined, message: string, column?: string): TabpilotError {
   const where = field ? `node "${nodeId}", field "${field}"` : `node "${nodeId}"`;
-  return new TabpilotError('FLOW_INVALID', `${where}: ${message}`, column !== undefined ? { column } : {});
+  const err = new TabpilotError('FLOW_INVALID', `${where}: ${message}`);
+  // The column is kept as data without the "column ...:" prefix, so messages start with the node.
+  if (column !== undefined) Object.assign(err, { column });
+  return err;
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

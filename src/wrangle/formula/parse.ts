@@ -39,7 +39,7 @@ function tokenize(src: string): Token[] {
       continue;
     }
     const start = i;
-    if (/[0-9.]/.test(ch) && /[0-9]/.test(src[i + 1] ?? ch)) {
+    if (/[0-9]/.test(ch) || (ch === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
       const m = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(src.slice(i));
       if (!m) throw formulaError(src, i, 'malformed number');
       out.push({ t: 'num', v: m[0], pos: start });

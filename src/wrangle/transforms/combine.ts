@@ -4,6 +4,7 @@ import {
   type Frame,
   booleanColumn,
   categoricalColumn,
+  categoricalFromStrings,
   datetimeColumn,
   numericColumn,
   renameColumn,
@@ -57,6 +58,8 @@ interface JoinParams {
   right: string[];
   leftSuffix: string;
   rightSuffix: string;
+  /** One key column per key pair (SQL USING), named as the left key; Data Wrangler keeps both. */
+  mergeKeys: boolean;
 }
 
 export const join = defineTransform<JoinParams>({
@@ -72,7 +75,7 @@ export const join = defineTransform<JoinParams>({
     const left = cross ? (r.raw('left_column'), []) : r.columns('left_column');
     const right = cross ? (r.raw('right_column'), []) : r.columns('right_column');
     if (left.length !== right.length) throw r.fail('right_column', `names ${right.length} column(s), left_column names ${left.length}`);
-    return { type, left, right, leftSuffix: r.str('left_suffix', '_0'), rightSuffix: r.str('right_suffix', '_1') };
+    return { type, left, right, leftSuffix: r.str('left_suffix', '_0'), rightSuffix: r.str('right_suffix', '_1'), mergeKeys: r.bool('merge_keys', false) };
   },
   inputColumns: (p) => [{ field: 'left_column', columns: p.left }],
   rightColumns: (p) => [{ field: 'right_column', columns: p.right }],
@@ -143,9 +146,17 @@ export const join = defineTransform<JoinParams>({
     const leftCols = L.columns.map((c) => takeOrMissing(c, lidx));
     if (p.type === 'Left anti' || p.type === 'Left semi') return rebuild(leftCols);
     const ridx = Int32Array.from(ri);
-    const rightCols = R.columns.map((c) => takeOrMissing(c, ridx));
-    const leftNames = new Set(L.columnNames);
-    const rightNames = new Set(R.columnNames);
+    let rightCols = R.columns.map((c) => takeOrMissing(c, ridx));
+    if (p.mergeKeys) {
+      p.left.forEach((lk, k) => {
+        const at = leftCols.findIndex((c) => c.name === lk);
+        leftCols[at] = mergeKey(leftCols[at], rightCols.find((c) => c.name === p.right[k])!, lidx);
+      });
+      const rightKeys = new Set(p.right);
+      rightCols = rightCols.filter((c) => !rightKeys.has(c.name));
+    }
+    const leftNames = new Set(leftCols.map((c) => c.name));
+    const rightNames = new Set(rightCols.map((c) => c.name));
     const out = [
       ...leftCols.map((c) => (rightNames.has(c.name) ? renameColumn(c, c.name + p.leftSuffix) : c)),
       ...rightCols.map((c) => (leftNames.has(c.name) ? renameColumn(c, c.name + p.rightSuffix) : c)),
@@ -160,8 +171,19 @@ export const join = defineTransform<JoinParams>({
   describe: (p) =>
     p.type === 'Cartesian cross'
       ? 'cartesian cross join of the two inputs'
-      : `${p.type.toLowerCase()} join on ${p.left.map((l, i) => `left.${l} = right.${p.right[i]}`).join(' and ')} (clashing names get ${p.leftSuffix} / ${p.rightSuffix})`,
+      : `${p.type.toLowerCase()} join on ${p.left.map((l, i) => `left.${l} = right.${p.right[i]}`).join(' and ')}${p.mergeKeys ? ' (one key column kept)' : ''} (clashing names get ${p.leftSuffix} / ${p.rightSuffix})`,
 });
+
+/** The left key where the left row exists, else the right key (full and right outer joins). */
+function mergeKey(left: Column, right: Column, lidx: Int32Array): Column {
+  if (left.kind === 'numeric' && right.kind === 'numeric') {
+    return numericColumn(left.name, Float64Array.from(left.values, (v, i) => (lidx[i] < 0 ? right.values[i] : v)));
+  }
+  const a = stringsOf(left);
+  const b = stringsOf(right);
+  const merged = a.map((v, i) => (lidx[i] < 0 ? b[i] : v));
+  return left.kind === 'categorical' ? categoricalFromStrings(left.name, merged) : textColumn(left.name, merged);
+}
 
 /** Vertical union aligned by column name; kinds are reconciled (same kind kept, else text). */
 export function concatFrames(frames: Frame[], nodeId = 'concatenate'): Frame {

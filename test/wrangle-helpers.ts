@@ -6,10 +6,10 @@ import {
   datetimeColumn,
   numericColumn,
   textColumn,
-} from '../../src/frame/index.js';
-import { transformsOf } from '../../src/wrangle/registry.js';
-import { ParamReader, type StepOutput } from '../../src/wrangle/step.js';
-import { Random } from '../../src/util/random.js';
+} from '../src/frame/index.js';
+import { transformsOf } from '../src/wrangle/registry.js';
+import { ParamReader, type StepOutput } from '../src/wrangle/step.js';
+import { Random } from '../src/util/random.js';
 
 type Values = (number | string | boolean | null)[];
 

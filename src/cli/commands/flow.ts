@@ -1,0 +1,119 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseCommandArgs } from '../../util/args.js';
+import { TabpilotError } from '../../util/errors.js';
+import { exportFlowModule } from '../../wrangle/flow/export.js';
+import { describeFlow, loadFlow, saveFlow, validateFlow } from '../../wrangle/flow/files.js';
+import { runFlow } from '../../wrangle/flow/runner.js';
+import { FORMULA_FUNCTIONS } from '../../wrangle/formula/compile.js';
+import { allTransforms } from '../../wrangle/registry.js';
+
+export const help = `Usage: tabpilot flow <run|validate|show|export|transforms> FLOW [options]
+
+Data Wrangler flows: a JSON DAG of sources, transforms, splits and destinations (docs/wrangle.md,
+schema: schemas/flow.schema.json).
+
+  flow run FLOW [--param name=value ...] [--out DIR] [--refit] [--no-save] [--json]
+      Reads the sources, fits learned steps (or reuses their stored state), applies every step and writes
+      the destinations (relative output paths resolve under --out, default the flow's folder). Outputs are
+      written to a temporary file and renamed; an input file is never overwritten. Fitted state is stored
+      back into FLOW unless --no-save.
+  flow validate FLOW [--param name=value ...]
+      Checks structure, version, cycles, operators and parameters, then dry-runs the first 1000 rows of
+      each source (catches missing columns). Exit code 0 when valid, 2 when not.
+  flow show FLOW
+      The DAG and each step in words.
+  flow export FLOW --out FILE.ts [--target NODE[:OUTPUT]]
+      A standalone TypeScript module applying the fitted row-wise steps up to the training node (default:
+      the split output named Train, else the first destination's input).
+  flow transforms
+      Lists every transform group and operator.`;
+
+function parseParams(values: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new TabpilotError('INVALID_ARGUMENT', `--param expects name=value, got "${v}"`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const parsed = parseCommandArgs(
+    rest,
+    {
+      param: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      refit: { type: 'boolean' },
+      'no-save': { type: 'boolean' },
+      json: { type: 'boolean' },
+      target: { type: 'string' },
+    },
+    `flow ${sub ?? ''}`.trim(),
+  );
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  const positionals = parsed.positionals;
+  if (sub === 'transforms') {
+    const groups = new Map<string, string[]>();
+    for (const t of allTransforms()) groups.set(t.group, [...(groups.get(t.group) ?? []), t.operator]);
+    for (const [g, ops] of [...groups].sort()) console.log(`${g}: ${ops.join(', ')}`);
+    console.log(`\nformula functions: ${FORMULA_FUNCTIONS.join(', ')}`);
+    return 0;
+  }
+  const file = positionals[0];
+  if (!sub || !['run', 'validate', 'show', 'export'].includes(sub)) throw new TabpilotError('INVALID_ARGUMENT', `flow: expected run, validate, show, export or transforms, got ${sub ? `"${sub}"` : 'nothing'}\n\n${help}`);
+  if (!file) throw new TabpilotError('INVALID_ARGUMENT', `flow ${sub}: the FLOW file is required`);
+  const params = parseParams(values.param as string[] | undefined);
+
+  if (sub === 'validate') {
+    const { readFileSync } = await import('node:fs');
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new TabpilotError('FLOW_INVALID', `cannot read the flow: ${(e as Error).message}`, { file });
+    }
+    const res = await validateFlow(json, { baseDir: path.dirname(path.resolve(file)), params, file });
+    if (values.json) console.log(JSON.stringify(res, null, 2));
+    else {
+      for (const e of res.errors) console.error(`error: ${e}`);
+      for (const n of res.notes) console.log(`note: ${n}`);
+      console.log(res.ok ? `${file}: valid` : `${file}: ${res.errors.length} error(s)`);
+    }
+    return res.ok ? 0 : 2;
+  }
+
+  const { flow, baseDir } = await loadFlow(file);
+  if (sub === 'show') {
+    console.log(describeFlow(flow));
+    return 0;
+  }
+  if (sub === 'export') {
+    const out = values.out as string | undefined;
+    if (!out || !out.endsWith('.ts')) throw new TabpilotError('INVALID_ARGUMENT', 'flow export: --out FILE.ts is required');
+    const source = exportFlowModule(flow, { target: values.target as string | undefined, source: path.basename(file) });
+    mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    writeFileSync(tmp, source);
+    renameSync(tmp, out);
+    console.log(`wrote ${out}`);
+    return 0;
+  }
+  const t0 = performance.now();
+  const result = await runFlow(flow, { baseDir, params, refit: Boolean(values.refit), outDir: values.out ? path.resolve(values.out as string) : undefined });
+  if (result.fitted.length > 0 && !values['no-save']) saveFlow(result.flow, file);
+  if (values.json) {
+    console.log(JSON.stringify({ written: result.written, fitted: result.fitted, reports: result.reports, analyses: result.analyses }, null, 2));
+    return 0;
+  }
+  for (const [id, r] of Object.entries(result.reports)) {
+    const counts = Object.entries(r.counts).map(([k, v]) => `${k}=${v}`).join(' ');
+    console.log(`  ${id.padEnd(24)} ${Object.entries(r.rows).map(([k, v]) => (k === 'default' ? `${v} rows` : `${k}: ${v}`)).join(', ').padEnd(28)} ${String(r.ms).padStart(8)} ms${r.fitted ? '  fitted' : ''}${counts ? `  ${counts}` : ''}`);
+  }
+  for (const w of result.written) console.log(`wrote ${w.path} (${w.rows} rows)`);
+  if (result.fitted.length > 0) console.log(values['no-save'] ? `fitted ${result.fitted.join(', ')} (not saved: --no-save)` : `fitted ${result.fitted.join(', ')}; state saved in ${file}`);
+  console.log(`done in ${Math.round(performance.now() - t0)} ms`);
+  return 0;
+}
