@@ -75,6 +75,9 @@ function describeModel(p: Pipeline): string {
 
 async function runPrimary(options: ServeOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
+  // Validate the model once here, so a bad model directory fails fast instead of in every worker.
+  const pipeline = await Pipeline.load(options.modelDir);
+  let started = false;
   let shuttingDown = false;
   const workers = new Set<Worker>();
 
@@ -88,27 +91,18 @@ async function runPrimary(options: ServeOptions): Promise<void> {
       });
       worker.on('exit', (code, signal) => {
         workers.delete(worker);
-        if (!shuttingDown) {
+        reject(new TabpilotError('INTERNAL', `worker exited (${signal ?? code}) before listening`));
+        // Only a worker that dies while serving is replaced; failures during startup end the command.
+        if (started && !shuttingDown) {
           log(`tabpilot serve: worker ${worker.process.pid} exited (${signal ?? code}); starting a replacement`);
           fork().catch((e: Error) => log(`tabpilot serve: replacement failed: ${e.message}`));
         }
-        reject(new TabpilotError('INTERNAL', `worker exited (${signal ?? code}) before listening`));
       });
     });
 
-  // The primary owns the listening handle, so with port 0 every worker shares the one free port it picked.
-  const addresses = await Promise.all(Array.from({ length: options.workers }, () => fork()));
-  const first = addresses[0];
-  const port = first.port;
-  for (const a of addresses) if (a.port !== port) throw new TabpilotError('INTERNAL', `workers listen on different ports (${port}, ${a.port})`);
-  const pipeline = await Pipeline.load(options.modelDir);
-  log(`tabpilot serve: ${describeModel(pipeline)} on http://${first.address}:${port} with ${options.workers} workers (primary pid ${process.pid})`);
-
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      if (shuttingDown) return;
+  const stopAll = (): Promise<void> =>
+    new Promise((resolve) => {
       shuttingDown = true;
-      log('tabpilot serve: shutting down workers, finishing in-flight requests');
       if (workers.size === 0) return resolve();
       for (const w of workers) {
         w.on('exit', () => {
@@ -116,6 +110,25 @@ async function runPrimary(options: ServeOptions): Promise<void> {
         });
         w.process.kill('SIGTERM');
       }
+    });
+
+  // The primary owns the listening handle, so with port 0 every worker shares the one free port it picked.
+  let addresses: AddressInfo[];
+  try {
+    addresses = await Promise.all(Array.from({ length: options.workers }, () => fork()));
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+  started = true;
+  const first = addresses[0];
+  log(`tabpilot serve: ${describeModel(pipeline)} on http://${first.address}:${first.port} with ${options.workers} workers (primary pid ${process.pid})`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      if (shuttingDown) return;
+      log('tabpilot serve: shutting down workers, finishing in-flight requests');
+      void stopAll().then(resolve);
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
