@@ -16,6 +16,7 @@ export interface PortfolioEntry {
 
 const ENTRIES: readonly PortfolioEntry[] = [
   { kind: 'gbdt', name: 'default', params: {}, prior: 1.0 },
+  { kind: 'gbdt', name: 'fast', params: { learningRate: 0.1, numRounds: 200, numLeaves: 31, featureFraction: 0.9 }, prior: 0.9 },
   { kind: 'linear', name: 'default', params: {}, prior: 0.45 },
   { kind: 'rf', name: 'default', params: {}, prior: 0.7 },
   { kind: 'extratrees', name: 'default', params: {}, prior: 0.65 },
@@ -26,7 +27,7 @@ const ENTRIES: readonly PortfolioEntry[] = [
   { kind: 'gbdt', name: 'regularised', params: { learningRate: 0.05, numLeaves: 31, minDataInLeaf: 50, featureFraction: 0.6, baggingFraction: 0.8, lambdaL2: 10 }, prior: 0.8 },
   { kind: 'rf', name: 'sqrt-features', params: { maxFeatures: 'sqrt', minSamplesLeaf: 2 }, prior: 0.55 },
   { kind: 'extratrees', name: 'leafy', params: { minSamplesLeaf: 1, maxFeatures: 0.5 }, prior: 0.5 },
-  { kind: 'mlp', name: 'wide', params: { hiddenSize: 256, dropout: 0.2 }, prior: 0.45 },
+  { kind: 'mlp', name: 'wide', params: { hiddenWidth: 256, dropout: 0.2 }, prior: 0.45 },
 ];
 
 /** Portfolio entries for the given learners, in run order. */
