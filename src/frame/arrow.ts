@@ -299,9 +299,21 @@ function readDictionary(name: string, vector: Vector, n: number): Column {
       });
       lastDict = dictVector;
     }
-    const keys = d.values as unknown as ArrayLike<number>;
-    for (let i = 0; i < d.length; i++) codes[row + i] = bitIsSet(d.nullBitmap, d.offset, i) ? remap[Number(keys[i])] : CAT_MISSING;
-    row += d.length;
+    const keys = d.values as unknown as Int32Array | BigInt64Array | BigUint64Array;
+    const len = d.length;
+    let identity = remap.length <= dictionary.length;
+    for (let k = 0; identity && k < remap.length; k++) identity = remap[k] === k;
+    if (identity && keys instanceof Int32Array) codes.set(keys.subarray(0, len), row);
+    else if (keys instanceof BigInt64Array || keys instanceof BigUint64Array) for (let i = 0; i < len; i++) codes[row + i] = remap[Number(keys[i])];
+    else for (let i = 0; i < len; i++) codes[row + i] = remap[keys[i]];
+    if (d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0) {
+      const bitmap = d.nullBitmap;
+      for (let i = 0; i < len; i++) {
+        const k = d.offset + i;
+        if ((bitmap[k >> 3] & (1 << (k & 7))) === 0) codes[row + i] = CAT_MISSING;
+      }
+    }
+    row += len;
   }
   return categoricalColumn(name, codes, dictionary);
 }
