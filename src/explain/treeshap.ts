@@ -193,11 +193,12 @@ export class TreeShapExplainer {
     const pw = this.pathWeight;
     // This call's path segment follows the parent's (which holds uniqueDepth elements).
     const start = parentStart + uniqueDepth;
-    if (uniqueDepth > 0) {
-      pf.copyWithin(start, parentStart, parentStart + uniqueDepth);
-      pz.copyWithin(start, parentStart, parentStart + uniqueDepth);
-      po.copyWithin(start, parentStart, parentStart + uniqueDepth);
-      pw.copyWithin(start, parentStart, parentStart + uniqueDepth);
+    // Plain loops: segments are a few elements long, where copyWithin's call overhead dominates.
+    for (let i = 0; i < uniqueDepth; i++) {
+      pf[start + i] = pf[parentStart + i];
+      pz[start + i] = pz[parentStart + i];
+      po[start + i] = po[parentStart + i];
+      pw[start + i] = pw[parentStart + i];
     }
     extendPath(pf, pz, po, pw, start, uniqueDepth, zeroFraction, oneFraction, featureIndex);
 
