@@ -113,6 +113,7 @@ async function child(job: ChildJob): Promise<ChildResult> {
     test = frame.take(s.test);
   }
   const out = mkdtempSync(path.join(os.tmpdir(), 'tabpilot-bench-ap-'));
+  // The budget covers the job from the call to the written directory (reading the CSV is the caller's).
   const t0 = Date.now();
   const result = await autopilot({
     data: train,

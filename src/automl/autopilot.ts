@@ -67,6 +67,9 @@ export interface AutopilotOptions {
   readonly onWarning?: (message: string) => void;
   /** Source file name, for error messages and job.json. */
   readonly sourceFile?: string;
+  /** Epoch ms when the job's clock started (default: now). The CLI starts it before reading the file, so
+   * --max-runtime covers reading the data too. */
+  readonly clockStart?: number;
   /** Test hook: make given candidate indices fail (throw), exhaust memory or hang. */
   readonly chaos?: Readonly<Record<number, 'throw' | 'oom' | 'hang'>>;
 }
@@ -268,7 +271,7 @@ function chooseSpecs(options: AutopilotOptions, mode: AutopilotMode, task: Task)
  * (or a holdout) on a worker pool, builds a greedy ensemble and returns the job with its leaderboard and model.
  */
 export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob> {
-  const startedAt = Date.now();
+  const startedAt = options.clockStart ?? Date.now();
   const warnings: string[] = [];
   const warn = (m: string) => {
     warnings.push(m);
@@ -410,6 +413,8 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     const outputs = await Promise.all(
       Array.from({ length: plan.numFolds }, (_, f) =>
         runFold(c, f, state).catch((e: unknown) => {
+          // A trial cut off because the whole job ran out of time is Stopped, not Failed.
+          if (e instanceof TrialTimeoutError && timeLeft() <= 0) return null;
           state.failed = true;
           failure ??= describeError(e);
           return null;
