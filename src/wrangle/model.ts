@@ -62,3 +62,17 @@ export function rawFeatureSchema(data: FlowTrainingData, target: string, ignore:
   const skip = new Set([target, ...ignore]);
   return schemaOf(data.raw, data.raw.columnNames.filter((c) => !skip.has(c)));
 }
+
+/** `--param name=value` flags to flow parameter overrides. */
+export function parseFlowParams(values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new TabpilotError('INVALID_ARGUMENT', `--param expects name=value, got "${v}"`);
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+
+export { pipelineWithFlow } from './train-flow.js';

@@ -154,11 +154,20 @@ function runtimeSource(): string {
   for (const mod of [rt, st] as Record<string, unknown>[]) {
     for (const [name, fn] of Object.entries(mod)) {
       if (typeof fn !== 'function') continue;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      lines.push(`const ${name}: (...a: any[]) => any = ${fn.toString()};`);
+      lines.push(`const ${name}: (...a: any[]) => any = ${annotateInnerArrows(fn.toString())};`);
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * Compiled runtime functions lose their parameter annotations; the outer function is typed by its
+ * declaration, inner arrow functions get \`any\` parameters so the module passes \`strict\`.
+ */
+function annotateInnerArrows(src: string): string {
+  const head = src.indexOf('=>');
+  const body = src.slice(head + 2).replace(/\(([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)*)\)\s*=>/g, (_m, params: string) => `(${params.split(',').map((p) => `${p.trim()}: any`).join(', ')}) =>`);
+  return src.slice(0, head + 2) + body;
 }
 
 export interface ExportOptions {

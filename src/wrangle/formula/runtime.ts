@@ -149,10 +149,11 @@ export const rt_bool = (x: Cell): Cell =>
 
 /** strftime-style format (%Y %y %m %d %H %I %M %S %f %p %b %B %j %z and literals) compiled to a regex. */
 export const rt_formatSpec = (fmt: string): { re: RegExp; fields: string[] } => {
-  const parts: Record<string, string> = {
-    Y: '(\\d{4})', y: '(\\d{2})', m: '(\\d{1,2})', d: '(\\d{1,2})', H: '(\\d{1,2})', I: '(\\d{1,2})', M: '(\\d{1,2})',
-    S: '(\\d{1,2})', f: '(\\d{1,9})', p: '([AaPp][Mm])', b: '([A-Za-z]{3})', B: '([A-Za-z]+)', j: '(\\d{1,3})', z: '(Z|[+-]\\d{2}:?\\d{2})',
-  };
+  // A Map, not an object literal: this source is also compiled, unannotated, inside exported modules.
+  const parts = new Map<string, string>([
+    ['Y', '(\\d{4})'], ['y', '(\\d{2})'], ['m', '(\\d{1,2})'], ['d', '(\\d{1,2})'], ['H', '(\\d{1,2})'], ['I', '(\\d{1,2})'], ['M', '(\\d{1,2})'],
+    ['S', '(\\d{1,2})'], ['f', '(\\d{1,9})'], ['p', '([AaPp][Mm])'], ['b', '([A-Za-z]{3})'], ['B', '([A-Za-z]+)'], ['j', '(\\d{1,3})'], ['z', '(Z|[+-]\\d{2}:?\\d{2})'],
+  ]);
   let src = '^';
   const fields: string[] = [];
   for (let i = 0; i < fmt.length; i++) {
@@ -160,8 +161,8 @@ export const rt_formatSpec = (fmt: string): { re: RegExp; fields: string[] } => 
     if (ch === '%' && i + 1 < fmt.length) {
       const code = fmt[++i];
       if (code === '%') src += '%';
-      else if (parts[code] !== undefined) {
-        src += parts[code];
+      else if (parts.has(code)) {
+        src += parts.get(code);
         fields.push(code);
       } else throw new Error(`unsupported datetime format code %${code}`);
     } else src += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
