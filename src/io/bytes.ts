@@ -152,9 +152,14 @@ export class ByteInterner {
   private pool = new Uint8Array(1024);
   private poolUsed = 0;
 
+  /**
+   * @param keepStrings false when only codes and the count of distinct values matter (type inference):
+   *   the dictionary then holds '' placeholders and no string is decoded.
+   */
   constructor(
     private readonly encoding: TextEncodingName = 'utf8',
     initialDictionary: readonly string[] = [],
+    private readonly keepStrings = true,
   ) {
     this.table = new Int32Array(256);
     this.mask = 255;
@@ -214,7 +219,7 @@ export class ByteInterner {
       }
       slot = (slot + 1) & mask;
     }
-    return this.add(buf, s, e, h, slot, decodeBytes(buf, s, e, this.encoding));
+    return this.add(buf, s, e, h, slot, this.keepStrings ? decodeBytes(buf, s, e, this.encoding) : '');
   }
 
   /** Code for a JS string (slow path: quoted cells with escapes, canonical numbers, preset dictionaries). */

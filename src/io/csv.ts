@@ -327,10 +327,11 @@ function planColumns(ctx: PassContext, inferenceRows: number): Plan {
   }
   const width = layout.names.length;
   const needed = layout.names.map((n) => forced[n] === undefined);
-  const accumulators = layout.names.map(() => new MetricsAccumulator(ctx.tokens, ctx.encoding));
+
   let bytes = 0;
   // With every kind forced, a short sample still gives the bytes-per-row estimate.
   const limit = Math.min(needed.some(Boolean) ? inferenceRows : 1000, options.limit ?? Infinity);
+  const accumulators = layout.names.map(() => new MetricsAccumulator(ctx.tokens, ctx.encoding, Math.ceil(0.2 * limit)));
   const rows = forEachBatch(ctx, limit, ({ buf, index, count }) => {
     bytes += index.ends[index.fieldCount - 1] - index.starts[0];
     for (let c = 0; c < width; c++) {

@@ -182,11 +182,20 @@ export class MetricsAccumulator {
   private numberOf = new Float64Array(256);
   private dateKind = new Uint8Array(256);
 
+  private saturated = false;
+  private lastDateKind = NOT_DATE;
+
+  /**
+   * @param saturateAt distinct values beyond which exact cardinality no longer matters: with more than
+   *   0.2 x the sample's maximum row count distinct values the categorical score is 0 whatever the final
+   *   row count, so the accumulator stops interning (cheaper) and cardinality stays at that lower bound.
+   */
   constructor(
     private readonly missing: MissingTokens,
     encoding: TextEncodingName = 'utf8',
+    private readonly saturateAt = Infinity,
   ) {
-    this.distinct = new ByteInterner(encoding);
+    this.distinct = new ByteInterner(encoding, [], false);
   }
 
   addBytes(buf: Buffer, s: number, e: number): void {
@@ -205,15 +214,26 @@ export class MetricsAccumulator {
       this.nullLikeCount++;
       return;
     }
-    const before = this.distinct.size;
-    const code = this.distinct.intern(buf, ts, te);
-    // Each distinct value is classified once (number? date?) and the result reused for its repeats.
-    if (code === before) this.classify(buf, ts, te, code);
-    const v = this.numberOf[code];
+    let v: number;
+    let dateKind: number;
+    if (this.saturated) {
+      v = this.classifyValue(buf, ts, te, row < DATETIME_ROWS);
+      dateKind = this.lastDateKind;
+    } else {
+      const before = this.distinct.size;
+      const code = this.distinct.intern(buf, ts, te);
+      // Each distinct value is classified once (number? date?) and the result reused for its repeats.
+      if (code === before) {
+        this.classify(buf, ts, te, code);
+        if (before + 1 > this.saturateAt) this.saturated = true;
+      }
+      v = this.numberOf[code];
+      dateKind = this.dateKind[code];
+    }
     if (v === v) {
       this.countNumber(v);
-      if (row < DATETIME_ROWS && this.dateKind[code] === DATE_FROM_NUMBER) this.datetimeCount++;
-    } else if (row < DATETIME_ROWS && this.dateKind[code] === DATE_FROM_TEXT) {
+      if (row < DATETIME_ROWS && dateKind === DATE_FROM_NUMBER) this.datetimeCount++;
+    } else if (row < DATETIME_ROWS && dateKind === DATE_FROM_TEXT) {
       this.datetimeCount++;
       this.datetimeNonFloatCount++;
     }
@@ -258,10 +278,17 @@ export class MetricsAccumulator {
       kinds.set(this.dateKind);
       this.dateKind = kinds;
     }
+    this.numberOf[code] = this.classifyValue(buf, s, e, true);
+    this.dateKind[code] = this.lastDateKind;
+  }
+
+  /** The cell's number (NaN if none); sets lastDateKind when checkDate. */
+  private classifyValue(buf: Buffer, s: number, e: number, checkDate: boolean): number {
     const v = parseNumberBytes(buf, s, e);
-    this.numberOf[code] = v;
     let kind = NOT_DATE;
-    if (v === v) {
+    if (!checkDate) {
+      // Dates only matter on the first DATETIME_ROWS rows.
+    } else if (v === v) {
       // A bare year or YYYYMMDD also parses as a date (as pandas would); it never counts as a non-float date.
       if ((e - s === 4 || e - s === 8) && Number.isInteger(v) && v > 0 && !Number.isNaN(parseDatetime(buf.toString('latin1', s, e)))) kind = DATE_FROM_NUMBER;
     } else if (hasDigit(buf, s, e)) {
@@ -269,7 +296,8 @@ export class MetricsAccumulator {
       const ms = fast !== undefined ? fast : parseDatetime(buf.toString('utf8', s, e));
       if (!Number.isNaN(ms)) kind = DATE_FROM_TEXT;
     }
-    this.dateKind[code] = kind;
+    this.lastDateKind = kind;
+    return v;
   }
 
   private countNumber(v: number): void {
