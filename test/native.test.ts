@@ -50,3 +50,19 @@ describe('native kernels', () => {
     }
   });
 });
+
+describe('native prediction kernel', () => {
+  it.skipIf(native === null)('agrees with the TypeScript walk, with and without missing values', async () => {
+    const { PackedTrees, setNativePrediction } = await import('../src/models/tree/predict.js');
+    const { data, target } = await loadFixture('pima_diabetes2.csv', 'diabetes');
+    const model = await gbdtSpec.create({ numRounds: 40 }).fit(data, target, { task: 'binary', rng: new Random(0) });
+    const withNative = model.predictProba(data);
+    setNativePrediction(false);
+    try {
+      expect(Array.from(model.predictProba(data))).toEqual(Array.from(withNative));
+    } finally {
+      setNativePrediction(true);
+    }
+    expect(PackedTrees).toBeDefined();
+  });
+});

@@ -1,6 +1,7 @@
 // Native twins of the hot loops in src/models/tree (see histogram.ts for the contract). Built only by
 // `npm run build:native`; the TypeScript versions run when this addon is absent.
 #include <napi.h>
+#include <cmath>
 #include <cstdint>
 
 namespace {
@@ -69,8 +70,71 @@ Napi::Value AccumulateHistogram(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+
+// predictPacked(x, numFeatures, numRows, out, dim, channels, scale, roots, feature, threshold, child, missingRight, leafValue)
+// Numeric-split trees with one output per leaf (see src/models/tree/predict.ts, PackedTrees.addBlock): for each
+// tree t and row i, out[i * dim + channels[t]] += scale * leafValue[leaf]. Eight rows walk a tree together so
+// their dependent load chains overlap.
+Napi::Value PredictPacked(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 13) {
+    Napi::TypeError::New(env, "predictPacked: expected 13 arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const double* x = Data<double>(info[0]);
+  const int64_t F = info[1].As<Napi::Number>().Int64Value();
+  const int64_t numRows = info[2].As<Napi::Number>().Int64Value();
+  double* out = Data<double>(info[3]);
+  const int64_t dim = info[4].As<Napi::Number>().Int64Value();
+  const int32_t* channels = Data<int32_t>(info[5]);
+  const double scale = info[6].As<Napi::Number>().DoubleValue();
+  Napi::TypedArray rootsArray = info[7].As<Napi::TypedArray>();
+  const int32_t* roots = Data<int32_t>(info[7]);
+  const int32_t* feature = Data<int32_t>(info[8]);
+  const double* threshold = Data<double>(info[9]);
+  const int32_t* child = Data<int32_t>(info[10]);
+  const uint8_t* missingRight = Data<uint8_t>(info[11]);
+  const double* leafValue = Data<double>(info[12]);
+  const int64_t numTrees = static_cast<int64_t>(rootsArray.ElementLength());
+  constexpr int W = 8;
+  for (int64_t t = 0; t < numTrees; t++) {
+    const int32_t root = roots[t];
+    const int64_t channel = channels[t];
+    int64_t i = 0;
+    for (; i + W <= numRows; i += W) {
+      int32_t n[W];
+      for (int k = 0; k < W; k++) n[k] = root;
+      bool active = root >= 0;
+      while (active) {
+        active = false;
+        for (int k = 0; k < W; k++) {
+          const int32_t node = n[k];
+          if (node >= 0) {
+            const double v = x[(i + k) * F + feature[node]];
+            const int right = std::isnan(v) ? missingRight[node] : (v > threshold[node] ? 1 : 0);
+            n[k] = child[2 * node + right];
+            active |= n[k] >= 0;
+          }
+        }
+      }
+      for (int k = 0; k < W; k++) out[(i + k) * dim + channel] += scale * leafValue[~n[k]];
+    }
+    for (; i < numRows; i++) {
+      int32_t node = root;
+      while (node >= 0) {
+        const double v = x[i * F + feature[node]];
+        const int right = std::isnan(v) ? missingRight[node] : (v > threshold[node] ? 1 : 0);
+        node = child[2 * node + right];
+      }
+      out[i * dim + channel] += scale * leafValue[~node];
+    }
+  }
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accumulateHistogram", Napi::Function::New(env, AccumulateHistogram));
+  exports.Set("predictPacked", Napi::Function::New(env, PredictPacked));
   return exports;
 }
 

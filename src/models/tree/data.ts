@@ -152,13 +152,19 @@ export function featureViews(frame: Frame, names: readonly string[], dictionarie
   });
 }
 
-/** Row-major block x[(i - start) * F + f] of the views for rows [start, end). */
-export function fillRowBlock(views: readonly Float64Array[], start: number, end: number, x: Float64Array): void {
+/** Row-major block x[(i - start) * F + f] of the views for rows [start, end). Returns whether any value is NaN. */
+export function fillRowBlock(views: readonly Float64Array[], start: number, end: number, x: Float64Array): boolean {
   const F = views.length;
+  let nan = false;
   for (let f = 0; f < F; f++) {
     const v = views[f];
-    for (let i = start, o = f; i < end; i++, o += F) x[o] = v[i];
+    for (let i = start, o = f; i < end; i++, o += F) {
+      const value = v[i];
+      if (value !== value) nan = true;
+      x[o] = value;
+    }
   }
+  return nan;
 }
 
 /** Row-major matrix of the named features for the given rows (all rows when omitted). */

@@ -3,7 +3,8 @@ import { TabpilotError } from '../../util/errors.js';
 import type { FeatureImportance } from '../types.js';
 import type { BinnedData } from './binning.js';
 import { featureViews, fillRowBlock } from './data.js';
-import { addTreePrediction, type FlatTree, treeFromJSON, type TreeJSON, treeToJSON } from './tree.js';
+import { PackedTrees } from './predict.js';
+import { type FlatTree, treeFromJSON, type TreeJSON, treeToJSON } from './tree.js';
 
 /** A feature as a tree model stores it: how to read the column at prediction time. */
 export interface TreeFeature {
@@ -22,7 +23,17 @@ export function treeFeatures(data: Frame, binned: BinnedData): TreeFeature[] {
   });
 }
 
-const BLOCK_ROWS = 4096;
+const BLOCK_ROWS = 256;
+
+const packedCache = new WeakMap<readonly FlatTree[], PackedTrees>();
+function packedFor(trees: readonly FlatTree[]): PackedTrees {
+  let p = packedCache.get(trees);
+  if (p === undefined) {
+    p = new PackedTrees(trees);
+    packedCache.set(trees, p);
+  }
+  return p;
+}
 
 /**
  * Sum of tree outputs for every row of `frame`: out[row * dim + channel] = init[channel] + sum over trees of
@@ -46,14 +57,12 @@ export function predictEnsemble(
   const dictionaries = features.map((f) => f.dictionary ?? null);
   const views = featureViews(frame, names, dictionaries);
   const x = new Float64Array(Math.min(n, BLOCK_ROWS) * F);
+  const packed = packedFor(trees);
+  const channels = Int32Array.from(trees, (t, i) => (t.outputDim === dim ? 0 : channelOf(i)));
   for (let start = 0; start < n; start += BLOCK_ROWS) {
     const end = Math.min(n, start + BLOCK_ROWS);
-    fillRowBlock(views, start, end, x);
-    const block = out.subarray(start * dim, end * dim);
-    for (let t = 0; t < trees.length; t++) {
-      const tree = trees[t];
-      addTreePrediction(tree, x, F, end - start, block, dim, tree.outputDim === dim ? 0 : channelOf(t), scale);
-    }
+    const hasMissing = fillRowBlock(views, start, end, x);
+    packed.addBlock(x, F, end - start, out.subarray(start * dim, end * dim), dim, channels, scale, hasMissing);
   }
   return out;
 }

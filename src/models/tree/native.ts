@@ -19,6 +19,22 @@ export interface NativeKernels {
     binOffsets: Int32Array,
     hist: Float64Array,
   ): void;
+  /** Same contract as the numeric, one-output path of `PackedTrees.addBlock` in predict.ts. */
+  predictPacked(
+    x: Float64Array,
+    numFeatures: number,
+    numRows: number,
+    out: Float64Array,
+    dim: number,
+    channels: Int32Array,
+    scale: number,
+    roots: Int32Array,
+    feature: Int32Array,
+    threshold: Float64Array,
+    child: Int32Array,
+    missingRight: Uint8Array,
+    leafValue: Float64Array,
+  ): void;
 }
 
 let loaded: NativeKernels | null | undefined;

@@ -124,7 +124,9 @@ export class SplitFinder {
       const candidate: SplitInfo | null =
         fb.kind === 'categorical'
           ? this.findCategorical(hist, f, fb.numBins, total, count, parentScore, threshold, rng)
-          : this.findNumeric(hist, f, fb.numBins, total, count, parentScore, threshold, rng);
+          : this.p.criterion === 'gradient' && !this.p.extraTrees
+            ? this.findNumericGradient(hist, f, fb.numBins, total, count, parentScore, threshold)
+            : this.findNumeric(hist, f, fb.numBins, total, count, parentScore, threshold, rng);
       if (candidate !== null) best = candidate;
     }
     if (best !== null && best.gain <= this.p.minGainToSplit) return null;
@@ -134,6 +136,54 @@ export class SplitFinder {
   private feasible(s: Float64Array, ratio: number): boolean {
     const h = s[this.p.channels];
     return h * ratio >= this.p.minDataInLeaf && h >= this.p.minSumHessian && h > 0;
+  }
+
+  /** findNumeric specialised for boosting (one gradient channel, best threshold): the hot split scan. */
+  private findNumericGradient(hist: Float64Array, f: number, numBins: number, total: Float64Array, count: number, parentScore: number, bestGain: number): SplitInfo | null {
+    const base = this.binned.binOffsets[f] * 2;
+    const G = total[0];
+    const H = total[1];
+    // Feasible child: estimated rows (hessian * count / H) >= minDataInLeaf and hessian >= minSumHessian.
+    const minH = Math.max(this.p.minSumHessian, (this.p.minDataInLeaf * H) / count);
+    const l1 = this.p.lambdaL1;
+    const l2 = this.p.lambdaL2;
+    const score = (g: number, h: number): number => {
+      const t = g > l1 ? g - l1 : g < -l1 ? g + l1 : 0;
+      return (t * t) / (h + l2);
+    };
+    const missG = hist[base];
+    const missH = hist[base + 1];
+    let bestT = -1;
+    let bestMissingLeft = false;
+    let bestLG = 0;
+    let bestLH = 0;
+    for (let dir = 0; dir < 2; dir++) {
+      const missingLeft = dir === 1;
+      if (missingLeft && missH <= 0) break;
+      let lg = missingLeft ? missG : 0;
+      let lh = missingLeft ? missH : 0;
+      // t = 0 with missing left is the split "missing vs. all values".
+      for (let t = missingLeft ? 0 : 1; t <= numBins - 2; t++) {
+        if (t > 0) {
+          lg += hist[base + 2 * t];
+          lh += hist[base + 2 * t + 1];
+        }
+        if (lh < minH || lh <= 0) continue;
+        const rh = H - lh;
+        if (rh < minH || rh <= 0) break;
+        const gain = score(lg, lh) + score(G - lg, rh) - parentScore;
+        if (gain > bestGain) {
+          bestGain = gain;
+          bestT = t;
+          bestMissingLeft = missingLeft;
+          bestLG = lg;
+          bestLH = lh;
+        }
+      }
+    }
+    if (bestT < 0) return null;
+    const defaultLeft = missH > 0 ? bestMissingLeft : bestLH >= H - bestLH;
+    return { feature: f, gain: bestGain, binThreshold: bestT, leftBins: null, defaultLeft, leftStats: Float64Array.of(bestLG, bestLH) };
   }
 
   private findNumeric(
