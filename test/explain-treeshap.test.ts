@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ExplainTree, TreeShapExplainer, goesLeft, predictTrees } from '../src/explain/treeshap.js';
+import { type ExplainTree, TreeShapExplainer, coverFraction, goesLeft, predictTrees } from '../src/explain/treeshap.js';
 import { Random } from '../src/util/random.js';
 
 const NUM_FEATURES = 6;
@@ -76,8 +76,8 @@ function conditionalExpectation(tree: ExplainTree, x: Float64Array, off: number,
       walk(goesLeft(tree, node, x[off + f]) ? tree.left[node] : tree.right[node], weight);
     } else {
       const c = tree.cover[node];
-      walk(tree.left[node], (weight * tree.cover[tree.left[node]]) / c);
-      walk(tree.right[node], (weight * tree.cover[tree.right[node]]) / c);
+      walk(tree.left[node], weight * coverFraction(tree.cover[tree.left[node]], c));
+      walk(tree.right[node], weight * coverFraction(tree.cover[tree.right[node]], c));
     }
   };
   walk(0, 1);
@@ -176,6 +176,34 @@ describe('TreeSHAP', () => {
         let sum = 0;
         for (let j = 0; j <= NUM_FEATURES; j++) sum += phi[(r * (NUM_FEATURES + 1) + j) * k + c];
         expect(sum).toBeCloseTo(pred[c], 9);
+      }
+    }
+  });
+
+  it('stays finite and additive when a branch has zero cover', () => {
+    const rng = new Random(21);
+    const trees = Array.from({ length: 6 }, () => randomTree(rng, 5, 1));
+    // Empty the right child of every root (its subtree keeps its values but no training weight).
+    for (const t of trees) {
+      const zero = (node: number): void => {
+        (t.cover as Float64Array)[node] = 0;
+        if (t.left[node] >= 0) {
+          zero(t.left[node]);
+          zero(t.right[node]);
+        }
+      };
+      (t.cover as Float64Array)[t.left[0]] = t.cover[0];
+      zero(t.right[0]);
+    }
+    const explainer = new TreeShapExplainer(trees, NUM_FEATURES, 1, 1);
+    const n = 30;
+    const x = randomRows(rng, n);
+    const phi = explainer.explain(x, n);
+    for (let r = 0; r < n; r++) {
+      const expected = bruteForceShap(trees, x, r * NUM_FEATURES, 1, 1, new Float64Array(1));
+      for (let j = 0; j <= NUM_FEATURES; j++) {
+        expect(Number.isFinite(phi[r * (NUM_FEATURES + 1) + j])).toBe(true);
+        expect(phi[r * (NUM_FEATURES + 1) + j]).toBeCloseTo(expected[j], 10);
       }
     }
   });

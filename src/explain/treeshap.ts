@@ -222,8 +222,8 @@ export class TreeShapExplainer {
     const hot = hotIsLeft ? leftChild : rightChild;
     const cold = hotIsLeft ? rightChild : leftChild;
     const cover = tree.cover[node];
-    const hotZero = tree.cover[hot] / cover;
-    const coldZero = tree.cover[cold] / cover;
+    const hotZero = coverFraction(tree.cover[hot], cover);
+    const coldZero = coverFraction(tree.cover[cold], cover);
     const split = tree.feature[node];
 
     let incomingZero = 1;
@@ -239,8 +239,18 @@ export class TreeShapExplainer {
       depth -= 1;
     }
     this.recurse(tree, hot, start, depth + 1, hotZero * incomingZero, incomingOne, split, phi, phiOffset);
-    this.recurse(tree, cold, start, depth + 1, coldZero * incomingZero, 0, split, phi, phiOffset);
+    // A cold branch no training weight reached contributes nothing (and would divide by a zero fraction).
+    if (coldZero * incomingZero > 0) this.recurse(tree, cold, start, depth + 1, coldZero * incomingZero, 0, split, phi, phiOffset);
   }
+}
+
+/**
+ * Share of a node's training weight that went to one child. A node no training weight reached (possible
+ * only in hand-made or pruned trees) splits evenly, so values stay finite; such subtrees carry zero weight
+ * in the expected value either way.
+ */
+export function coverFraction(childCover: number, nodeCover: number): number {
+  return nodeCover > 0 ? childCover / nodeCover : 0.5;
 }
 
 function extendPath(
