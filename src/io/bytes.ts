@@ -36,43 +36,32 @@ export function parseNumberBytes(buf: Uint8Array, s: number, e: number): number 
   if (s >= e) return NaN;
   let i = s;
   let negative = false;
-  let c = buf[i];
+  const c = buf[i];
   if (c === MINUS) {
     negative = true;
     i++;
   } else if (c === PLUS) i++;
+  // All digits go into one mantissa; with at most 15 of them it is exact (< 2^53), leading zeros included.
   let mantissa = 0;
-  let significant = 0;
   let digits = 0;
-  let exponent = 0;
-  while (i < e) {
-    const d = buf[i] - ZERO;
-    if (d < 0 || d > 9) break;
-    if (significant > 0 || d !== 0) {
-      if (significant < 15) mantissa = mantissa * 10 + d;
-      else exponent++;
-      significant++;
-    }
+  let fraction = 0;
+  let d = 0;
+  while (i < e && (d = buf[i] - ZERO) >>> 0 <= 9) {
+    mantissa = mantissa * 10 + d;
     digits++;
     i++;
   }
   if (i < e && buf[i] === DOT) {
     i++;
-    while (i < e) {
-      const d = buf[i] - ZERO;
-      if (d < 0 || d > 9) break;
-      if (significant > 0 || d !== 0) {
-        if (significant < 15) {
-          mantissa = mantissa * 10 + d;
-          exponent--;
-        }
-        significant++;
-      } else exponent--;
+    while (i < e && (d = buf[i] - ZERO) >>> 0 <= 9) {
+      mantissa = mantissa * 10 + d;
       digits++;
+      fraction++;
       i++;
     }
   }
   if (digits === 0) return NaN;
+  let exponent = -fraction;
   if (i < e && (buf[i] === LOWER_E || buf[i] === UPPER_E)) {
     i++;
     let expNegative = false;
@@ -82,9 +71,7 @@ export function parseNumberBytes(buf: Uint8Array, s: number, e: number): number 
     }
     let expDigits = 0;
     let exp = 0;
-    while (i < e) {
-      const d = buf[i] - ZERO;
-      if (d < 0 || d > 9) break;
+    while (i < e && (d = buf[i] - ZERO) >>> 0 <= 9) {
       if (exp < 100000) exp = exp * 10 + d;
       expDigits++;
       i++;
@@ -94,16 +81,14 @@ export function parseNumberBytes(buf: Uint8Array, s: number, e: number): number 
   }
   if (i !== e) return NaN;
   let value: number;
-  if (significant <= 15 && exponent >= -22 && exponent <= 22) {
+  if (digits <= 15 && exponent >= -22 && exponent <= 22) {
     value = exponent >= 0 ? mantissa * POW10[exponent] : mantissa / POW10[-exponent];
+    if (negative) value = -value;
   } else {
     // Long mantissas and large exponents: let the engine round correctly (the grammar is already checked).
     value = Number(latin1(buf, s, e));
-    if (negative) value = -value;
-    negative = false;
   }
-  if (negative) value = -value;
-  return Number.isFinite(value) ? value : NaN;
+  return value - value === 0 ? value : NaN;
 }
 
 /** The finite number in a string (same grammar as parseNumberBytes), or NaN. */
