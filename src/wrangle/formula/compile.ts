@@ -112,9 +112,9 @@ export function lower(src: string, e: Expr, columnTypes: Record<string, FType>):
       case 'null':
         return { k: 'const', v: null, type: 'null' };
       case 'col': {
-        const t = columnTypes[e.name];
+        const t = Object.hasOwn(columnTypes, e.name) ? columnTypes[e.name] : undefined;
         if (t === undefined) {
-          throw formulaError(src, e.pos, `unknown column "${e.name}"${FUNCTIONS[e.name.toLowerCase()] ? ` (did you mean ${e.name}(...)?)` : ''}; columns are: ${Object.keys(columnTypes).join(', ')}`);
+          throw formulaError(src, e.pos, `unknown column "${e.name}"${Object.hasOwn(FUNCTIONS, e.name.toLowerCase()) ? ` (did you mean ${e.name}(...)?)` : ''}; columns are: ${Object.keys(columnTypes).join(', ')}`);
         }
         return { k: 'col', name: e.name, type: t };
       }
@@ -142,7 +142,7 @@ export function lower(src: string, e: Expr, columnTypes: Record<string, FType>):
           const u = unify(args.slice(1), e.pos, 'if(...) branches');
           return { k: 'call', fn: 'rt_if', args: [conv(args[0], 'bool', e.pos, 'the condition of if(...)'), ...u.args], type: u.type };
         }
-        const sig = FUNCTIONS[e.name];
+        const sig = Object.hasOwn(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
         if (!sig) throw formulaError(src, e.pos, `unknown function "${e.name}"; functions are: ${FORMULA_FUNCTIONS.join(', ')}`);
         if (sig.variadic) {
           if (args.length === 0) throw formulaError(src, e.pos, `${e.name}(...) needs at least one argument`);

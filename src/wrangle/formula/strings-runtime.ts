@@ -93,7 +93,21 @@ export const st_is_alpha = (s: string): Out => (/^\p{L}+$/u.test(s) ? 1 : 0);
 export const st_is_digit = (s: string): Out => (/^\p{Nd}+$/u.test(s) ? 1 : 0);
 export const st_is_space = (s: string): Out => (/^\s+$/.test(s) ? 1 : 0);
 /** Python str.istitle: cased words start upper and continue lower, and there is at least one cased char. */
-export const st_is_title = (s: string): Out => (st_cased(s) && /^(?:[^\p{L}]*\p{Lu}\p{Ll}*)+[^\p{L}]*$/u.test(s) ? 1 : 0);
+export const st_is_title = (s: string): Out => {
+  let prevCased = false;
+  let cased = false;
+  for (const c of s) {
+    const upper = c !== c.toLowerCase();
+    const lower = c !== c.toUpperCase();
+    if (upper || lower) {
+      // An upper-case letter may only follow an uncased one, a lower-case letter only a cased one.
+      if (upper === prevCased) return 0;
+      prevCased = true;
+      cased = true;
+    } else prevCased = false;
+  }
+  return cased ? 1 : 0;
+};
 export const st_is_lowercase = (s: string): Out => (st_cased(s) && s === s.toLowerCase() ? 1 : 0);
 export const st_is_uppercase = (s: string): Out => (st_cased(s) && s === s.toUpperCase() ? 1 : 0);
 export const st_is_numeric = (s: string): Out => (/^\p{N}+$/u.test(s) ? 1 : 0);
