@@ -41,6 +41,29 @@ describe('content negotiation', () => {
   });
 });
 
+describe('CSV payloads', () => {
+  const features = [
+    { name: 'x', kind: 'numeric' as const },
+    { name: 'c', kind: 'categorical' as const, dictionary: ['a', 'b, with comma'] },
+    { name: 'flag', kind: 'boolean' as const },
+  ];
+  it('decodes quoted fields, CRLF, missing values and unseen categories into the training kinds', () => {
+    const { frame, unseen } = decodeCsv('1.5,a,true\r\n,"b, with comma",0\r\n-2e3,zzz,\n', features);
+    expect(frame.numRows).toBe(3);
+    expect(Array.from((frame.column('x') as { values: Float64Array }).values)).toEqual([1.5, NaN, -2000]);
+    expect(Array.from((frame.column('c') as { codes: Int32Array }).codes)).toEqual([0, 1, -1]);
+    expect(Array.from((frame.column('flag') as { values: Uint8Array }).values)).toEqual([1, 0, 255]);
+    expect((frame.column('c') as { dictionary: readonly string[] }).dictionary).toBe(features[1].dictionary);
+    expect(unseen).toEqual({ c: 1 });
+  });
+  it('skips a header row equal to the feature names and numbers errors by record', () => {
+    expect(decodeCsv('x,c,flag\n3,a,1', features).frame.numRows).toBe(1);
+    expect(() => decodeCsv('x,c,flag\n3,a,1\n4,a,maybe', features)).toThrow('row 3, column "flag": cannot parse "maybe" as a boolean');
+    expect(() => decodeCsv('3,a,1\n\n4,a,1', features)).toThrow('row 2: empty line');
+    expect(() => decodeCsv('3,"a"b,1', features)).toThrow('row 1, column "c": unexpected character after a closing quote');
+  });
+});
+
 describe('explain=true on the endpoint', () => {
   it('returns TreeSHAP contributions that add up to the log-odds of each answer', async () => {
     const { pipeline, frame } = await trainPipeline('pima_diabetes2.csv', 'diabetes', 'binary', 'gbdt', { numRounds: 50, earlyStoppingRounds: 0 });

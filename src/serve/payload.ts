@@ -230,7 +230,9 @@ export function decodePayload(body: string, format: PayloadFormat, features: rea
 export function decodeCsv(body: string, features: readonly FeatureSchema[]): DecodedPayload {
   const cols = builders(features, 16);
   const width = features.length;
+  // `row` numbers records as they appear in the body (for messages); dataRows counts predicted rows.
   let row = 0;
+  let dataRows = 0;
   let pos = 0;
   const n = body.length;
   const fields: (string | null)[] = [];
@@ -281,18 +283,18 @@ export function decodeCsv(body: string, features: readonly FeatureSchema[]): Dec
     if (body.charCodeAt(pos) === 10) pos++;
     if (fields.length === 1 && fields[0] === '' && width !== 1) {
       // A blank line: allowed only as trailing whitespace.
-      if (body.slice(pos).trim() === '') {
-        row--;
-        break;
-      }
+      if (body.slice(pos).trim() === '') break;
       throw new PayloadError(`empty line; expected ${width} comma-separated values`, row);
     }
     if (fields.length !== width) {
       throw new PayloadError(`expected ${width} values (${features.map((f) => f.name).join(', ')}), got ${fields.length}`, row);
     }
+    // SageMaker sends rows without a header; a first row that is exactly the feature names is one anyway.
+    if (row === 1 && features.every((f, c) => fields[c] === f.name) && features.some((f) => f.kind !== 'text' && f.kind !== 'categorical')) continue;
     for (let c = 0; c < width; c++) cols[c].push(fields[c], row);
+    dataRows++;
   }
-  return finish(cols, row);
+  return finish(cols, dataRows);
 }
 
 function parseJson(text: string, what: string, row?: number): unknown {
