@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FeatureSchema, alignToSchema } from '../frame/align.js';
+import { applyModelFlow } from '../wrangle/model.js';
 import { type Column, categoricalColumn, numericColumn } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
 import { TabpilotError } from '../util/errors.js';
@@ -61,7 +62,8 @@ export interface PredictionResult {
 
 /** Applies a row-wise flow to an aligned frame. Registered by src/wrangle when it supports flows in pipelines. */
 export type FlowApplier = (flow: unknown, frame: Frame) => Frame;
-let flowApplier: FlowApplier | null = null;
+// Data Wrangler's applier is the default (src/wrangle/model.ts): models trained with --flow carry their row-wise steps.
+let flowApplier: FlowApplier | null = applyModelFlow;
 export function registerFlowApplier(apply: FlowApplier): void {
   flowApplier = apply;
 }
@@ -184,7 +186,9 @@ export class Pipeline {
   /** Aligns raw input to the training schema (and applies the flow) without predicting. */
   prepare(frame: Frame, where: { file?: string } = {}): { frame: Frame; unseen: Record<string, number>; invalid: Record<string, number> } {
     const aligned = alignToSchema(frame, this.artifact.features, where);
-    const prepared = this.artifact.flow !== undefined && this.artifact.flow !== null && flowApplier ? flowApplier(this.artifact.flow, aligned.frame) : aligned.frame;
+    const hasFlow = this.artifact.flow !== undefined && this.artifact.flow !== null;
+    if (hasFlow && flowApplier === null) throw new TabpilotError('MODEL_FORMAT', 'this model includes a wrangle flow, but no flow applier is registered');
+    const prepared = hasFlow ? flowApplier!(this.artifact.flow, aligned.frame) : aligned.frame;
     return { frame: prepared, unseen: aligned.unseen, invalid: aligned.invalid };
   }
 
