@@ -162,7 +162,8 @@ describe('PCA, text, nested data', () => {
     expect(r.out.row(3)).toMatchObject({ t_vec_the: null });
     const idf = step('featurize_text', 'Vectorize', { input_column: 't', idf_minimum_document_frequency: 1 }).run(docs);
     const v = JSON.parse(col(idf.out, 't_vec')[0] as string);
-    expect(v.size).toBe(4);
+    expect(v.size).toBe(5);
+    expect(v.values[0]).toBeCloseTo(Math.log(5 / 4));
     expect(v.indices).toEqual([0, 1, 2]);
     const h = step('featurize_text', 'Vectorize', { input_column: 't', vectorizer: 'Hashing', number_of_features: 16, apply_idf: false, tokenizer: 'Custom', regex: '[a-z]+', regex_splits_on_gaps: false }).run(docs);
     expect(JSON.parse(col(h.out, 't_vec')[0] as string).size).toBe(16);
