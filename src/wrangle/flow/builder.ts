@@ -75,7 +75,13 @@ export class FlowBuilder {
     const parameters = isSingleOperator(group) ? params : { operator, [`${snakeOperator(operator ?? '')}_parameters`]: params };
     const inputs = (Array.isArray(input) ? input : [input]).map((r, i) => FlowBuilder.input(r, i === 0 ? 'df' : `df${i}`));
     const node: FlowNode = { node_id: nodeId, type: 'TRANSFORM', operator: operatorOfGroup(group), parameters, inputs, outputs: [{ name: 'default' }] };
-    const step = resolveStep(node);
+    let step;
+    try {
+      step = resolveStep(node);
+    } catch (e) {
+      this.counter--;
+      throw e;
+    }
     const names = step.def.outputNames?.(step.params);
     if (names) node.outputs = names.map((name) => ({ name }));
     return this.push(node);
@@ -112,6 +118,7 @@ export class FlowBuilder {
       };
     } catch (e) {
       this.nodes.pop();
+      this.counter--;
       throw e;
     }
   }

@@ -30,6 +30,7 @@ import {
   IDENTITY_OPERATORS,
   SOURCE_OPERATORS,
   paramsHash,
+  parseFlowJson,
   resolveStep,
   topologicalOrder,
 } from './format.js';
@@ -79,7 +80,8 @@ export interface RunResult {
 
 /** Runs a flow: sources are read, steps fitted (or their stored state reused) and applied, destinations written. */
 export async function runFlow(input: FlowFile, opts: RunOptions = {}): Promise<RunResult> {
-  const flow: FlowFile = JSON.parse(JSON.stringify(input)) as FlowFile;
+  // Parsing normalizes defaults (input output_name, outputs) and re-checks structure for library callers.
+  const flow: FlowFile = parseFlowJson(JSON.parse(JSON.stringify(input)));
   const baseDir = opts.baseDir ?? process.cwd();
   const params = resolveParameterValues(flow, opts.params);
   const seed = flow.metadata.seed ?? 42;
