@@ -134,7 +134,7 @@ describe('tabpilot train + predict', () => {
     await expect(train(['fixtures/penguins.csv', '--algorithm', 'linear'])).rejects.toThrow(/--target/);
     await expect(train(['fixtures/penguins.csv', '--target', 'species', '--algorithm', 'svm'])).rejects.toThrow(/unknown algorithm "svm"/);
     await expect(train(['fixtures/penguins.csv', '--target', 'nope', '--algorithm', 'linear'])).rejects.toThrow(/target column "nope"/);
-    await expect(train(['fixtures/penguins.csv', '--target', 'species', '--algorithm', 'linear', '--hyperparameters', '{l2:1}'])).rejects.toThrow(/not valid JSON/);
+    await expect(train(['fixtures/penguins.csv', '--target', 'species', '--algorithm', 'linear', '--hyperparameters', '{C:1}'])).rejects.toThrow(/not valid JSON/);
     await expect(train(['fixtures/penguins.csv', '--target', 'species', '--algorithm', 'linear', '--hyperparameters', '{"l3":1}'])).rejects.toThrow(/unknown hyperparameter "l3"/);
   });
 });

@@ -7,10 +7,10 @@ import { DesignEncoder } from '../src/models/preprocess/design.js';
 import { Random } from '../src/util/random.js';
 
 // Reference values computed in Python on the same fixtures with the same preprocessing (StandardScaler, plus
-// median imputation and a missing indicator for pima): scikit-learn 1.2 Ridge(alpha = l2 * n) for regression;
+// median imputation and a missing indicator for pima): scikit-learn 1.2 Ridge(alpha = 1 / C) for regression;
 // for classification the exact optimum of the same objective (numpy Newton for pima, scipy L-BFGS-B to
-// gradient 4e-10 for glass). scikit-learn's LogisticRegression(C = 1 / (l2 * n)) agrees to 1e-5 but stops
-// earlier (its ftol), so it is not used as the reference.
+// gradient 4e-10 for glass), written there as mean loss + l2/2 ||b||^2 with l2 = 1 / (C n).
+// scikit-learn's LogisticRegression(C) agrees to 1e-5 but stops earlier (its ftol), so it is not the reference.
 const REFERENCE = {
   concrete: [53.674736544132465, 53.76440904593083, 56.77984187339099, 67.4152667032022, 60.09032830614905],
   pima: [0.7337116983912982, 0.044266579347006944, 0.8111621453586744, 0.032366348273147855, 0.895457145605867],
@@ -29,14 +29,14 @@ beforeAll(async () => {
 describe('linear models reach the reference optimum of their objective', () => {
   it('ridge regression (concrete)', async () => {
     const d = frames.concrete;
-    const m = await linearSpec.create({ l2: 0.01 }).fit(d, d.column('compressive_strength'), { task: 'regression', rng: new Random(0) });
+    const m = await linearSpec.create({ C: 1 / (0.01 * 1030) }).fit(d, d.column('compressive_strength'), { task: 'regression', rng: new Random(0) });
     const pred = m.predict(d.slice(0, 5));
     REFERENCE.concrete.forEach((v, i) => expect(pred[i]).toBeCloseTo(v, 8));
   });
 
   it('L2 logistic regression with median imputation + missing indicators (pima)', async () => {
     const d = frames.pima_diabetes2;
-    const m = await linearSpec.create({ l2: 1e-3, tolerance: 1e-9 }).fit(d, d.column('diabetes'), { task: 'binary', rng: new Random(0) });
+    const m = await linearSpec.create({ C: 1 / (1e-3 * 768), tolerance: 1e-9 }).fit(d, d.column('diabetes'), { task: 'binary', rng: new Random(0) });
     expect(m.classes).toEqual(['neg', 'pos']);
     const p = m.predictProba(d.slice(0, 5));
     REFERENCE.pima.forEach((v, i) => expect(p[2 * i + 1]).toBeCloseTo(v, 7));
@@ -44,7 +44,7 @@ describe('linear models reach the reference optimum of their objective', () => {
 
   it('multinomial logistic regression (glass, 6 classes)', async () => {
     const d = frames.glass;
-    const m = await linearSpec.create({ l2: 1e-2, tolerance: 1e-9 }).fit(d, d.column('Type'), { task: 'multiclass', rng: new Random(0) });
+    const m = await linearSpec.create({ C: 1 / (1e-2 * 214), tolerance: 1e-9 }).fit(d, d.column('Type'), { task: 'multiclass', rng: new Random(0) });
     expect(m.classes).toEqual(['1', '2', '3', '5', '6', '7']);
     const p = m.predictProba(d.slice(0, 3));
     REFERENCE.glass.forEach((row, i) => row.forEach((v, c) => expect(p[i * 6 + c]).toBeCloseTo(v, 6)));
@@ -68,12 +68,12 @@ describe('weights', () => {
     for (const [task, target, drop] of [['binary', 'high', 'compressive_strength'], ['regression', 'compressive_strength', 'high']] as const) {
       const x = data.drop([drop]);
       const xd = dup.drop([drop]);
-      const a = await linearSpec.create({ l2: 1e-9, tolerance: 1e-10 }).fit(x, x.column(target), { task, rng: new Random(0), sampleWeight: w });
-      const b = await linearSpec.create({ l2: 1e-9, tolerance: 1e-10 }).fit(xd, xd.column(target), { task, rng: new Random(0) });
+      const a = await linearSpec.create({ C: 1e9, tolerance: 1e-10 }).fit(x, x.column(target), { task, rng: new Random(0), sampleWeight: w });
+      const b = await linearSpec.create({ C: 1e9, tolerance: 1e-10 }).fit(xd, xd.column(target), { task, rng: new Random(0) });
       const pa = task === 'binary' ? a.predictProba(x) : a.predict(x);
       const pb = task === 'binary' ? b.predictProba(x) : b.predict(x);
       for (let i = 0; i < pa.length; i += 37) expect(pa[i]).toBeCloseTo(pb[i], 4);
-      const unweighted = await linearSpec.create({ l2: 1e-9, tolerance: 1e-10 }).fit(x, x.column(target), { task, rng: new Random(0) });
+      const unweighted = await linearSpec.create({ C: 1e9, tolerance: 1e-10 }).fit(x, x.column(target), { task, rng: new Random(0) });
       const pu = task === 'binary' ? unweighted.predictProba(x) : unweighted.predict(x);
       expect(Math.max(...pu.map((v, i) => Math.abs(v - pa[i])))).toBeGreaterThan(1e-3);
     }

@@ -13,8 +13,12 @@ import { type LinearFit, fitLogistic, fitRidge, linearScores } from './solvers.j
  * one-hot with a rare-level column, datetime components, standardisation), all fitted inside `fit`.
  */
 export interface LinearParams {
-  /** L2 penalty on the mean loss (ridge alpha = l2 * n; logistic C = 1 / (l2 * n)). */
-  l2: number;
+  /**
+   * Inverse L2 strength, scikit-learn's convention: the penalty ||b||^2 / (2C) is weighed against the *sum* of
+   * per-row losses (half squared error for regression, so ridge alpha = 1 / C). Larger C = weaker penalty; the
+   * penalty per row shrinks as data grows, which suits both tiny and large data with one default.
+   */
+  C: number;
   /** L-BFGS iteration limit (classification); the fidelity knob. */
   maxIterations: number;
   /** Gradient max-norm at which L-BFGS stops. */
@@ -37,17 +41,17 @@ const TAGS: LearnerTags = {
   supportsEarlyStopping: false,
 };
 
-const DEFAULTS: LinearParams = { l2: 1e-4, maxIterations: 500, tolerance: 1e-6, minCategoryCount: 5, maxCategories: 100 };
+const DEFAULTS: LinearParams = { C: 1, maxIterations: 500, tolerance: 1e-6, minCategoryCount: 5, maxCategories: 100 };
 
 const SEARCH_SPACE: Record<keyof LinearParams, HyperparameterSpec> = {
-  l2: { domain: { type: 'float', low: 1e-7, high: 10, log: true }, default: 1e-4, cheap: 1e-2 },
+  C: { domain: { type: 'float', low: 1e-4, high: 1e4, log: true }, default: 1, cheap: 1 },
   maxIterations: { domain: { type: 'int', low: 20, high: 2000, log: true }, default: 500, cheap: 50 },
   tolerance: { domain: { type: 'float', low: 1e-8, high: 1e-3, log: true }, default: 1e-6, cheap: 1e-4 },
   minCategoryCount: { domain: { type: 'int', low: 1, high: 50, log: true }, default: 5, cheap: 5 },
   maxCategories: { domain: { type: 'int', low: 10, high: 500, log: true }, default: 100, cheap: 50 },
 };
 
-const HARD_LIMITS = { maxIterations: { low: 1 }, minCategoryCount: { low: 1 }, maxCategories: { low: 1 }, tolerance: { low: 0 } };
+const HARD_LIMITS = { C: { low: 1e-300 }, maxIterations: { low: 1 }, minCategoryCount: { low: 1 }, maxCategories: { low: 1 }, tolerance: { low: 0 } };
 
 interface LinearModelJSON extends ModelJSON {
   readonly task: Task;
@@ -175,13 +179,17 @@ class LinearLearner implements Learner<LinearParams> {
     const weights = effectiveWeights(n, ctx, encoded);
     const design = DesignEncoder.fit(train.data, featureNames, { minCategoryCount: this.params.minCategoryCount, maxCategories: this.params.maxCategories });
     const X = design.transform(train.data);
+    let weightSum = 0;
+    for (let i = 0; i < n; i++) weightSum += weights[i];
+    // The solvers minimise the weighted *mean* loss + l2/2 ||b||^2; C is against the sum, so l2 = 1 / (C sum w).
+    const l2 = 1 / (this.params.C * weightSum);
     let fit: LinearFit;
     if (ctx.task === 'regression') {
-      fit = fitRidge(X, encoded.y, weights, this.params.l2);
+      fit = fitRidge(X, encoded.y, weights, l2);
       ctx.onProgress?.({ iteration: 1, total: 1 });
     } else {
       fit = fitLogistic(X, encoded.classIndex!, encoded.classes!.length, weights, {
-        l2: this.params.l2,
+        l2,
         maxIterations: this.params.maxIterations,
         tolerance: this.params.tolerance,
         deadline: ctx.deadline,
@@ -189,7 +197,7 @@ class LinearLearner implements Learner<LinearParams> {
       });
     }
     for (const v of fit.coefficients) {
-      if (!Number.isFinite(v)) throw new TabpilotError('INTERNAL', 'linear: the solver produced non-finite coefficients (try a larger l2)');
+      if (!Number.isFinite(v)) throw new TabpilotError('INTERNAL', 'linear: the solver produced non-finite coefficients (try a smaller C)');
     }
     return new LinearModel(ctx.task, encoded.classes, { ...this.params }, design, fit);
   }
