@@ -146,6 +146,13 @@ describe('insights on real data with planted problems', () => {
     }
   });
 
+  it('gives the same report with the worker pool as in one thread', async () => {
+    const inline = await insights(penguins, { target: 'species', workers: 1 });
+    const pooled = await insights(penguins, { target: 'species', workers: 2 });
+    expect(pooled.features.map((f) => [f.name, f.predictionPower])).toEqual(inline.features.map((f) => [f.name, f.predictionPower]));
+    expect(pooled.quickModel).toEqual(inline.quickModel);
+  });
+
   it('samples large data, says so, and is reproducible for a seed', async () => {
     const r1 = await insights(churn, { target: 'churn', sample: 500, seed: 9, quickModel: false });
     const r2 = await insights(churn, { target: 'churn', sample: 500, seed: 9, quickModel: false });

@@ -4,7 +4,7 @@ import { Featurizer, needsFeaturizer } from '../automl/featurize.js';
 import { rocAuc } from '../metrics/index.js';
 import { GbdtModel, gbdtSpec, type GbdtParams } from '../models/gbdt/index.js';
 import type { FittedModel } from '../models/types.js';
-import type { Random } from '../util/random.js';
+import { Random } from '../util/random.js';
 import { kFolds, trainValidSplit, type Split } from './split.js';
 import type { EncodedTarget } from './target.js';
 
@@ -25,6 +25,8 @@ export interface QuickModelOptions {
   readonly learningRate?: number;
   readonly earlyStoppingRounds?: number;
   readonly deadline?: number;
+  /** Wall-clock budget for all folds together (default 60 s): boosting stops adding rounds when it runs out. */
+  readonly budgetSeconds?: number;
   /** Validation share in split mode (default 0.2; Data Wrangler's quick-model analysis uses 0.3). */
   readonly validFraction?: number;
 }
@@ -73,82 +75,120 @@ function labelColumn(name: string, target: EncodedTarget, n: number): Column {
   return categoricalColumn(name, codes, target.classes);
 }
 
-function importanceOf(models: FittedModel[]): Map<string, number> {
-  const total = new Map<string, number>();
-  for (const m of models) {
-    const imp = m.featureImportance();
-    imp.names.forEach((name, j) => {
-      const base = name.includes('__') ? name.slice(0, name.indexOf('__')) : name;
-      total.set(base, (total.get(base) ?? 0) + imp.gain[j]);
-    });
-  }
-  return total;
+
+/** One fold's output: validation predictions (n_valid x K, row-major), gain per model column, rounds kept. */
+export interface FoldOutput {
+  readonly prediction: Float64Array;
+  readonly importanceNames: string[];
+  readonly importanceGain: Float64Array;
+  readonly rounds: number;
 }
 
-export async function quickModel(frame: Frame, targetName: string, target: EncodedTarget, features: readonly string[], rng: Random, options: QuickModelOptions = {}): Promise<QuickModelResult> {
+export interface FoldInput {
+  readonly frame: Frame;
+  readonly targetName: string;
+  readonly target: EncodedTarget;
+  readonly features: readonly string[];
+  readonly train: Int32Array;
+  readonly valid: Int32Array;
+  readonly seed: number;
+  readonly options: QuickModelOptions;
+  /** Time this fold may take once it starts (folds queued behind others are not penalised). */
+  readonly budgetMs: number;
+}
+
+/** Trains the quick model on one fold and predicts its validation rows (used inline and by pool workers). */
+export async function fitFold(input: FoldInput): Promise<FoldOutput> {
+  const { frame, target } = input;
+  const yCol = labelColumn(input.targetName, target, frame.numRows);
+  const x = modelFrame(frame, input.features, input.train);
+  const learner = gbdtSpec.create(gbdtParams(input.options));
+  const model = await learner.fit(x, yCol, {
+    task: target.task,
+    rng: new Random(input.seed),
+    rows: input.train,
+    classes: target.task === 'regression' ? undefined : target.classes,
+    validation: { data: x, target: yCol, rows: input.valid },
+    deadline: Math.min(input.options.deadline ?? Infinity, Date.now() + input.budgetMs),
+  });
+  const validFrame = x.take(input.valid);
+  const prediction = target.task === 'regression' ? model.predict(validFrame) : model.predictProba(validFrame);
+  const imp = model.featureImportance();
+  return { prediction, importanceNames: [...imp.names], importanceGain: Float64Array.from(imp.gain), rounds: roundsOf(model) };
+}
+
+/** Runs fold fits somewhere else (a worker pool); absent = in this thread. */
+export type FoldRunner = (folds: readonly Omit<FoldInput, 'frame' | 'target'>[], frame: Frame, target: EncodedTarget) => Promise<FoldOutput[]>;
+
+export const DEFAULT_QUICK_MODEL_BUDGET_SECONDS = 60;
+
+export async function quickModel(
+  frame: Frame,
+  targetName: string,
+  target: EncodedTarget,
+  features: readonly string[],
+  rng: Random,
+  options: QuickModelOptions = {},
+  runner?: FoldRunner,
+  parallelism = 1,
+): Promise<QuickModelResult> {
   const task = target.task;
   const n = frame.numRows;
   const rows = target.rows;
   const mode = options.mode === 'split' || (options.mode !== 'cross-validation' && rows.length >= CV_ROW_LIMIT) ? 'split' : 'cross-validation';
   const labels = task === 'regression' ? null : target.y;
   const splits: Split[] = mode === 'split' ? [trainValidSplit(rows, labels, options.validFraction ?? 0.2, rng)] : kFolds(rows, labels, QUICK_MODEL_FOLDS, rng);
-  const yCol = labelColumn(targetName, target, n);
   const K = task === 'regression' ? 1 : target.classes.length;
+  // Each fold gets an equal share of the time budget; folds run `parallelism` at a time.
+  const budgetMs = (options.budgetSeconds ?? DEFAULT_QUICK_MODEL_BUDGET_SECONDS) * 1000;
+  const waves = Math.ceil(splits.length / Math.max(1, parallelism));
+  const folds = splits.map((split, f) => ({
+    targetName,
+    features,
+    train: split.train,
+    valid: split.valid,
+    seed: rng.fork(1000 + f).seed,
+    options,
+    budgetMs: budgetMs / waves,
+  }));
+  const outputs = runner ? await runner(folds, frame, target) : await Promise.all(folds.map((f) => fitFold({ ...f, frame, target })));
   // Out-of-fold prediction per frame row (regression value, or K probabilities).
   const pred = new Float64Array(n * K).fill(NaN);
   const baseline = new Float64Array(n * K).fill(NaN);
-  const models: FittedModel[] = [];
-  const rounds: number[] = [];
   const yOfRow = new Float64Array(n).fill(NaN);
   rows.forEach((r, i) => (yOfRow[r] = target.y[i]));
-  const usable = features.slice();
-
-  for (const [f, split] of splits.entries()) {
-    const x = modelFrame(frame, usable, split.train);
-    const learner = gbdtSpec.create(gbdtParams(options));
-    const model = await learner.fit(x, yCol, {
-      task,
-      rng: rng.fork(1000 + f),
-      rows: split.train,
-      classes: task === 'regression' ? undefined : target.classes,
-      validation: { data: x, target: yCol, rows: split.valid },
-      deadline: options.deadline,
-      onProgress: undefined,
+  const importance = new Map<string, number>();
+  splits.forEach((split, f) => {
+    const p = outputs[f].prediction;
+    split.valid.forEach((r, i) => {
+      for (let k = 0; k < K; k++) pred[r * K + k] = p[i * K + k];
     });
-    models.push(model);
-    rounds.push(roundsOf(model));
-    const validFrame = x.take(split.valid);
     if (task === 'regression') {
-      const p = model.predict(validFrame);
-      split.valid.forEach((r, i) => (pred[r] = p[i]));
       let s = 0;
       for (const r of split.train) s += yOfRow[r];
-      const mean = s / split.train.length;
-      for (const r of split.valid) baseline[r] = mean;
+      for (const r of split.valid) baseline[r] = s / split.train.length;
     } else {
-      const p = model.predictProba(validFrame);
-      split.valid.forEach((r, i) => {
-        for (let k = 0; k < K; k++) pred[r * K + k] = p[i * K + k];
-      });
       const counts = new Float64Array(K);
       for (const r of split.train) counts[yOfRow[r]]++;
       let most = 0;
       for (let k = 1; k < K; k++) if (counts[k] > counts[most]) most = k;
-      for (const r of split.valid) {
-        for (let k = 0; k < K; k++) baseline[r * K + k] = k === most ? 1 : 0;
-      }
+      for (const r of split.valid) for (let k = 0; k < K; k++) baseline[r * K + k] = k === most ? 1 : 0;
     }
-  }
+    outputs[f].importanceNames.forEach((name, j) => {
+      const base = features.includes(name) ? name : name.includes('__') ? name.slice(0, name.indexOf('__')) : name;
+      importance.set(base, (importance.get(base) ?? 0) + outputs[f].importanceGain[j]);
+    });
+  });
 
   const scored = Int32Array.from(splits.flatMap((s) => Array.from(s.valid))).sort();
-  const evaluate = (p: Float64Array): { values: Record<string, number>; confusion?: ConfusionMatrix; positive?: number } => (task === 'regression' ? regressionMetrics(yOfRow, p, scored) : classificationMetrics(yOfRow, p, scored, target));
+  const evaluate = (p: Float64Array): { values: Record<string, number>; confusion?: ConfusionMatrix; positive?: number } =>
+    task === 'regression' ? regressionMetrics(yOfRow, p, scored) : classificationMetrics(yOfRow, p, scored, target);
   const metrics = evaluate(pred);
   const baselineMetrics = evaluate(baseline);
   const baseMetric = task === 'regression' ? 'r2' : task === 'binary' ? 'roc_auc' : 'accuracy';
-  const imp = importanceOf(models);
-  const impTotal = [...imp.values()].reduce((a, b) => a + b, 0);
-  const featureImportance = usable
-    .map((name) => ({ name, importance: impTotal > 0 ? (imp.get(name) ?? 0) / impTotal : 0 }))
+  const impTotal = [...importance.values()].reduce((a, b) => a + b, 0);
+  const featureImportance = features
+    .map((name) => ({ name, importance: impTotal > 0 ? (importance.get(name) ?? 0) / impTotal : 0 }))
     .sort((a, b) => b.importance - a.importance);
   const result: QuickModelResult = {
     mode,
@@ -161,8 +201,8 @@ export async function quickModel(frame: Frame, targetName: string, target: Encod
     metrics: Object.fromEntries(Object.entries(metrics.values).map(([k, v]) => [k, num(v)])),
     baselineMetrics: Object.fromEntries(Object.entries(baselineMetrics.values).map(([k, v]) => [k, num(v)])),
     featureImportance,
-    rounds,
-    droppedFeatures: features.filter((f) => !usable.includes(f)),
+    rounds: outputs.map((o) => o.rounds),
+    droppedFeatures: [],
     learner: gbdtSpec.kind,
   };
   if (task !== 'regression') {

@@ -10,6 +10,7 @@ import { findDuplicates } from './duplicates.js';
 import { isolationForestScores } from './isolation-forest.js';
 import { encodeFeature, predictionPower, type PowerResult } from './power.js';
 import { quickModel, type QuickModelOptions, type QuickModelResult } from './quick-model.js';
+import { InsightsPool, defaultWorkers } from './pool.js';
 import { sampleRows } from './split.js';
 import { columnStats, distinctCounts, numericHistogram, numericValues, type ColumnStats, type FeatureType, type Histogram } from './stats.js';
 import { encodeTarget, rowDistinctIndex } from './target.js';
@@ -38,6 +39,8 @@ export interface InsightsOptions {
   readonly quickModel?: boolean | QuickModelOptions;
   /** A name for the data (file name) shown in the report. */
   readonly source?: string;
+  /** Worker threads for the model fits (default: cores, at most 4); 1 = everything in this thread. */
+  readonly workers?: number;
   /** Anomalous and duplicate rows to show. */
   readonly sampleRowsShown?: number;
 }
@@ -309,30 +312,46 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
   }
   lap('target');
 
-  // Prediction power per feature.
+  // Prediction power per feature and the quick model: both in the worker pool when there is one, concurrently.
   let powers: PowerResult[] = [];
   const correlations = new Map<string, number>();
-  if (encoded && task) {
-    const enc = featureNames.map((name) => encodeFeature(frame.column(name), stats.get(name)!.featureType));
-    powers = predictionPower(enc, encoded, n, rng.fork(2));
+  let quick: InsightsReport['quickModel'] = null;
+  if (encoded && task && options.target !== undefined) {
+    const target = encoded;
+    const targetName = options.target;
+    const pool = InsightsPool.create(options.workers ?? defaultWorkers());
+    try {
+      const enc = featureNames.map((name) => encodeFeature(frame.column(name), stats.get(name)!.featureType));
+      const powerSeed = rng.fork(2).seed;
+      const t = performance.now();
+      const powerJob = (pool ? pool.predictionPower(enc, target, n, powerSeed) : Promise.resolve(predictionPower(enc, target, n, new Random(powerSeed)))).then((p) => {
+        timings.predictionPower = Math.round((performance.now() - t) * 10) / 10;
+        return p;
+      });
+      const quickJob =
+        options.quickModel === false
+          ? Promise.resolve(null)
+          : quickModel(frame, targetName, target, featureNames, rng.fork(3), typeof options.quickModel === 'object' ? options.quickModel : {}, pool?.foldRunner, pool?.workers ?? 1).then(
+              (q) => {
+                timings.quickModel = Math.round((performance.now() - t) * 10) / 10;
+                return q as InsightsReport['quickModel'];
+              },
+              (e: unknown) => ({ error: (e as Error).message }),
+            );
+      [powers, quick] = await Promise.all([powerJob, quickJob]);
+    } finally {
+      await pool?.close();
+    }
     if (task !== 'multiclass') {
       const y = new Float64Array(n).fill(NaN);
-      encoded.rows.forEach((r, i) => (y[r] = encoded!.y[i]));
-      for (const f of enc) if (!f.categorical) correlations.set(f.name, Math.abs(pearson(f.values, y)));
+      target.rows.forEach((r, i) => (y[r] = target.y[i]));
+      for (const name of featureNames) {
+        const col = frame.column(name);
+        if (stats.get(name)!.featureType === 'numeric' || col.kind === 'numeric' || col.kind === 'boolean') correlations.set(name, Math.abs(pearson(numericValues(col), y)));
+      }
     }
   }
-  lap('predictionPower');
-
-  let quick: InsightsReport['quickModel'] = null;
-  if (encoded && task && options.quickModel !== false && options.target !== undefined) {
-    try {
-      const qmOptions = typeof options.quickModel === 'object' ? options.quickModel : {};
-      quick = await quickModel(frame, options.target, encoded, featureNames, rng.fork(3), qmOptions);
-    } catch (e) {
-      quick = { error: (e as Error).message };
-    }
-  }
-  lap('quickModel');
+  lap('models');
 
   // Feature warnings (med_sev_feature needs the top-5 ranking).
   const powerOf = new Map(powers.map((p) => [p.name, p]));

@@ -18,6 +18,8 @@ Options:
   --seed N              random seed for sampling, splits and the isolation forest (default 0)
   --out FILE            HTML report path (default insights.html)
   --json FILE           also write the report JSON (the data the HTML is rendered from)
+  --workers N           worker threads for the model fits (default: cores, at most 4; 1 = no pool)
+  --budget SECONDS      time budget of the quick model (default 60)
   --no-quick-model      skip the quick model
   -h, --help            show this help`;
 
@@ -55,6 +57,8 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string' },
       json: { type: 'string' },
       'no-quick-model': { type: 'boolean' },
+      workers: { type: 'string' },
+      budget: { type: 'string' },
     },
     'insights',
   );
@@ -70,7 +74,8 @@ export async function run(argv: string[]): Promise<number> {
     problemType,
     sample: parseSample(values.sample as string | undefined),
     seed: requireNumber(values.seed as string | undefined, '--seed', 0),
-    quickModel: values['no-quick-model'] !== true,
+    quickModel: values['no-quick-model'] === true ? false : { budgetSeconds: requireNumber(values.budget as string | undefined, '--budget', 60) },
+    ...(values.workers !== undefined ? { workers: requireNumber(values.workers as string | undefined, '--workers') } : {}),
     source: file.split('/').pop(),
   });
   const out = (values.out as string | undefined) ?? 'insights.html';
