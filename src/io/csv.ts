@@ -411,6 +411,7 @@ function readCsvSource(open: () => ByteSource, options: ReadOptions): ReadResult
       report.columnReports.forEach((r, c) => {
         if (!contradicted.includes(r) && plan.decisions[c] !== null) types[r.name] = r.kind;
       });
+      builders.length = 0; // release this pass's columns before the second one
       const again = readCsvSource(open, { ...options, types, inferenceRows: Number.MAX_SAFE_INTEGER });
       again.report.inferenceRows = inferenceRows;
       again.report.reinferredColumns = contradicted.map((r) => r.name);
