@@ -71,6 +71,24 @@ function startServer(modelDir: string, workers: number, accessLog = false): Prom
   });
 }
 
+/**
+ * Peer: a bare node:http server that reads the body and answers a constant, started the same way. Its latency
+ * at the same request rate is the floor this machine imposes (HTTP, scheduling, autocannon itself).
+ */
+function startBaselineServer(): Promise<Server> {
+  const script = `const http=require('node:http');const s=http.createServer((q,r)=>{q.resume();q.on('end',()=>{r.writeHead(200,{'Content-Type':'application/json'});r.end('{"predictions":[{"predicted_label":"good"}]}')})});s.listen(0,'127.0.0.1',()=>console.log('http://127.0.0.1:'+s.address().port));process.on('SIGTERM',()=>s.close(()=>process.exit(0)));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]), handlerMs: [] });
+    });
+    child.on('exit', (code) => reject(new Error(`baseline server exited (${code})`)));
+  });
+}
+
 async function stopServer(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -107,6 +125,23 @@ async function load(opts: { port: number; body: string; contentType: string; con
     max: result.latency.max,
     errors: result.errors + result.timeouts + result.non2xx,
     total: result.requests.total,
+  };
+}
+
+/** Rounds of the same load: totals summed, latency percentiles as the median over rounds. */
+function combine(rounds: LoadResult[]): LoadResult {
+  const median = (vs: number[]): number => {
+    const s = vs.slice().sort((a, b) => a - b);
+    return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  return {
+    requestsPerSecond: rounds.reduce((a, r) => a + r.requestsPerSecond, 0) / rounds.length,
+    p50: median(rounds.map((r) => r.p50)),
+    p90: median(rounds.map((r) => r.p90)),
+    p99: median(rounds.map((r) => r.p99)),
+    max: Math.max(...rounds.map((r) => r.max)),
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+    total: rounds.reduce((a, r) => a + r.total, 0),
   };
 }
 
@@ -153,22 +188,39 @@ export const suite: BenchSuite = {
     const oneRow = JSON.stringify({ instances: [features.map((f) => frame.row(0)[f])] });
     const batch = csvBody(frame, features, 1000);
     try {
-      // 1. Fixed rate, one worker.
+      // 1. Fixed rate, one worker, interleaved with the bare node:http peer in short rounds so both see
+      //    the same machine load; the median of the rounds' p99 is reported.
       let server = await startServer(dir, 1, true);
+      const baseline = await startBaselineServer();
       await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 2 }); // warm-up
+      await load({ port: baseline.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 1 });
       server.handlerMs.length = 0;
-      const fixed = await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 10, seconds, rate: 500 });
+      const rounds = 4;
+      const roundSeconds = Math.max(1, Math.round(seconds / 2));
+      const ours: LoadResult[] = [];
+      const peer: LoadResult[] = [];
+      for (let r = 0; r < rounds; r++) {
+        ours.push(await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 10, seconds: roundSeconds, rate: 500 }));
+        peer.push(await load({ port: baseline.port, body: oneRow, contentType: 'application/json', connections: 10, seconds: roundSeconds, rate: 500 }));
+      }
+      await new Promise((r) => setTimeout(r, 400)); // let the buffered access log arrive
+      await stopServer(baseline.child);
+      await stopServer(server.child);
+      const fixed = combine(ours);
+      const floor = combine(peer);
       rows.push({ phase: 'single-row JSON @ 500 req/s', workers: 1, 'req/s': fixed.requestsPerSecond, 'rows/s': fixed.requestsPerSecond, 'p50 ms': fixed.p50, 'p99 ms': fixed.p99, 'max ms': fixed.max, errors: fixed.errors, ratio: null });
       const handler = server.handlerMs.slice().sort((a, b) => a - b);
       const q = (f: number): number => handler[Math.min(handler.length - 1, Math.floor(f * handler.length))];
       if (handler.length > 0) {
         rows.push({ phase: '  same, server-side handler time', workers: 1, 'req/s': null, 'rows/s': null, 'p50 ms': q(0.5), 'p99 ms': q(0.99), 'max ms': handler[handler.length - 1], errors: null, ratio: null });
       }
-      await stopServer(server.child);
-      server = await startServer(dir, 1);
-      await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 2 });
+      rows.push({ phase: '  peer: bare node:http constant answer @ 500 req/s', workers: 1, 'req/s': floor.requestsPerSecond, 'rows/s': null, 'p50 ms': floor.p50, 'p99 ms': floor.p99, 'max ms': floor.max, errors: floor.errors, ratio: fixed.p99 / Math.max(1, floor.p99) });
+      notes.push(`fixed-rate phase: ${rounds} rounds of ${roundSeconds} s alternating with the bare node:http peer; p50/p99 are medians over rounds (per-round p99 ours: ${ours.map((o) => o.p99).join(', ')} ms; peer: ${peer.map((o) => o.p99).join(', ')} ms); ratio = our p99 / peer p99`);
       notes.push(`target p99 <= 5 ms at 500 req/s with zero errors: ${fixed.p99 <= 5 && fixed.errors === 0 ? 'met' : 'NOT met'} (client p99 ${fixed.p99} ms, ${fixed.errors} errors of ${fixed.total}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
       notes.push('autocannon reports whole milliseconds; server-side handler time (decode + predict + encode, from --access-log) separates our work from scheduling delays on a busy machine');
+
+      server = await startServer(dir, 1);
+      await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 2 });
 
       // 2. Max throughput, one worker then two.
       const max1 = await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 32, seconds });

@@ -46,9 +46,7 @@ async function runWorker(options: ServeOptions): Promise<void> {
     maxBodyBytes: options.maxBodyBytes,
     defaultKeys: options.defaultKeys,
     explainer: options.explainer ? () => options.explainer!(pipeline) : undefined,
-    onRequest: options.accessLog
-      ? (method, path, status, ms) => process.stdout.write(`${new Date().toISOString()} ${process.pid} ${method} ${path} ${status} ${ms.toFixed(3)}ms\n`)
-      : undefined,
+    onRequest: options.accessLog ? accessLogger() : undefined,
   });
   const address = await server.listen(options.port, options.host);
   if (cluster.isWorker) process.send?.({ type: 'listening', address } satisfies WorkerMessage);
@@ -67,6 +65,26 @@ async function runWorker(options: ServeOptions): Promise<void> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/**
+ * Access-log lines are buffered and written at most every 200 ms: stdout to a pipe is synchronous on Linux,
+ * so a line per request would make every request wait for whoever reads the log.
+ */
+function accessLogger(): (method: string, path: string, status: number, ms: number) => void {
+  let buffer: string[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    timer = null;
+    if (buffer.length === 0) return;
+    process.stdout.write(buffer.join(''));
+    buffer = [];
+  };
+  process.on('exit', flush);
+  return (method, path, status, ms) => {
+    buffer.push(`${new Date().toISOString()} ${process.pid} ${method} ${path} ${status} ${ms.toFixed(3)}ms\n`);
+    if (timer === null) timer = setTimeout(flush, 200).unref();
+  };
 }
 
 function describeModel(p: Pipeline): string {
