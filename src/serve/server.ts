@@ -115,7 +115,8 @@ export function createInferenceServer(predictor: Predictor, options: ServerOptio
       try {
         const input = inputFormat(req.headers['content-type']);
         const choice = outputChoice(req.headers.accept, input, defaultKeys);
-        const body = Buffer.concat(chunks).toString('utf8');
+        let body = Buffer.concat(chunks).toString('utf8');
+        if (body.charCodeAt(0) === 0xfeff) body = body.slice(1); // a byte-order mark is not data
         const { frame, unseen } = decodePayload(body, input, predictor.features);
         const predictions = predictor.predict(frame);
         let contributions;
@@ -133,7 +134,7 @@ export function createInferenceServer(predictor: Predictor, options: ServerOptio
         if (e instanceof NegotiationError || e instanceof HttpError) return fail(e.status, e.message);
         const status = (e as { status?: unknown })?.status;
         if (typeof status === 'number' && status >= 400 && status < 500) return fail(status, (e as Error).message);
-        if (isTabpilotError(e)) return fail(400, e.message);
+        if (isTabpilotError(e) && e.code !== 'INTERNAL') return fail(400, e.message);
         fail(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
       }
     });
