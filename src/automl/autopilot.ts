@@ -300,6 +300,8 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
   const searchDeadline = jobDeadline !== undefined ? jobDeadline - reserveMs : undefined;
   const hardGraceMs = Math.min(2000, reserveMs / 3);
 
+  const phaseMarks: Record<string, number> = {};
+  const mark = (name: string) => (phaseMarks[name] = (Date.now() - startedAt) / 1000);
   const prep = await prepareData(options, warn);
   const { task, features, classes } = prep;
   const objective = options.objective ? parseMetricName(options.objective, task) : DEFAULT_OBJECTIVE[task];
@@ -334,6 +336,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
   const usesTrees = options.candidates ? options.candidates.some((c) => getLearnerSpec(c.learner).tags.family === 'tree') : specs.some((s) => s.tags.family === 'tree');
   if (usesTrees && !needsFeaturizer(features)) binned = binFrame(features, treeFeatureNames(features), { shared: true });
 
+  mark('setupDone');
   const runner: TrialRunner = instances === 0 ? new InProcessRunner() : new PoolRunner(instances, options.workerMemoryMb);
   const semaphore = new Semaphore(Math.max(1, instances));
   const results: CandidateResult[] = [];
@@ -523,6 +526,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     await runner.close();
   }
 
+  mark('searchDone');
   // ---- leaderboard of single candidates, then the greedy ensemble
   const completed = results.filter((r) => r.status === 'Completed');
   if (completed.length === 0) {
@@ -566,6 +570,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     }
   }
 
+  mark('ensembleDone');
   // ---- rows, ranking
   const rows: Omit<LeaderboardRow, 'rank'>[] = results.map((r) => ({
     candidateId: r.candidate.id,
@@ -673,6 +678,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     }
   }
 
+  mark('refitDone');
   const settings: JobSettings = {
     target: options.target,
     sourceFile: options.sourceFile,
@@ -708,7 +714,12 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     candidates: results.map((r) => definitionOf(r.candidate)),
     warnings,
     startedAt,
-    searchEndedAt: Date.now(),
+    phases: {
+      setupSeconds: phaseMarks.setupDone,
+      searchSeconds: phaseMarks.searchDone - phaseMarks.setupDone,
+      ensembleSeconds: phaseMarks.ensembleDone - phaseMarks.searchDone,
+      refitSeconds: phaseMarks.refitDone - phaseMarks.ensembleDone,
+    },
   });
   emit('done', `best ${bestRow.candidateId} ${objective}=${bestRow.objective?.toPrecision(5)}`);
   return job;

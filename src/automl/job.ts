@@ -54,7 +54,7 @@ interface JobInit {
   readonly candidates: readonly CandidateDefinition[];
   readonly warnings: readonly string[];
   readonly startedAt: number;
-  readonly searchEndedAt: number;
+  readonly phases: Readonly<Record<string, number>>;
 }
 
 /** A finished Autopilot job: the leaderboard, the best model as a Pipeline, and everything to reproduce it. */
@@ -66,7 +66,7 @@ export class AutopilotJob {
   readonly candidates: readonly CandidateDefinition[];
   readonly warnings: readonly string[];
   readonly pipeline: Pipeline;
-  readonly timings: { startedAt: string; finishedAt: string; totalSeconds: number };
+  readonly timings: { startedAt: string; finishedAt: string; totalSeconds: number; phases: Readonly<Record<string, number>> };
 
   constructor(init: JobInit) {
     this.settings = init.settings;
@@ -94,7 +94,7 @@ export class AutopilotJob {
       },
     });
     const finished = Date.now();
-    this.timings = { startedAt: new Date(init.startedAt).toISOString(), finishedAt: new Date(finished).toISOString(), totalSeconds: (finished - init.startedAt) / 1000 };
+    this.timings = { startedAt: new Date(init.startedAt).toISOString(), finishedAt: new Date(finished).toISOString(), totalSeconds: (finished - init.startedAt) / 1000, phases: init.phases };
   }
 
   get best(): LeaderboardRow {
@@ -153,6 +153,7 @@ export class AutopilotJob {
         problemType: this.settings.problemType,
         objective: this.settings.objective,
         validation: this.settings.validation,
+        train: `tabpilot train ${file} --target ${this.settings.target} --problem-type ${this.settings.problemType} --algorithm ${c.learner} --hyperparameters '${JSON.stringify(c.hyperparameters)}' --seed ${this.settings.seed}`,
         rerun: `tabpilot autopilot ${file} --target ${this.settings.target} --problem-type ${this.settings.problemType} --objective ${this.settings.objective} --seed ${this.settings.seed} --candidates ${path.join(dir, 'candidates', `${c.candidateId}.json`)}`,
       };
       await write(path.join(dir, 'candidates', `${c.candidateId}.json`), JSON.stringify(definition, null, 2) + '\n');
