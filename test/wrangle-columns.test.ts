@@ -140,3 +140,24 @@ describe('featurize date/time', () => {
     expect(() => step('featurize_date_time', null, { input_column: 'd', datetime_format: '%Q' })).toThrow(/unsupported datetime format code %Q/);
   });
 });
+
+describe('calendar arithmetic', () => {
+  it('componentColumn agrees with Date UTC getters, including before 1970 and leap days', async () => {
+    const { componentColumn } = await import('../src/wrangle/transforms/datetime.js');
+    const ms = Float64Array.from({ length: 2000 }, (_, i) => Date.UTC(1900, 0, 1) + i * 1.7e9 + (i % 7) * 3.6e6 + 1234);
+    ms[0] = Date.UTC(2024, 1, 29, 23, 59, 59);
+    ms[1] = NaN;
+    const check = (c: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'day_of_week' | 'quarter', get: (d: Date) => number) => {
+      const out = componentColumn(ms, c, null);
+      ms.forEach((t, i) => expect(out[i], `${c} ${t}`).toBe(t !== t ? NaN : get(new Date(t))));
+    };
+    check('year', (d) => d.getUTCFullYear());
+    check('month', (d) => d.getUTCMonth() + 1);
+    check('day', (d) => d.getUTCDate());
+    check('hour', (d) => d.getUTCHours());
+    check('minute', (d) => d.getUTCMinutes());
+    check('second', (d) => d.getUTCSeconds());
+    check('day_of_week', (d) => (d.getUTCDay() + 6) % 7);
+    check('quarter', (d) => Math.floor(d.getUTCMonth() / 3) + 1);
+  });
+});

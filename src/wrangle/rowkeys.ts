@@ -25,6 +25,42 @@ interface KeyColumn {
   equal(i: number, j: number): boolean;
 }
 
+/** Mixes one column's value hashes into `hashes`, column at a time (typed loops, no per-cell closures). */
+function mixColumn(col: Column, hashes: Uint32Array): void {
+  const n = hashes.length;
+  switch (col.kind) {
+    case 'numeric':
+    case 'datetime': {
+      const v = col.values;
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        let h: number;
+        if (x !== x) h = 0x7ff80000;
+        else {
+          f64[0] = x === 0 ? 0 : x;
+          h = mix(u32[0], u32[1]);
+        }
+        hashes[i] = mix(hashes[i], h);
+      }
+      return;
+    }
+    case 'categorical': {
+      const c = col.codes;
+      for (let i = 0; i < n; i++) hashes[i] = mix(hashes[i], c[i] + 1);
+      return;
+    }
+    case 'boolean': {
+      const b = col.values;
+      for (let i = 0; i < n; i++) hashes[i] = mix(hashes[i], b[i]);
+      return;
+    }
+    case 'text': {
+      const t = col.values;
+      for (let i = 0; i < n; i++) hashes[i] = mix(hashes[i], t[i] === null ? 0x12345 : stringHash(t[i]!));
+    }
+  }
+}
+
 function keyColumn(col: Column): KeyColumn {
   switch (col.kind) {
     case 'numeric':
@@ -55,6 +91,11 @@ function keyColumn(col: Column): KeyColumn {
   }
 }
 
+function rowsEqual(keys: KeyColumn[], a: number, b: number): boolean {
+  for (let k = 0; k < keys.length; k++) if (!keys[k].equal(a, b)) return false;
+  return true;
+}
+
 export interface RowGroups {
   /** Group id per row, in order of first appearance. */
   readonly groupOf: Int32Array;
@@ -71,12 +112,8 @@ export function groupRows(cols: Column[], n: number): RowGroups {
   const table = new Int32Array(size).fill(-1);
   const groupOf = new Int32Array(n);
   const first: number[] = [];
-  const hashes = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    let h = 0x2545f491;
-    for (let k = 0; k < keys.length; k++) h = mix(h, keys[k].hash(i));
-    hashes[i] = h;
-  }
+  const hashes = new Uint32Array(n).fill(0x2545f491);
+  for (const c of cols) mixColumn(c, hashes);
   for (let i = 0; i < n; i++) {
     let slot = hashes[i] & mask;
     for (;;) {
@@ -88,7 +125,7 @@ export function groupRows(cols: Column[], n: number): RowGroups {
         break;
       }
       const r = first[g];
-      if (hashes[r] === hashes[i] && keys.every((k) => k.equal(r, i))) {
+      if (hashes[r] === hashes[i] && rowsEqual(keys, r, i)) {
         groupOf[i] = g;
         break;
       }
