@@ -144,3 +144,16 @@ describe('builder and inference pipeline', () => {
     await expect(runFlow(b.toJSON(), { sources: { [s.node_id]: df({ x: [1] }) } })).rejects.toThrow(/no JavaScript function "double" was registered/);
   });
 });
+
+describe('published JSON Schema', () => {
+  it('schemas/flow.schema.json is the schema generated from the registry, and covers the example flow', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { flowJsonSchema } = await import('../src/wrangle/flow/schema.js');
+    const file = JSON.parse(readFileSync(path.join(__dirname, '../schemas/flow.schema.json'), 'utf8'));
+    expect(file).toEqual(JSON.parse(JSON.stringify(flowJsonSchema())));
+    const transformEnum = (file.$defs.node.allOf[3].then.properties.operator.enum as string[]);
+    const example = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/wrangle/credit.flow'), 'utf8'));
+    for (const n of example.nodes) if (n.type === 'TRANSFORM') expect(transformEnum).toContain(n.operator);
+    expect(file.properties.metadata.properties.version.maximum).toBe(1);
+  });
+});

@@ -8,4 +8,6 @@ export { type InferenceFlow, applyInferenceSteps, extractInferenceFlow, defaultT
 export { exportFlowModule, frameToTable, renderCell, type Table } from './flow/export.js';
 export { loadFlow, saveFlow, validateFlow, describeFlow, type ValidationResult } from './flow/files.js';
 export { parseFormula } from './formula/parse.js';
+export { flowJsonSchema } from './flow/schema.js';
+export { applyModelFlow, trainingDataFromFlow, pipelineWithFlow, type ModelFlow } from './model.js';
 export { FORMULA_FUNCTIONS } from './formula/compile.js';
