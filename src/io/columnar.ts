@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DataType, type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import * as parquet from 'parquet-wasm';
+import { createRequire } from 'node:module';
 import { arrowToFrame, frameToArrow, recordedKinds } from '../frame/arrow.js';
 import { type Column, countMissing } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
@@ -28,6 +28,14 @@ function readBytes(path: string): Buffer {
 
 const PARQUET_MAGIC = Buffer.from('PAR1');
 
+type ParquetWasm = typeof import('parquet-wasm');
+let parquetWasm: ParquetWasm | undefined;
+/** parquet-wasm, loaded on first use: compiling its wasm costs ~100 ms that CSV-only work should not pay. */
+function parquet(): ParquetWasm {
+  parquetWasm ??= createRequire(import.meta.url)('parquet-wasm') as ParquetWasm;
+  return parquetWasm;
+}
+
 export function isParquetBytes(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && PARQUET_MAGIC.equals(bytes.subarray(0, 4));
 }
@@ -44,9 +52,9 @@ export function parquetBytesToArrow(bytes: Uint8Array, file: string, limit?: num
   if (bytes.length < 12 || !PARQUET_MAGIC.equals(bytes.subarray(bytes.length - 4))) {
     throw new TabpilotError('BAD_PARQUET', 'truncated Parquet file (no PAR1 magic at the end)', { file });
   }
-  let wasmTable: parquet.Table;
+  let wasmTable: ReturnType<ParquetWasm['readParquet']>;
   try {
-    wasmTable = parquet.readParquet(bytes, { batchSize: 1 << 20, ...(limit !== undefined ? { limit } : {}) });
+    wasmTable = parquet().readParquet(bytes, { batchSize: 1 << 20, ...(limit !== undefined ? { limit } : {}) });
   } catch (e) {
     throw new TabpilotError('BAD_PARQUET', `cannot read Parquet: ${String((e as Error)?.message ?? e)}`, { file });
   }
@@ -54,9 +62,10 @@ export function parquetBytesToArrow(bytes: Uint8Array, file: string, limit?: num
 }
 
 export function arrowToParquetBytes(table: Table): Uint8Array {
-  const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  const props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).build();
-  return parquet.writeParquet(wasmTable, props);
+  const pw = parquet();
+  const wasmTable = pw.Table.fromIPCStream(tableToIPC(table, 'stream'));
+  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).build();
+  return pw.writeParquet(wasmTable, props);
 }
 
 /** Applies recorded kinds, string inference, forced `types` and `limit` to a Frame read from Arrow. */
