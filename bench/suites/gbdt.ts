@@ -38,7 +38,7 @@ export const suite: BenchSuite = {
 
 function findPython(): { python: string | null; note: string | null } {
   for (const python of ['python3', '/usr/bin/python3']) {
-    const r = spawnSync(python, ['-c', 'import xgboost, numpy, pandas, sklearn'], { encoding: 'utf8' });
+    const r = spawnSync(python, ['-c', 'import xgboost, numpy, pandas, sklearn'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.status === 0) return { python, note: null };
   }
   return { python: null, note: 'python3 with xgboost/numpy/pandas/sklearn not found: XGBoost peer skipped' };
