@@ -128,6 +128,7 @@ export class TreeShapExplainer {
       maxNodes = Math.max(maxNodes, t.left.length);
     }
     const slots = ((maxDepth + 2) * (maxDepth + 3)) / 2;
+    ensureReciprocals(maxDepth + 4);
     this.pathFeature = new Int32Array(slots);
     this.pathZero = new Float64Array(slots);
     this.pathOne = new Float64Array(slots);
@@ -253,6 +254,15 @@ export function coverFraction(childCover: number, nodeCover: number): number {
   return nodeCover > 0 ? childCover / nodeCover : 0.5;
 }
 
+// 1/k for small k: the path updates divide by depth-dependent integers in their inner loops, and a multiply by a
+// table entry is several times cheaper than a division. Grown by the explainer to its deepest tree.
+let RECIP = new Float64Array(0);
+function ensureReciprocals(n: number): void {
+  if (RECIP.length >= n) return;
+  RECIP = new Float64Array(n);
+  for (let k = 1; k < n; k++) RECIP[k] = 1 / k;
+}
+
 function extendPath(
   pf: Int32Array,
   pz: Float64Array,
@@ -264,28 +274,34 @@ function extendPath(
   oneFraction: number,
   featureIndex: number,
 ): void {
+  const r = RECIP;
   pf[start + depth] = featureIndex;
   pz[start + depth] = zeroFraction;
   po[start + depth] = oneFraction;
   pw[start + depth] = depth === 0 ? 1 : 0;
+  const inv = r[depth + 1];
   for (let i = depth - 1; i >= 0; i--) {
-    pw[start + i + 1] += (oneFraction * pw[start + i] * (i + 1)) / (depth + 1);
-    pw[start + i] = (zeroFraction * pw[start + i] * (depth - i)) / (depth + 1);
+    pw[start + i + 1] += oneFraction * pw[start + i] * (i + 1) * inv;
+    pw[start + i] = zeroFraction * pw[start + i] * (depth - i) * inv;
   }
 }
 
 function unwindPath(pf: Int32Array, pz: Float64Array, po: Float64Array, pw: Float64Array, start: number, depth: number, pathIndex: number): void {
+  const r = RECIP;
   const one = po[start + pathIndex];
   const zero = pz[start + pathIndex];
   let nextOnePortion = pw[start + depth];
-  for (let i = depth - 1; i >= 0; i--) {
-    if (one !== 0) {
+  const inv = r[depth + 1];
+  if (one !== 0) {
+    const invOne = 1 / one;
+    for (let i = depth - 1; i >= 0; i--) {
       const tmp = pw[start + i];
-      pw[start + i] = (nextOnePortion * (depth + 1)) / ((i + 1) * one);
-      nextOnePortion = tmp - (pw[start + i] * zero * (depth - i)) / (depth + 1);
-    } else {
-      pw[start + i] = (pw[start + i] * (depth + 1)) / (zero * (depth - i));
+      pw[start + i] = nextOnePortion * (depth + 1) * r[i + 1] * invOne;
+      nextOnePortion = tmp - pw[start + i] * zero * (depth - i) * inv;
     }
+  } else {
+    const invZero = 1 / zero;
+    for (let i = depth - 1; i >= 0; i--) pw[start + i] = pw[start + i] * (depth + 1) * invZero * r[depth - i];
   }
   for (let i = pathIndex; i < depth; i++) {
     pf[start + i] = pf[start + i + 1];
@@ -296,18 +312,21 @@ function unwindPath(pf: Int32Array, pz: Float64Array, po: Float64Array, pw: Floa
 
 /** Total permutation weight of the path with element `pathIndex` removed, without modifying it. */
 function unwoundPathSum(pz: Float64Array, po: Float64Array, pw: Float64Array, start: number, depth: number, pathIndex: number): number {
+  const r = RECIP;
   const one = po[start + pathIndex];
   const zero = pz[start + pathIndex];
   let nextOnePortion = pw[start + depth];
   let total = 0;
   if (one !== 0) {
+    const invOne = 1 / one;
     for (let i = depth - 1; i >= 0; i--) {
-      const tmp = nextOnePortion / ((i + 1) * one);
+      const tmp = nextOnePortion * r[i + 1] * invOne;
       total += tmp;
       nextOnePortion = pw[start + i] - tmp * zero * (depth - i);
     }
   } else {
-    for (let i = depth - 1; i >= 0; i--) total += pw[start + i] / (zero * (depth - i));
+    const invZero = 1 / zero;
+    for (let i = depth - 1; i >= 0; i--) total += pw[start + i] * invZero * r[depth - i];
   }
   return total * (depth + 1);
 }
