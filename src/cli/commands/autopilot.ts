@@ -3,11 +3,13 @@ import path from 'node:path';
 import { type AutopilotOptions, type AutopilotProgress, autopilot } from '../../automl/autopilot.js';
 import type { CandidateDefinition } from '../../automl/job.js';
 import { readTable } from '../../io/index.js';
+import { parseFlowParams, pipelineWithFlow, trainingDataFromFlow } from '../../wrangle/model.js';
 import type { Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
 
 export const help = `Usage: tabpilot autopilot FILE --target COL [options]
+       tabpilot autopilot --flow FLOW --target COL [options]
 
 Cross-validated AutoML search: a portfolio of strong configurations, then hyperparameter optimisation, then a
 greedy ensemble, on a pool of worker threads. Writes the leaderboard and the best model to --out.
@@ -33,6 +35,11 @@ Options:
   --candidates FILE          run only these candidate definitions (a JSON object or array; see out/candidates/)
   --allow-small              run even with fewer than 500 rows
   --out DIR                  output directory (default: autopilot-<target>)
+  --flow FLOW                search on a Data Wrangler flow's output instead of FILE; the flow's row-wise
+                             steps (with their fitted state) are stored in the best model, so predict and
+                             serve take raw rows (multi-row steps such as join/group by stay outside)
+  --flow-target NODE[:OUT]   flow node to train on (default: the split output named Train)
+  --param NAME=VALUE         flow parameter override (repeatable)
   --quiet                    no progress output`;
 
 function parseProblemType(v: string | undefined): Task | undefined {
@@ -111,6 +118,9 @@ export async function run(argv: string[]): Promise<number> {
       'allow-small': { type: 'boolean' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
+      flow: { type: 'string' },
+      'flow-target': { type: 'string' },
+      param: { type: 'string', multiple: true },
     },
     'autopilot',
   );
@@ -118,15 +128,17 @@ export async function run(argv: string[]): Promise<number> {
   const flags = parsed.values as Record<string, string | boolean | undefined>;
   const str = (name: string): string | undefined => flags[name] as string | undefined;
   const num = (name: string): number | undefined => (str(name) !== undefined ? requireNumber(str(name), `--${name}`) : undefined);
-  if (positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', 'autopilot: expected one input FILE (see tabpilot autopilot --help)');
-  const file = positionals[0];
+  const flowFile = str('flow');
+  if (positionals.length !== (flowFile ? 0 : 1)) throw new TabpilotError('INVALID_ARGUMENT', flowFile ? 'autopilot: give either an input FILE or --flow, not both' : 'autopilot: expected one input FILE (see tabpilot autopilot --help)');
+  const file = flowFile ?? positionals[0];
   const target = str('target');
   if (target === undefined) throw new TabpilotError('INVALID_ARGUMENT', 'autopilot: --target COL is required');
   const mode = str('mode') as AutopilotOptions['mode'];
   const classWeight = str('class-weight');
   if (classWeight !== undefined && classWeight !== 'balanced') throw new TabpilotError('INVALID_ARGUMENT', `--class-weight supports "balanced", got "${classWeight}"`);
   const clockStart = Date.now();
-  const { frame } = await readTable(file);
+  const flowData = flowFile ? await trainingDataFromFlow(flowFile, { target: str('flow-target'), params: parseFlowParams((parsed.values as Record<string, unknown>).param as string[] | undefined) }) : undefined;
+  const { frame } = flowData ? { frame: flowData.training } : await readTable(file);
   const out = str('out') ?? `autopilot-${target.replace(/[^\w.-]+/g, '_')}`;
   const quiet = flags.quiet === true;
   const job = await autopilot({
@@ -153,6 +165,11 @@ export async function run(argv: string[]): Promise<number> {
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   await job.save(out);
+  if (flowData) {
+    // The flow's row-wise steps become part of the model, so predict and serve take raw rows.
+    await pipelineWithFlow(job.pipeline, flowData, target, [], flowFile!).save(path.join(out, 'model'));
+    console.log(`flow: ${flowData.inference.steps.length} row-wise steps from ${flowFile} stored in ${path.join(out, 'model')} (trained on ${flowData.targetNode})`);
+  }
   console.log(job.format());
   const best = job.best;
   console.log(`\nbest: ${best.candidateId} (${best.learner}) ${best.objectiveMetric} = ${best.objective}`);

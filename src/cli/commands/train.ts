@@ -4,8 +4,10 @@ import { TRAINABLE_ALGORITHMS, runTrainingJob } from '../../models/training-job.
 import type { HyperValue, Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { parseFlowParams, pipelineWithFlow, trainingDataFromFlow } from '../../wrangle/model.js';
 
 export const help = `Usage: tabpilot train FILE --target COL --algorithm ALG [options]
+       tabpilot train --flow FLOW --target COL --algorithm ALG [options]
 
 Runs one training job with a built-in algorithm and writes a self-describing model directory
 (MODEL_DIR/model.json: input schema, category vocabularies, preprocessing, learner state, format
@@ -24,6 +26,10 @@ Options:
   --seed N                 random seed (default 0): same seed, same data, same settings = same model
   --time-limit SEC         stop adding rounds/epochs after SEC seconds
   --out MODEL_DIR          model directory to write (default: model)
+  --flow FLOW              train on a Data Wrangler flow's output (instead of FILE): its row-wise steps,
+                           with their fitted state, become part of the model, so predict takes raw rows
+  --flow-target NODE[:OUT] the flow node to train on (default: the split output named Train)
+  --param NAME=VALUE       flow parameter override (repeatable)
   -h, --help               show this help
 
 Rows whose target is missing are dropped (the count is printed and stored in the metadata).`;
@@ -60,13 +66,18 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       'time-limit': { type: 'string' },
       out: { type: 'string' },
+      flow: { type: 'string' },
+      'flow-target': { type: 'string' },
+      param: { type: 'string', multiple: true },
     },
     'train',
   );
   const positionals = parsed.positionals;
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
-  if (positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', 'train: expected one data FILE (see tabpilot train --help)');
-  const file = positionals[0];
+  const flowFile = values.flow as string | undefined;
+  if (positionals.length !== (flowFile ? 0 : 1)) throw new TabpilotError('INVALID_ARGUMENT', flowFile ? 'train: give either a data FILE or --flow, not both' : 'train: expected one data FILE (see tabpilot train --help)');
+  if (flowFile && values.validation) throw new TabpilotError('INVALID_ARGUMENT', 'train: --validation cannot be combined with --flow (hold data out with a split in the flow)');
+  const file = flowFile ?? positionals[0];
   const target = values.target as string | undefined;
   const algorithm = values.algorithm as string | undefined;
   if (!target) throw new TabpilotError('INVALID_ARGUMENT', 'train: --target COL is required');
@@ -83,7 +94,8 @@ export async function run(argv: string[]): Promise<number> {
   const ignore = ((values.ignore as string | undefined) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 
   const t0 = performance.now();
-  const { frame, report } = await readTable(file);
+  const flowData = flowFile ? await trainingDataFromFlow(flowFile, { target: values['flow-target'] as string | undefined, params: parseFlowParams(values.param as string[] | undefined) }) : undefined;
+  const { frame, report } = flowData ? { frame: flowData.training, report: { warnings: [] as string[] } } : await readTable(file);
   for (const w of report.warnings) console.error(`warning: ${w}`);
   const validation = values.validation ? (await readTable(values.validation as string)).frame : undefined;
   const readSeconds = (performance.now() - t0) / 1000;
@@ -109,9 +121,11 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   if (process.stderr.isTTY && lastPrint > 0) process.stderr.write('\n');
-  const saved = await result.pipeline.save(out);
+  const pipeline = flowData ? pipelineWithFlow(result.pipeline, flowData, target, ignore, flowFile!) : result.pipeline;
+  const saved = await pipeline.save(out);
+  if (flowData) console.log(`flow: ${flowData.inference.steps.length} row-wise steps from ${flowFile} (trained on ${flowData.targetNode}${flowData.inference.skipped.length ? `; training-only steps left out: ${flowData.inference.skipped.map((s) => s.node_id).join(', ')}` : ''})`);
 
-  const artifact = result.pipeline.artifact;
+  const artifact = pipeline.artifact;
   const learnerInfo = artifact.training.learner as Record<string, unknown> | undefined;
   console.log(`trained ${algorithm} (${result.task}: ${result.taskReason})`);
   console.log(`  rows: ${artifact.training.trainRows} train${validation ? `, ${artifact.training.validationRows} validation` : ''}; features: ${artifact.features.length}`);
