@@ -101,23 +101,64 @@ function binNumeric(col: Column, maxBins: number, sampleRows: number, out: Uint8
   }
   const sorted = Float64Array.from(sample).sort();
   const upperBounds = numericUpperBounds(sorted, maxBins);
+  assignNumericBins(values, upperBounds, out);
+  return { name: col.name, kind: 'numeric', sourceKind: col.kind, numBins: upperBounds.length + 1, upperBounds };
+}
+
+/**
+ * out[i] = 1 + (first j with values[i] <= upperBounds[j]), or 0 for NaN. A bucket table over the finite bound range
+ * narrows each binary search to the few bounds inside one bucket (plain binary search over 255 bounds is
+ * branch-miss bound and dominated binning time).
+ */
+export function assignNumericBins(values: Float64Array, upperBounds: Float64Array, out: Uint8Array | Uint16Array): void {
   const nb = upperBounds.length;
+  const n = values.length;
+  const lastFinite = nb - 2;
+  if (lastFinite < 1) {
+    for (let i = 0; i < n; i++) out[i] = values[i] !== values[i] ? 0 : values[i] <= upperBounds[0] ? 1 : nb;
+    return;
+  }
+  const lo = upperBounds[0];
+  const hi = upperBounds[lastFinite];
+  const buckets = 4 * nb;
+  const width = (hi - lo) / buckets;
+  // first[b] = first bound index j with upperBounds[j] >= lo + b * width (b = 0..buckets).
+  const first = new Int32Array(buckets + 2);
+  for (let b = 0, j = 0; b <= buckets + 1; b++) {
+    const edge = lo + b * width;
+    while (j < lastFinite && upperBounds[j] < edge) j++;
+    first[b] = j;
+  }
+  const inv = width > 0 ? 1 / width : 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v !== v) {
       out[i] = 0;
       continue;
     }
-    let lo = 0;
-    let hi = nb - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (v <= upperBounds[mid]) hi = mid;
-      else lo = mid + 1;
+    if (v <= lo) {
+      out[i] = 1;
+      continue;
     }
-    out[i] = lo + 1;
+    if (v > hi) {
+      out[i] = nb;
+      continue;
+    }
+    let b = Math.floor((v - lo) * inv);
+    if (b > buckets) b = buckets;
+    let a = b > 0 ? first[b] - 1 : 0;
+    if (a < 0) a = 0;
+    let z = first[b + 1];
+    // Binary search in [a, z]; the loops after it make the answer exact whatever the bucket rounding.
+    while (a < z) {
+      const mid = (a + z) >>> 1;
+      if (v <= upperBounds[mid]) z = mid;
+      else a = mid + 1;
+    }
+    while (a > 0 && v <= upperBounds[a - 1]) a--;
+    while (v > upperBounds[a]) a++;
+    out[i] = a + 1;
   }
-  return { name: col.name, kind: 'numeric', sourceKind: col.kind, numBins: nb + 1, upperBounds };
 }
 
 /** Bin boundaries from sorted finite values: one bin per distinct value when few, else greedy equal-count bins. */
