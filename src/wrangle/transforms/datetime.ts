@@ -222,7 +222,7 @@ export const featurizeDatetime = defineTransform<DateParams, { format: string | 
     const parts = specs.map((s) => {
       if (s.fn === null) return `[${JSON.stringify(s.name)}, ms.map((v) => rt_dateComponent(v, ${JSON.stringify(s.component)}))]`;
       const [period, zero] = cyc(s.component)!;
-      return `[${JSON.stringify(s.name)}, ms.map((v) => { const c = rt_dateComponent(v, ${JSON.stringify(s.component)}); return c === null ? null : Math.${s.fn}((2 * Math.PI * ((c as number) - ${zero})) / ${period}); })]`;
+      return `[${JSON.stringify(s.name)}, ms.map((v) => { const c = rt_dateComponent(v, ${JSON.stringify(s.component)}); return c === null ? null : Math.${s.fn}(((2 * Math.PI) / ${period}) * ((c as number) - ${zero})); })]`;
     });
     return `{ const src = getCol(t, ${JSON.stringify(p.input)}); ${parse}
   place(t, ${JSON.stringify(p.input)}, [${parts.join(', ')}] as [string, Cell[]][]);${p.keepInput ? '' : ` dropCols(t, [${JSON.stringify(p.input)}]);`} }`;
