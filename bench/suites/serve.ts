@@ -8,6 +8,7 @@ import { schemaOf } from '../../src/frame/align.js';
 import { cellString } from '../../src/frame/column.js';
 import type { Frame } from '../../src/frame/frame.js';
 import { readTable } from '../../src/io/index.js';
+import { explainPipeline } from '../../src/explain/index.js';
 import { Pipeline } from '../../src/models/artifact.js';
 import { getLearnerSpec } from '../../src/models/registry.js';
 import { Random } from '../../src/util/random.js';
@@ -145,6 +146,45 @@ function combine(rounds: LoadResult[]): LoadResult {
   };
 }
 
+/**
+ * Optional peer for TreeSHAP: xgboost's C++ TreeSHAP (`pred_contribs`) on an xgboost model of the same size
+ * (300 rounds, 31 leaves, leaf-wise, single thread) trained on the same file (categoricals one-hot encoded).
+ */
+const XGBOOST_SHAP = `
+import json, sys, time
+import numpy as np, pandas as pd, xgboost as xgb
+job = json.loads(sys.stdin.read())
+df = pd.read_csv(job["file"])
+y = (df[job["target"]].astype(str) == job["positive"]).to_numpy(dtype=float)
+X = pd.get_dummies(df.drop(columns=[job["target"]])).astype(float)
+b = xgb.train({"objective": "binary:logistic", "tree_method": "hist", "grow_policy": "lossguide", "max_leaves": 31, "max_depth": 0,
+               "eta": 0.05, "nthread": 1, "min_child_weight": 1e-3}, xgb.DMatrix(X, label=y), num_boost_round=job["rounds"])
+d = xgb.DMatrix(X.iloc[: job["rows"]])
+best = 1e9
+for _ in range(3):
+    t = time.perf_counter()
+    c = b.predict(d, pred_contribs=True)
+    best = min(best, time.perf_counter() - t)
+print(json.dumps({"rows_per_s": job["rows"] / best}))
+`;
+
+function xgboostShapRowsPerSecond(job: Record<string, unknown>): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn('python3', ['-c', XGBOOST_SHAP], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.on('error', () => resolve(null));
+    child.on('exit', (code) => {
+      try {
+        resolve(code === 0 ? (JSON.parse(out.trim().split('\n').pop()!) as { rows_per_s: number }).rows_per_s : null);
+      } catch {
+        resolve(null);
+      }
+    });
+    child.stdin!.end(JSON.stringify(job));
+  });
+}
+
 function csvBody(frame: Frame, features: string[], rows: number): string {
   const lines: string[] = [];
   for (let r = 0; r < rows; r++) {
@@ -247,6 +287,16 @@ export const suite: BenchSuite = {
       rows.push({ phase: '1,000-row CSV batches', workers: 1, 'req/s': batch1.requestsPerSecond, 'rows/s': batch1.requestsPerSecond * 1000, 'p50 ms': batch1.p50, 'p99 ms': batch1.p99, 'max ms': batch1.max, errors: batch1.errors, ratio: (batch1.requestsPerSecond * 1000) / inProcessRowsPerSecond });
       rows.push({ phase: '1,000-row CSV batches', workers: 2, 'req/s': batch2.requestsPerSecond, 'rows/s': batch2.requestsPerSecond * 1000, 'p50 ms': batch2.p50, 'p99 ms': batch2.p99, 'max ms': batch2.max, errors: batch2.errors, ratio: (batch2.requestsPerSecond * 1000) / inProcessRowsPerSecond });
       notes.push('ratio: --workers 2 vs 1 for max throughput; HTTP batch rows/s vs in-process pipeline.predict (single thread) for batches');
+
+      // 4. TreeSHAP on 1,000 rows (in-process), against xgboost's C++ TreeSHAP when Python xgboost is installed.
+      const shapRows = inProcessFrame.slice(0, 1000);
+      explainPipeline(pipeline, shapRows.head(50));
+      const shap = await timeIt(() => explainPipeline(pipeline, shapRows), 3);
+      const shapRowsPerSecond = 1000 / (shap.ms / 1000);
+      const xgbRowsPerSecond = dataFile === shared ? await xgboostShapRowsPerSecond({ file: dataFile, target, positive: pipeline.classes![1], rounds: 300, rows: 1000 }) : null;
+      if (xgbRowsPerSecond !== null) rows.push({ phase: 'peer: xgboost pred_contribs, 1,000 rows (1 thread)', workers: null, 'req/s': null, 'rows/s': xgbRowsPerSecond, 'p50 ms': 1000 / (xgbRowsPerSecond / 1000), 'p99 ms': null, 'max ms': null, errors: null, ratio: 1 });
+      else notes.push('xgboost TreeSHAP peer skipped (python3 with xgboost and pandas not available, or shared datasets absent)');
+      rows.push({ phase: 'TreeSHAP explain, 1,000 rows (best of 3)', workers: null, 'req/s': null, 'rows/s': shapRowsPerSecond, 'p50 ms': shap.ms, 'p99 ms': null, 'max ms': null, errors: null, ratio: xgbRowsPerSecond !== null ? shapRowsPerSecond / xgbRowsPerSecond : null });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
