@@ -44,8 +44,22 @@ function firstInvalid(col: Column, idx: Int32Array): string {
 
 function fitAll(frame: Frame, inputs: string[]): CategoriesTrained {
   const categories: Record<string, string[]> = {};
-  for (const c of inputs) categories[c] = fitCategories(stringsOf(frame.column(c)));
+  for (const c of inputs) {
+    const col = frame.column(c);
+    categories[c] = col.kind === 'categorical' ? fitCategoryCodes(col.codes, col.dictionary) : fitCategories(stringsOf(col));
+  }
   return { categories };
+}
+
+/** fitCategories over codes: same order (frequency, then label), counted without per-row strings. */
+function fitCategoryCodes(codes: Int32Array, dictionary: readonly string[]): string[] {
+  const counts = new Float64Array(dictionary.length);
+  for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) counts[codes[i]]++;
+  return dictionary
+    .map((d, k) => [d, counts[k]] as const)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([d]) => d);
 }
 
 interface OrdinalParams {
