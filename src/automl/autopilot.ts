@@ -11,7 +11,6 @@ import {
   isBetter,
   parseMetricName,
 } from '../metrics/index.js';
-import type { EnsembleMemberJSON } from '../models/ensemble.js';
 import { sortLabels } from '../models/preprocess/target.js';
 import { getLearnerSpec, learnerSpecs } from '../models/registry.js';
 import { type BinnedData, binFrame, treeFeatureNames } from '../models/tree/binning.js';
@@ -27,7 +26,7 @@ import { InProcessRunner, PoolRunner, type TrialRunner, TrialTimeoutError, defau
 import { portfolio } from './portfolio.js';
 import { shareColumn, shareFrame } from './shared-data.js';
 import { type Observation, proposeTpe } from './tpe.js';
-import type { TrialOutput, TrialTask } from './trial.js';
+import type { MemberText, TrialOutput, TrialTask } from './trial.js';
 
 export type AutopilotMode = 'auto' | 'ensembling' | 'hpo';
 
@@ -116,7 +115,7 @@ interface CandidateResult {
   fitSeconds: number;
   predictSecondsPer1000Rows: number | null;
   oof?: Float64Array;
-  members?: EnsembleMemberJSON[];
+  members?: MemberText[];
 }
 
 class Semaphore {
@@ -296,7 +295,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
   const seed = options.seed ?? 0;
   const jobDeadline = maxRuntime !== undefined ? startedAt + maxRuntime * 1000 : undefined;
   // Time kept back for ensembling, refit bookkeeping and writing results.
-  const reserveMs = maxRuntime !== undefined ? Math.min(20_000, Math.max(1500, maxRuntime * 1000 * 0.08)) : 0;
+  const reserveMs = maxRuntime !== undefined ? Math.min(20_000, Math.max(2000, maxRuntime * 1000 * 0.1)) : 0;
   const searchDeadline = jobDeadline !== undefined ? jobDeadline - reserveMs : undefined;
   const hardGraceMs = Math.min(2000, reserveMs / 3);
 
@@ -622,7 +621,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
   const chosen: { result: CandidateResult; weight: number }[] =
     bestRow.learner === 'ensemble' ? ensembleMembers! : [{ result: results.find((r) => r.candidate.id === bestRow.candidateId)!, weight: 1 }];
   let refitDone = false;
-  let finalMembers: EnsembleMemberJSON[] = chosen.flatMap((m) => m.result.members!.map((mm) => ({ ...mm, weight: m.weight / m.result.members!.length })));
+  let finalMembers: { weight: number; member: MemberText }[] = chosen.flatMap((m) => m.result.members!.map((member) => ({ member, weight: m.weight / m.result.members!.length })));
   if (refit) {
     const fitEstimate = chosen.reduce((s, m) => s + (m.result.fitSeconds / Math.max(1, plan.numFolds)) * (plan.kind === 'holdout' ? 1.3 : 1.25), 0);
     const refitDeadline = jobDeadline !== undefined ? jobDeadline - reserveMs / 2 : undefined;
@@ -667,7 +666,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
           ),
         );
         if (outs.every((o) => o !== null)) {
-          finalMembers = outs.map((o, i) => ({ ...o!.member, weight: chosen[i].weight }));
+          finalMembers = outs.map((o, i) => ({ member: o!.member, weight: chosen[i].weight }));
           refitDone = true;
         }
       } finally {

@@ -3,10 +3,11 @@ import path from 'node:path';
 import type { FeatureSchema } from '../frame/align.js';
 import type { Frame } from '../frame/frame.js';
 import type { MetricName } from '../metrics/index.js';
-import { type PredictionResult, Pipeline } from '../models/artifact.js';
-import { type EnsembleMemberJSON, makeEnsemble } from '../models/ensemble.js';
+import { MODEL_DIR_FORMAT, MODEL_DIR_FORMAT_VERSION, MODEL_FILE, type PredictionResult, Pipeline, validateArtifact } from '../models/artifact.js';
+import { ENSEMBLE_FORMAT_VERSION } from '../models/ensemble.js';
 import type { HyperValue, Task } from '../models/types.js';
 import { type LeaderboardRow, formatLeaderboard, leaderboardCsv } from './leaderboard.js';
+import { type MemberText, memberJsonText } from './trial.js';
 
 /** Enough to re-run one candidate: `tabpilot autopilot FILE --target T --candidates <this file>`. */
 export interface CandidateDefinition {
@@ -49,7 +50,7 @@ interface JobInit {
   readonly leaderboard: LeaderboardRow[];
   readonly reportedMetrics: readonly MetricName[];
   readonly features: readonly FeatureSchema[];
-  readonly finalMembers: readonly EnsembleMemberJSON[];
+  readonly finalMembers: readonly { readonly weight: number; readonly member: MemberText }[];
   readonly classes?: readonly string[];
   readonly candidates: readonly CandidateDefinition[];
   readonly warnings: readonly string[];
@@ -65,7 +66,9 @@ export class AutopilotJob {
   readonly reportedMetrics: readonly MetricName[];
   readonly candidates: readonly CandidateDefinition[];
   readonly warnings: readonly string[];
-  readonly pipeline: Pipeline;
+  /** model.json of the job's model directory, assembled from the members' JSON text without re-serialising them. */
+  readonly modelFileText: string;
+  private pipelineCache: Pipeline | null = null;
   readonly timings: { startedAt: string; finishedAt: string; totalSeconds: number; phases: Readonly<Record<string, number>> };
 
   constructor(init: JobInit) {
@@ -74,25 +77,27 @@ export class AutopilotJob {
     this.reportedMetrics = init.reportedMetrics;
     this.candidates = init.candidates;
     this.warnings = init.warnings;
-    const model = makeEnsemble(
-      init.settings.problemType,
-      init.features.map((f) => f.name),
-      init.finalMembers,
-      init.classes,
-    );
     const best = this.best;
-    this.pipeline = Pipeline.fromModel(model, {
-      target: init.settings.target,
-      features: init.features,
-      training: {
-        algorithm: best.learner,
-        hyperparameters: best.learner === 'ensemble' ? { members: best.members } : { ...best.hyperparameters },
-        seed: init.settings.seed,
-        trainedAt: new Date().toISOString(),
-        trainRows: init.settings.rows,
-        autopilot: { candidateId: best.candidateId, objective: best.objectiveMetric, value: best.objective, metrics: best.metrics, refit: init.settings.refit },
-      },
-    });
+    const total = init.finalMembers.reduce((sum, m) => sum + m.weight, 0);
+    const task = init.settings.problemType;
+    const featureNames = init.features.map((f) => f.name);
+    const modelText =
+      `{"format":"tabpilot-model","formatVersion":${ENSEMBLE_FORMAT_VERSION},"kind":"ensemble","task":${JSON.stringify(task)},` +
+      (init.classes ? `"classes":${JSON.stringify(init.classes)},` : '') +
+      `"featureNames":${JSON.stringify(featureNames)},"members":[${init.finalMembers.map((m) => memberJsonText(m.member, m.weight / total)).join(',')}]}`;
+    const training = {
+      algorithm: best.learner,
+      hyperparameters: best.learner === 'ensemble' ? { members: best.members } : { ...best.hyperparameters },
+      seed: init.settings.seed,
+      trainedAt: new Date().toISOString(),
+      trainRows: init.settings.rows,
+      autopilot: { candidateId: best.candidateId, objective: best.objectiveMetric, value: best.objective, metrics: best.metrics, refit: init.settings.refit },
+    };
+    this.modelFileText =
+      `{"format":${JSON.stringify(MODEL_DIR_FORMAT)},"formatVersion":${MODEL_DIR_FORMAT_VERSION},"task":${JSON.stringify(task)},` +
+      `"target":${JSON.stringify(init.settings.target)},` +
+      (init.classes ? `"classes":${JSON.stringify(init.classes)},` : '') +
+      `"features":${JSON.stringify(init.features)},"model":${modelText},"training":${JSON.stringify(training)}}\n`;
     const finished = Date.now();
     this.timings = { startedAt: new Date(init.startedAt).toISOString(), finishedAt: new Date(finished).toISOString(), totalSeconds: (finished - init.startedAt) / 1000, phases: init.phases };
   }
@@ -103,6 +108,12 @@ export class AutopilotJob {
 
   get task(): Task {
     return this.settings.problemType;
+  }
+
+  /** The job's model as a Pipeline (built on first use: loading every member's model takes time). */
+  get pipeline(): Pipeline {
+    this.pipelineCache ??= Pipeline.fromArtifact(validateArtifact(JSON.parse(this.modelFileText)));
+    return this.pipelineCache;
   }
 
   /** Predictions of the best model for raw input rows (aligned to the training schema). */
@@ -138,7 +149,8 @@ export class AutopilotJob {
       await writeFile(tmp, text);
       await rename(tmp, file);
     };
-    await this.pipeline.save(path.join(dir, 'model'));
+    await mkdir(path.join(dir, 'model'), { recursive: true });
+    await write(path.join(dir, 'model', MODEL_FILE), this.modelFileText);
     await write(path.join(dir, 'leaderboard.csv'), leaderboardCsv(this.leaderboard, this.reportedMetrics));
     await write(
       path.join(dir, 'leaderboard.json'),

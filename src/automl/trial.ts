@@ -1,6 +1,5 @@
 import type { Column } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
-import type { EnsembleMemberJSON } from '../models/ensemble.js';
 import { getLearnerSpec } from '../models/registry.js';
 import type { BinnedData } from '../models/tree/binning.js';
 import type { HyperValue, Task } from '../models/types.js';
@@ -45,7 +44,23 @@ export interface TrialOutput {
   readonly validRows: number;
   readonly fitSeconds: number;
   readonly predictSeconds: number;
-  readonly member: EnsembleMemberJSON;
+  readonly member: MemberText;
+}
+
+/**
+ * A fitted ensemble member serialised in the worker: the main thread keeps and writes these strings as they
+ * are (a string crosses the thread boundary as one copy, and large models are never re-serialised).
+ */
+export interface MemberText {
+  readonly source: string;
+  readonly featurizerJson?: string;
+  readonly modelJson: string;
+}
+
+/** The JSON text of an ensemble member (see EnsembleMemberJSON) with the given weight. */
+export function memberJsonText(m: MemberText, weight: number): string {
+  const featurizer = m.featurizerJson !== undefined ? `"featurizer":${m.featurizerJson},` : '';
+  return `{"weight":${JSON.stringify(weight)},"source":${JSON.stringify(m.source)},${featurizer}"model":${m.modelJson}}`;
 }
 
 interface PreparedDataset {
@@ -171,6 +186,10 @@ export async function runTrial(task: TrialTask): Promise<TrialOutput> {
     validRows: valid.length,
     fitSeconds,
     predictSeconds,
-    member: { weight: 1, source: task.source, ...(featurizer ? { featurizer: featurizer.toJSON() } : {}), model: model.toJSON() },
+    member: {
+      source: task.source,
+      ...(featurizer ? { featurizerJson: JSON.stringify(featurizer.toJSON()) } : {}),
+      modelJson: JSON.stringify(model.toJSON()),
+    },
   };
 }
