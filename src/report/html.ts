@@ -101,7 +101,7 @@ export function renderModelReportHtml(r: ModelReport): string {
       figure(
         lineChart({ id: 'roc', title: 'ROC curve', xLabel: 'false positive rate', yLabel: 'true positive rate', xDomain: [0, 1], yDomain: [0, 1], series: [...rocSeries, { name: 'random', x: [0, 1], y: [0, 1], color: '#9a9a9a', dashed: true }] }),
         binary ? `Positive class ${escapeHtml(c.roc[0].label)}: AUC ${formatNumber(c.roc[0].auc)}.` : `One-vs-rest per class; macro-average AUC ${formatNumber(macroAuc)}.`,
-      ),
+      ) + (binary ? '' : perClassTable(c.roc.map((s, i) => ({ label: s.label, auc: s.auc, ap: c.precisionRecall[i].averagePrecision, prevalence: c.precisionRecall[i].prevalence })))),
     );
     add(
       'precision-recall',
@@ -232,6 +232,12 @@ export function renderModelReportHtml(r: ModelReport): string {
 <nav>${nav.map(([id, title]) => `<a href="#${id}">${escapeHtml(title)}</a>`).join('')}</nav>
 <main>${sections.join('\n')}</main></body></html>
 `;
+}
+
+function perClassTable(rows: { label: string; auc: number; ap: number; prevalence: number }[]): string {
+  return `<table class="per-class"><tr><th class="label">class (one-vs-rest)</th><th>ROC AUC</th><th>average precision</th><th>prevalence</th></tr>${rows
+    .map((r) => `<tr><td class="label">${escapeHtml(r.label)}</td><td>${formatNumber(r.auc)}</td><td>${formatNumber(r.ap)}</td><td>${formatNumber(r.prevalence, 3)}</td></tr>`)
+    .join('')}</table>`;
 }
 
 function confusionTable(labels: readonly string[], matrix: readonly (readonly number[])[]): string {

@@ -88,8 +88,12 @@ function axes(f: Frame2D, xLabel: string, yLabel: string, xTicks?: number[], yTi
   return parts.join('');
 }
 
-function legend(f: Frame2D, items: { name: string; color: string; dashed?: boolean }[], corner: 'br' | 'tr' | 'tl' = 'br'): string {
-  if (items.length === 0) return '';
+/** At most this many legend entries; the rest are summarised as one "+N more" line. */
+const MAX_LEGEND = 10;
+
+function legend(f: Frame2D, all: { name: string; color: string; dashed?: boolean }[], corner: 'br' | 'tr' | 'tl' = 'br'): string {
+  if (all.length === 0) return '';
+  const items = all.length <= MAX_LEGEND ? all : [...all.slice(0, MAX_LEGEND - 1), { name: `+${all.length - MAX_LEGEND + 1} more (see table)`, color: '#ffffff' }];
   const lineH = 14;
   const w = Math.min(230, 24 + Math.max(...items.map((i) => i.name.length)) * 6.2);
   const h = items.length * lineH + 6;
