@@ -248,7 +248,12 @@ function scaling(args: string[], rows: BenchRow[], notes: string[]): Record<stri
 
 function memory(args: string[], rows: BenchRow[], notes: string[]): Record<string, unknown> {
   const ds = datasets().find((d) => d.name === (argValue(args, '--memory-dataset') ?? 'fertility'))!;
-  const candidates = FIXED_CANDIDATES.slice(0, 4);
+  const candidates: CandidateDefinition[] = [
+    { learner: 'gbdt', hyperparameters: {} },
+    { learner: 'gbdt', hyperparameters: { learningRate: 0.1, numLeaves: 15, numRounds: 200 } },
+    { learner: 'linear', hyperparameters: {} },
+    { learner: 'rf', hyperparameters: { numTrees: 50, maxDepth: 16 } },
+  ];
   const base = { file: ds.file, target: ds.target, task: ds.task, candidates, seed: 0 };
   const one = runChild({ ...base, instances: 1 });
   const two = runChild({ ...base, instances: 2 });
