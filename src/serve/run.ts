@@ -50,7 +50,7 @@ async function runWorker(options: ServeOptions): Promise<void> {
   });
   const address = await server.listen(options.port, options.host);
   if (cluster.isWorker) process.send?.({ type: 'listening', address } satisfies WorkerMessage);
-  else log(`tabpilot serve: ${describeModel(pipeline)} on http://${address.address}:${address.port} (pid ${process.pid})`);
+  else log(`tabpilot serve: ${describeModel(pipeline)} on ${url(address)} (pid ${process.pid})`);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);
@@ -85,6 +85,10 @@ function accessLogger(): (method: string, path: string, status: number, ms: numb
     buffer.push(`${new Date().toISOString()} ${process.pid} ${method} ${path} ${status} ${ms.toFixed(3)}ms\n`);
     if (timer === null) timer = setTimeout(flush, 200).unref();
   };
+}
+
+function url(a: AddressInfo): string {
+  return `http://${a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
 }
 
 function describeModel(p: Pipeline): string {
@@ -140,7 +144,7 @@ async function runPrimary(options: ServeOptions): Promise<void> {
   }
   started = true;
   const first = addresses[0];
-  log(`tabpilot serve: ${describeModel(pipeline)} on http://${first.address}:${first.port} with ${options.workers} workers (primary pid ${process.pid})`);
+  log(`tabpilot serve: ${describeModel(pipeline)} on ${url(first)} with ${options.workers} workers (primary pid ${process.pid})`);
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {
