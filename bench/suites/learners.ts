@@ -13,7 +13,8 @@ import { Random } from '../../src/util/random.js';
 import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS } from '../harness.js';
 
 /**
- * `npm run bench -- learners [--datasets=a,b] [--seeds=5] [--learners=gbdt,linear] [--slow-rows=50000] [--no-peers]`
+ * `npm run bench -- learners [--datasets=a,b] [--seeds=5] [--learners=gbdt,linear] [--slow-rows=50000]
+ *   [--slow-learners=mlp] [--no-peers]`
  *
  * Quality of every learner with default hyperparameters on the 11 shared datasets, 5 shuffled 80/20 splits
  * (seeds 0..4), beside scikit-learn HistGradientBoosting / RandomForest / LogisticRegression-Ridge and XGBoost
@@ -73,7 +74,7 @@ export const suite: BenchSuite = {
     const seeds = Array.from({ length: Number(option(args, '--seeds') ?? 5) }, (_, i) => i);
     const kinds = option(args, '--learners')?.split(',') ?? learnerSpecs().map((s) => s.kind).filter((k) => k !== 'ensemble');
     const slowRows = Number(option(args, '--slow-rows') ?? 50_000);
-    const slowKinds = new Set(['mlp']);
+    const slowKinds = new Set(option(args, '--slow-learners')?.split(',') ?? ['mlp']);
     const python = args.includes('--no-peers') ? null : pythonAvailable();
     const hasXgboost = python !== null && spawnSync(python, ['-c', 'import xgboost'], { encoding: 'utf8' }).status === 0;
     const notes: string[] = [];
