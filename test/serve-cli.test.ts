@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +45,34 @@ function post(port: number, body: string, slowMs = 0): Promise<{ status: number;
   });
 }
 
+function runToExit(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
 describe.skipIf(!built)('tabpilot serve (CLI, 2 workers)', () => {
+  it('refuses a model file of a newer format version or with a tampered model, before listening', async () => {
+    const { pipeline } = await trainPipeline('pima_diabetes2.csv', 'diabetes', 'binary');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tabpilot-serve-bad-'));
+    const artifact = JSON.parse(JSON.stringify(pipeline.artifact)) as Record<string, unknown>;
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...artifact, formatVersion: 99 }));
+    const newer = await runToExit(['serve', dir, '--port', '0', '--workers', '2']);
+    expect(newer.code).toBe(2);
+    expect(newer.stderr).toMatch(/format version 99 is newer than this build supports/);
+    writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...artifact, model: { ...(artifact.model as object), kind: 'eval("code")' } }));
+    const tampered = await runToExit(['serve', dir, '--port', '0']);
+    expect(tampered.code).toBe(2);
+    expect(tampered.stderr).toMatch(/model kind "eval\("code"\)" is not known/);
+  });
+
   it('serves with 2 workers and exits 0 on SIGTERM after answering the in-flight request', async () => {
     const { pipeline } = await trainPipeline('pima_diabetes2.csv', 'diabetes', 'binary');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tabpilot-serve-'));
