@@ -166,7 +166,11 @@ function runtimeSource(): string {
  */
 function annotateInnerArrows(src: string): string {
   const head = src.indexOf('=>');
-  const body = src.slice(head + 2).replace(/\(([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)*)\)\s*=>/g, (_m, params: string) => `(${params.split(',').map((p) => `${p.trim()}: any`).join(', ')}) =>`);
+  const body = src
+    .slice(head + 2)
+    .replace(/\(([A-Za-z_$][\w$]*(?:\s*,\s*[A-Za-z_$][\w$]*)*)\)\s*=>/g, (_m, params: string) => `(${params.split(',').map((p) => `${p.trim()}: any`).join(', ')}) =>`)
+    // Minified single parameters without parentheses (esbuild output): `c=>` becomes `(c: any) =>`.
+    .replace(/(^|[^\w$.:])([A-Za-z_$][\w$]*)\s*=>/g, (_m, pre: string, param: string) => `${pre}(${param}: any) =>`);
   return src.slice(0, head + 2) + body;
 }
 
@@ -204,6 +208,9 @@ export function exportFlowModule(flow: FlowFile, opts: ExportOptions = {}): stri
 ${skipped ? `// Training-only steps not included:\n${skipped}\n` : ''}/* eslint-disable */
 ${TABLE_HELPERS}
 // ---- formula and string runtime (copied from tabpilot) ----
+// esbuild-based runners (tsx, vitest) wrap functions in __name(fn, "name"); a no-op keeps such copies valid.
+const __name = <T,>(f: T, _name?: string): T => f;
+void __name;
 ${runtimeSource()}
 
 /** Number of steps this module applies. */
