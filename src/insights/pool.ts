@@ -6,8 +6,10 @@ import { Piscina } from 'piscina';
 import type { Frame } from '../frame/frame.js';
 import { type SharedFrame, shareFrame } from '../automl/shared-data.js';
 import type { Task } from '../models/types.js';
-import type { EncodedFeature, PowerResult } from './power.js';
-import type { FoldInput, FoldOutput, FoldRunner } from './quick-model.js';
+import { isTabpilotError } from '../util/errors.js';
+import { Random } from '../util/random.js';
+import { type EncodedFeature, type PowerResult, predictionPower } from './power.js';
+import { type FoldInput, type FoldOutput, type FoldRunner, fitFold } from './quick-model.js';
 import type { EncodedTarget } from './target.js';
 
 /**
@@ -107,8 +109,32 @@ export class InsightsPool {
   readonly foldRunner: FoldRunner = (folds, frame, target) => {
     const f = this.frameOf(frame);
     const t = this.targetOf(target);
-    return Promise.all(folds.map((fold) => this.pool.run({ kind: 'fold', frame: f, target: t, fold }) as Promise<FoldOutput>));
+    return Promise.all(
+      folds.map((fold) =>
+        this.runOrInline(
+          () => this.pool.run({ kind: 'fold', frame: f, target: t, fold }) as Promise<FoldOutput>,
+          () => fitFold({ ...fold, frame, target }),
+        ),
+      ),
+    );
   };
+
+  /**
+   * A task whose worker fails for a reason other than bad input (a crashed or killed worker, a Node module-loader
+   * assertion seen intermittently when piscina loads ESM workers) is run again in this thread.
+   */
+  private async runOrInline<T>(pooled: () => Promise<T>, inline: () => T | Promise<T>): Promise<T> {
+    try {
+      return await pooled();
+    } catch (e) {
+      if (isTabpilotError(e) || (e as { name?: string })?.name === 'TabpilotError') throw e;
+      this.fallbacks++;
+      return inline();
+    }
+  }
+
+  /** Tasks that had to be re-run in this thread. */
+  fallbacks = 0;
 
   /** Prediction power of the features, split into one task per worker. */
   async predictionPower(features: readonly EncodedFeature[], target: EncodedTarget, numRows: number, seed: number): Promise<PowerResult[]> {
@@ -116,7 +142,14 @@ export class InsightsPool {
     const shared = shareFeatures(features);
     const chunks: SharedFeature[][] = Array.from({ length: Math.min(this.workers, shared.length) }, () => []);
     shared.forEach((f, i) => chunks[i % chunks.length].push(f));
-    const results = await Promise.all(chunks.map((c) => this.pool.run({ kind: 'power', features: c, target: t, numRows, seed }) as Promise<PowerResult[]>));
+    const results = await Promise.all(
+      chunks.map((c) =>
+        this.runOrInline(
+          () => this.pool.run({ kind: 'power', features: c, target: t, numRows, seed }) as Promise<PowerResult[]>,
+          () => predictionPower(featuresFromShared(c), target, numRows, new Random(seed)),
+        ),
+      ),
+    );
     const byName = new Map(results.flat().map((r) => [r.name, r]));
     return features.map((f) => byName.get(f.name)!);
   }
