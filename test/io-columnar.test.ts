@@ -33,7 +33,7 @@ describe('Frame <-> Arrow', () => {
   it('round-trips every kind, missing values included, with Arrow-native types', () => {
     const f = sample();
     const table = frameToArrow(f);
-    expect(table.schema.fields.map((x) => String(x.type))).toEqual(['Float64', 'Dictionary<Int32, Utf8>', 'Bool', 'Timestamp<MILLISECOND, UTC>', 'Utf8']);
+    expect(table.schema.fields.map((x) => String(x.type))).toEqual(['Float64', 'Dictionary<Int8, Utf8>', 'Bool', 'Timestamp<MILLISECOND, UTC>', 'Utf8']);
     expect(table.getChild('x')!.get(1)).toBeNull();
     expect(table.getChild('c')!.get(2)).toBe('b');
     const back = arrowToFrame(table);
