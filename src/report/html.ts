@@ -84,7 +84,7 @@ export function renderModelReportHtml(r: ModelReport): string {
     'Metrics',
     `<table><tr><th class="label">metric</th><th>value</th><th>standard deviation</th></tr>${r.metrics
       .map((m) => `<tr><td class="label">${m.name}</td><td>${formatNumber(m.value)}</td><td>${formatNumber(m.std, 3)}</td></tr>`)
-      .join('')}</table><p class="note">Standard deviations from bootstrap resamples of the evaluation rows.${
+      .join('')}</table><p class="note">Standard deviations from ${r.bootstrapResamples} bootstrap resamples of the evaluation rows.${
       r.model.task === 'multiclass' ? ' Multiclass AUC is the macro average of one-vs-rest AUCs.' : ''
     }</p>`,
   );

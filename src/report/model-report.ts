@@ -37,6 +37,8 @@ export interface ModelReport {
     readonly seconds: number;
   };
   readonly metrics: readonly { readonly name: MetricName; readonly value: number; readonly std: number }[];
+  /** Bootstrap resamples behind the standard deviations. */
+  readonly bootstrapResamples: number;
   readonly classification?: {
     readonly labels: readonly string[];
     /** Rows = true label, columns = predicted label (at most 15 labels; the rest pooled as "(other)"). */
@@ -72,7 +74,7 @@ export interface ModelReportOptions {
   /** Name of the evaluation data shown in the report (e.g. the file). */
   readonly dataName?: string;
   readonly seed?: number;
-  /** Bootstrap resamples for metric standard deviations (default 100). */
+  /** Bootstrap resamples for metric standard deviations (default 100, down to 20 for large multiclass data). */
   readonly bootstrap?: number;
   /** Rows used for permutation importance (default 5000, a seeded sample beyond it). */
   readonly importanceRows?: number;
@@ -100,7 +102,9 @@ export function buildModelReport(pipeline: Pipeline, frame: Frame, options: Mode
   const metricInput = { prediction: result.prediction, probabilities: result.probabilities, labelIndex: result.labelIndex };
   const numClasses = classes?.length;
   const point = computeMetrics(task, data.y, metricInput, { numClasses });
-  const metrics = bootstrapMetrics(task, data.y, metricInput, point, numClasses, options.bootstrap ?? 100, rng.fork(1));
+  // Up to 100 resamples, fewer when rows x classes is large (each resample recomputes every metric, AUC included).
+  const resamples = options.bootstrap ?? Math.max(20, Math.min(100, Math.floor(4e6 / (n * Math.max(2, numClasses ?? 1)))));
+  const metrics = bootstrapMetrics(task, data.y, metricInput, point, numClasses, resamples, rng.fork(1));
 
   let classification: ModelReport['classification'];
   let regression: ModelReport['regression'];
@@ -135,6 +139,7 @@ export function buildModelReport(pipeline: Pipeline, frame: Frame, options: Mode
       seconds: (performance.now() - t0) / 1000,
     },
     metrics,
+    bootstrapResamples: resamples,
     classification,
     regression,
     importance,
