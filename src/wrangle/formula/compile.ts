@@ -17,6 +17,12 @@ export function typeOfKind(kind: ColumnKind): FType {
   return kind === 'numeric' ? 'num' : kind === 'boolean' ? 'bool' : kind === 'datetime' ? 'date' : 'str';
 }
 
+/** Formula type of a column; a categorical column whose labels are all numbers ("1", "2.5") reads as numbers. */
+export function typeOfColumn(col: Column): FType {
+  if (col.kind === 'categorical' && col.dictionary.length > 0 && col.dictionary.every((d) => d.trim() !== '' && Number.isFinite(Number(d)))) return 'num';
+  return typeOfKind(col.kind);
+}
+
 interface Sig {
   params: FType[];
   optional?: number;
@@ -198,7 +204,15 @@ export function toClosure(l: Lowered, column: (name: string) => Column): RowFn {
     const v = l.v;
     return () => v;
   }
-  if (l.k === 'col') return columnReader(column(l.name));
+  if (l.k === 'col') {
+    const col = column(l.name);
+    if (col.kind === 'categorical' && l.type === 'num') {
+      const { codes } = col;
+      const values = col.dictionary.map(Number);
+      return (i) => (codes[i] < 0 ? null : values[codes[i]]);
+    }
+    return columnReader(col);
+  }
   const f = RUNTIME[l.fn];
   const a = l.args.map((x) => toClosure(x, column));
   // Fixed-arity specialisations: no argument array per row in the common cases.

@@ -1,6 +1,6 @@
 import type { Frame } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
-import { type FType, emitExpression, evaluateToColumn, lower, referencedColumns, typeOfKind } from '../formula/compile.js';
+import { type FType, emitExpression, evaluateToColumn, lower, referencedColumns, typeOfColumn } from '../formula/compile.js';
 import { formulaColumns, parseFormula } from '../formula/parse.js';
 import { defineTransform, flowError } from '../step.js';
 
@@ -31,7 +31,7 @@ export const customFormula = defineTransform<FormulaParams, FormulaTrained>({
   },
   inputColumns: () => [],
   fit(frame, p, ctx) {
-    const all: Record<string, FType> = Object.fromEntries(frame.schema.map((f) => [f.name, typeOfKind(f.kind)]));
+    const all: Record<string, FType> = Object.fromEntries(frame.columns.map((c) => [c.name, typeOfColumn(c)]));
     compileChecked(p, all, ctx.nodeId);
     const column_types: Record<string, FType> = {};
     for (const c of p.columns) column_types[c] = all[c];
@@ -41,7 +41,7 @@ export const customFormula = defineTransform<FormulaParams, FormulaTrained>({
     if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": custom formula is not fitted`);
     for (const c of p.columns) {
       if (!frame.has(c)) throw flowError(ctx.nodeId, 'parameters.formula', `the formula reads column "${c}", which does not exist; columns are: ${frame.columnNames.join(', ')}`, c);
-      const kind = typeOfKind(frame.column(c).kind);
+      const kind = typeOfColumn(frame.column(c));
       if (kind !== t.column_types[c]) throw flowError(ctx.nodeId, 'parameters.formula', `column "${c}" was ${t.column_types[c]} when the step was fitted and is ${kind} now`, c);
     }
     const l = compileChecked(p, t.column_types, ctx.nodeId);
