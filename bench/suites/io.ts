@@ -229,7 +229,7 @@ export const suite: BenchSuite = {
     const work = path.join(os.tmpdir(), 'tabpilot-bench-io');
     mkdirSync(work, { recursive: true });
     const fertility = path.join(SHARED_DATASETS, 'fertility.csv');
-    if (existsSync(fertility)) await benchDataset('fertility', fertility, path.join(work, 'fertility.parquet'), 3, rows, notes, extra);
+    if (existsSync(fertility)) await benchDataset('fertility', fertility, path.join(work, 'fertility.parquet'), 5, rows, notes, extra);
     else notes.push(`fertility.csv not found under ${SHARED_DATASETS}; skipped`);
     if (!args.includes('--small')) {
       const mixed = path.join(work, 'mixed-1m-x20-v1.csv');

@@ -314,8 +314,10 @@ function readDictionary(name: string, vector: Vector, n: number): Column {
     const len = d.length;
     let identity = remap.length <= dictionary.length;
     for (let k = 0; identity && k < remap.length; k++) identity = remap[k] === k;
-    if (identity && keys instanceof Int32Array) codes.set(keys.subarray(0, len), row);
-    else if (keys instanceof BigInt64Array || keys instanceof BigUint64Array) for (let i = 0; i < len; i++) codes[row + i] = remap[Number(keys[i])];
+    const bigKeys = keys instanceof BigInt64Array || keys instanceof BigUint64Array;
+    // Identity remap (the usual case: one dictionary): a native typed-array copy widens Int8/Int16 keys.
+    if (identity && !bigKeys) codes.set((keys as Int32Array).subarray(0, len), row);
+    else if (bigKeys) for (let i = 0; i < len; i++) codes[row + i] = remap[Number(keys[i])];
     else for (let i = 0; i < len; i++) codes[row + i] = remap[keys[i]];
     if (d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0) {
       const bitmap = d.nullBitmap;
