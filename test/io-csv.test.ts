@@ -233,6 +233,17 @@ describe('limit, streaming and writing', () => {
     expect(all.report.truncated).toBe(false);
   });
 
+  it('limit does not read past the rows it needs (a broken row far below is never seen)', async () => {
+    const rows = ['a,b'];
+    for (let i = 0; i < 200_000; i++) rows.push(`${i},${i % 3}`);
+    rows.push('broken,row,with,too,many,fields');
+    const p = file('long.csv', rows.join('\n') + '\n');
+    const head = await readCsv(p, { limit: 100 });
+    expect(head.frame.numRows).toBe(100);
+    expect(head.report.truncated).toBe(true);
+    await expect(readCsv(p)).rejects.toThrow(/line 200002/);
+  });
+
   it('streamCsv emits fixed-size chunks with stable kinds and growing dictionaries', async () => {
     const full = await readCsv(ames);
     const starts: number[] = [];
