@@ -163,6 +163,25 @@ describe('insights on real data with planted problems', () => {
   });
 });
 
+describe('textual patterns', () => {
+  it('flags the few values that break a high-confidence pattern', async () => {
+    const rng = new Random(6);
+    const codes = Array.from({ length: 400 }, (_, i) => `INV-${String(10000 + Math.floor(rng.next() * 89999))}`);
+    codes[3] = 'INV 12345';
+    codes[70] = 'inv-1234';
+    codes[211] = 'unknown';
+    const frame = Frame.fromColumns([categoricalFromStrings('invoice', codes), numericColumn('amount', Float64Array.from(codes, () => rng.next()))]);
+    const r = await insights(frame, { quickModel: false });
+    const w = r.warnings.filter((x) => x.id === 'high_confidence_pattern');
+    expect(w).toHaveLength(1);
+    expect(w[0].column).toBe('invoice');
+    expect(w[0].message).toContain('{upper:3}-{digits:5}');
+    expect(w[0].message).toContain('"INV 12345"');
+    expect(w[0].value).toBeCloseTo(397 / 400, 12);
+    expect(r.warnings.some((x) => x.id === 'disguised_missing_token' && x.column === 'invoice')).toBe(true);
+  });
+});
+
 describe('isolation forest', () => {
   it('gives planted far-away rows the most negative scores', () => {
     const rng = new Random(1);
@@ -230,6 +249,14 @@ describe('HTML report', () => {
       expect(ss.status).toBe(0);
       expect(statSync(shot).size).toBeGreaterThan(50_000);
       expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
+      // Prints: the print stylesheet applies and Chromium produces a multi-page PDF.
+      const pdf = path.join(OUTPUT, 'insights-report.pdf');
+      rmSync(pdf, { force: true });
+      const printed = spawnSync(CHROMIUM, [...base, '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, `file://${page}`], { encoding: 'utf8', timeout: 60_000 });
+      expect(printed.status).toBe(0);
+      const pdfText = readFileSync(pdf).toString('latin1');
+      expect(pdfText.startsWith('%PDF')).toBe(true);
+      expect((pdfText.match(/\/Type\s*\/Page[^s]/g) ?? []).length).toBeGreaterThan(2);
     } finally {
       rmSync(profile, { recursive: true, force: true });
     }

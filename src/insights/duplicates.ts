@@ -86,35 +86,40 @@ export function findDuplicates(frame: Frame, maxGroups = 20): DuplicateSummary {
   const columns = frame.columns;
   const hashes = new Uint32Array(n);
   for (const col of columns) hashColumnInto(col, hashes);
-  // Sort row ids by hash so equal rows are adjacent; then verify candidates value by value.
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => hashes[a] - hashes[b] || a - b);
+  // One pass: rows with the same hash are compared value by value with the first row of each group seen so far.
   const groupOf = new Int32Array(n).fill(-1);
   const firstRow: number[] = [];
   const size: number[] = [];
+  const repsByHash = new Map<number, number[]>();
   const rowsEqual = (a: number, b: number) => columns.every((c) => sameValue(c, a, b));
-  for (let start = 0; start < n; ) {
-    let end = start + 1;
-    while (end < n && hashes[order[end]] === hashes[order[start]]) end++;
-    if (end - start > 1) {
-      for (let i = start; i < end; i++) {
-        const r = order[i];
-        if (groupOf[r] >= 0) continue;
-        for (let j = i + 1; j < end; j++) {
-          const s = order[j];
-          if (groupOf[s] >= 0 || !rowsEqual(r, s)) continue;
-          if (groupOf[r] < 0) {
-            groupOf[r] = firstRow.length;
-            firstRow.push(r);
-            size.push(1);
-          }
-          groupOf[s] = groupOf[r];
-          size[groupOf[r]]++;
-        }
+  const repGroup = new Int32Array(n).fill(-1); // for representative rows: their group, once a twin appears
+  for (let r = 0; r < n; r++) {
+    const reps = repsByHash.get(hashes[r]);
+    if (reps === undefined) {
+      repsByHash.set(hashes[r], [r]);
+      continue;
+    }
+    let match = -1;
+    for (const rep of reps) {
+      if (rowsEqual(rep, r)) {
+        match = rep;
+        break;
       }
     }
-    start = end;
+    if (match < 0) {
+      reps.push(r);
+      continue;
+    }
+    let g = repGroup[match];
+    if (g < 0) {
+      g = firstRow.length;
+      repGroup[match] = g;
+      groupOf[match] = g;
+      firstRow.push(match);
+      size.push(1);
+    }
+    groupOf[r] = g;
+    size[g]++;
   }
   let duplicatedRows = 0;
   for (const s of size) duplicatedRows += s;
