@@ -32,6 +32,8 @@ const NODES = [
   op('handle_missing', 'Add indicator for missing', { input_column: ['amount'] }),
   op('handle_missing', 'Impute missing', { input_column: ['amount', 'city'], numeric_parameters: { strategy: 'Median' } }),
   op('handle_missing', 'Fill missing', { input_column: 'name', fill_value: 'unknown' }),
+  op('encode_categorical', 'Similarity encode', { input_column: 'name', target_dimension: 4 }),
+  op('featurize_text', 'Character statistics', { input_column: 'name' }),
   op('manage_columns', 'Duplicate column', { input_column: 'city', new_name: 'city_code' }),
   op('encode_categorical', 'Ordinal encode', { input_column: 'city_code', invalid_handling_strategy: 'Keep' }),
   op('encode_categorical', 'One-hot encode', { input_column: 'city', invalid_handling_strategy: 'Replace with missing', drop_last: true }),

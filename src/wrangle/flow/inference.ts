@@ -101,10 +101,17 @@ function asInferenceFlow(flowJson: unknown, target?: string): InferenceFlow {
  * Applies the fitted row-wise steps of a flow to a frame of raw rows (the model pipeline's entry point).
  * Accepts a whole flow file (its default training target) or an extracted inference flow.
  */
-export function applyInferenceSteps(flowJson: unknown, frame: Frame, opts: { target?: string; report?: Record<string, number> } = {}): Frame {
-  const inf = asInferenceFlow(flowJson, opts.target);
-  let out = frame;
-  for (const node of inf.steps) {
+interface PreparedStep {
+  node: FlowNode;
+  step: ReturnType<typeof resolveStep>;
+  trained: unknown;
+}
+
+/** Resolved steps per flow object: serving applies the same model flow to every request without re-parsing it. */
+const prepared = new WeakMap<object, PreparedStep[]>();
+
+function prepare(inf: InferenceFlow): PreparedStep[] {
+  return inf.steps.map((node) => {
     if (CAST_OPERATORS.includes(node.operator)) throw flowError(node.node_id, 'operator', 'type-cast nodes are not supported in an inference pipeline; cast with "Parse value as type"');
     const step = resolveStep(node);
     let trained: unknown;
@@ -116,6 +123,23 @@ export function applyInferenceSteps(flowJson: unknown, frame: Frame, opts: { tar
       void _hash;
       trained = state;
     }
+    return { node, step, trained };
+  });
+}
+
+/**
+ * Applies the fitted row-wise steps of a flow to a frame of raw rows (the model pipeline's entry point).
+ * Accepts a whole flow file (its default training target) or an extracted inference flow.
+ */
+export function applyInferenceSteps(flowJson: unknown, frame: Frame, opts: { target?: string; report?: Record<string, number> } = {}): Frame {
+  const cacheable = typeof flowJson === 'object' && flowJson !== null && (flowJson as { format?: unknown }).format === 'tabpilot-inference-flow';
+  let steps = cacheable ? prepared.get(flowJson as object) : undefined;
+  if (!steps) {
+    steps = prepare(asInferenceFlow(flowJson, opts.target));
+    if (cacheable) prepared.set(flowJson as object, steps);
+  }
+  let out = frame;
+  for (const { node, step, trained } of steps) {
     checkColumns(node.node_id, out, step.def.inputColumns(step.params));
     const report: Record<string, number> = {};
     const result = step.def.apply([out], step.params, trained, { nodeId: node.node_id, random: new Random(0), report });

@@ -129,3 +129,49 @@ export const st_parse_boolean = (s: string): Out => {
   const t = s.trim().toLowerCase();
   return t === 'true' || t === 't' || t === 'yes' || t === 'y' || t === '1' ? true : t === 'false' || t === 'f' || t === 'no' || t === 'n' || t === '0' ? false : null;
 };
+
+/** Word count, length, then capital/lower/digit/special ratios over the string's non-space characters (0 when none). */
+export const st_characterStats = (s: string): number[] => {
+  const trimmed = s.trim();
+  const words = trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+  let nonSpace = 0;
+  let upper = 0;
+  let lower = 0;
+  let digit = 0;
+  let special = 0;
+  for (const ch of s) {
+    if (/\s/.test(ch)) continue;
+    nonSpace++;
+    if (ch >= 'A' && ch <= 'Z') upper++;
+    else if (ch >= 'a' && ch <= 'z') lower++;
+    else if (ch >= '0' && ch <= '9') digit++;
+    else if (!/[\p{L}\p{N}]/u.test(ch)) special++;
+  }
+  return [words, s.length, nonSpace === 0 ? 0 : upper / nonSpace, nonSpace === 0 ? 0 : lower / nonSpace, nonSpace === 0 ? 0 : digit / nonSpace, nonSpace === 0 ? 0 : special / nonSpace];
+};
+export const st_hash32 = (a: number, b: number): number => {
+  let h = Math.imul(a ^ 0x27d4eb2d, 0x165667b1) ^ b;
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae3d);
+  return (h ^ (h >>> 16)) >>> 0;
+};
+/** Min-hash signature of a string's character 3-grams (padded with spaces), each hash scaled to [0, 1). */
+export const st_minHash = (s: string, dimension: number): number[] => {
+  const padded = ` ${s} `;
+  const grams: number[] = [];
+  for (let i = 0; i + 3 <= padded.length; i++) {
+    let h = 0x811c9dc5;
+    for (let j = i; j < i + 3; j++) h = Math.imul(h ^ padded.charCodeAt(j), 0x01000193);
+    grams.push(h >>> 0);
+  }
+  const out: number[] = [];
+  for (let d = 0; d < dimension; d++) {
+    let min = 0xffffffff;
+    for (const g of grams) {
+      const h = st_hash32(d + 1, g);
+      if (h < min) min = h;
+    }
+    out.push(min / 4294967296);
+  }
+  return out;
+};

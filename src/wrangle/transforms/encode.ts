@@ -1,6 +1,6 @@
 import { type Column, type Frame, numericColumn, textColumn } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
-import { hash32 } from '../../util/random.js';
+import { st_minHash } from '../formula/strings-runtime.js';
 import { type ParamReader, type StepContext, defineTransform, flowError } from '../step.js';
 import { insertAfter, rebuild, safeName, stringsOf, vectorString } from '../util.js';
 
@@ -239,25 +239,9 @@ interface SimilarityParams {
   output: string;
 }
 
-/** Min-hash signature of a string's character 3-grams, each hash scaled to [0, 1). */
+/** Min-hash signature of a string's character 3-grams (the exported runtime's function, as a typed array). */
 export function minHash(s: string, dimension: number): Float64Array {
-  const padded = ` ${s} `;
-  const grams: number[] = [];
-  for (let i = 0; i + 3 <= padded.length; i++) {
-    let h = 0x811c9dc5;
-    for (let j = i; j < i + 3; j++) h = Math.imul(h ^ padded.charCodeAt(j), 0x01000193);
-    grams.push(h >>> 0);
-  }
-  const out = new Float64Array(dimension);
-  for (let d = 0; d < dimension; d++) {
-    let min = 0xffffffff;
-    for (const g of grams) {
-      const h = hash32(d + 1, g);
-      if (h < min) min = h;
-    }
-    out[d] = min / 4294967296;
-  }
-  return out;
+  return Float64Array.from(st_minHash(s, dimension));
 }
 
 export const similarityEncode = defineTransform<SimilarityParams>({
@@ -297,6 +281,11 @@ export const similarityEncode = defineTransform<SimilarityParams>({
     return insertAfter(frame, p.input, out);
   },
   describe: (p) => `similarity-encode ${p.input} into ${p.dimension} min-hash features of its character 3-grams (${p.output})`,
+  emit: (p) =>
+    p.style !== 'Columns'
+      ? ''
+      : `{ const sigs = getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_minHash(s, ${p.dimension}); });
+  place(t, ${JSON.stringify(p.input)}, Array.from({ length: ${p.dimension} }, (_, d) => [${JSON.stringify(p.output)} + '_' + d, sigs.map((v) => (v === null ? null : v[d]))] as [string, Cell[]])); }`,
 });
 
 export const encodeTransforms = [ordinalEncode, oneHotEncode, similarityEncode];

@@ -1,29 +1,12 @@
 import { type Column, numericColumn, textColumn } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
 import { defineTransform } from '../step.js';
+import { st_characterStats } from '../formula/strings-runtime.js';
 import { insertAfter, safeName, stringsOf } from '../util.js';
 
 const STAT_SUFFIXES = ['-stats_word_count', '-stats_char_count', '-stats_capital_ratio', '-stats_lower_ratio', '-stats_digit_ratio', '-stats_special_ratio'] as const;
 
-/** Ratios are relative to the string's non-space characters (0 for an empty string), as SDI defines them. */
-export function characterStats(s: string): number[] {
-  const words = s.trim() === '' ? 0 : s.trim().split(/\s+/).length;
-  let nonSpace = 0;
-  let upper = 0;
-  let lower = 0;
-  let digit = 0;
-  let special = 0;
-  for (const ch of s) {
-    if (/\s/.test(ch)) continue;
-    nonSpace++;
-    if (ch >= 'A' && ch <= 'Z') upper++;
-    else if (ch >= 'a' && ch <= 'z') lower++;
-    else if (ch >= '0' && ch <= '9') digit++;
-    else if (!/[\p{L}\p{N}]/u.test(ch)) special++;
-  }
-  const r = (x: number) => (nonSpace === 0 ? 0 : x / nonSpace);
-  return [words, s.length, r(upper), r(lower), r(digit), r(special)];
-}
+export const characterStats = st_characterStats;
 
 export const characterStatistics = defineTransform<{ input: string }>({
   group: 'featurize_text',
@@ -41,6 +24,9 @@ export const characterStatistics = defineTransform<{ input: string }>({
     return insertAfter(f, p.input, STAT_SUFFIXES.map((suf, k) => numericColumn(p.input + suf, cols[k])));
   },
   describe: (p) => `character statistics of ${p.input} (word count, length, capital/lower/digit/special ratios)`,
+  emit: (p) =>
+    `{ const stats = getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_characterStats(s); });
+  place(t, ${JSON.stringify(p.input)}, ${JSON.stringify(STAT_SUFFIXES.map((suf) => p.input + suf))}.map((name, k) => [name, stats.map((v) => (v === null ? null : v[k]))] as [string, Cell[]])); }`,
 });
 
 interface VectorizeParams {
