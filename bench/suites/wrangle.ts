@@ -9,14 +9,12 @@ import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } fro
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readTable } from '../../src/io/index.js';
 import { Random } from '../../src/util/random.js';
 import { type FlowFile, runFlow } from '../../src/wrangle/index.js';
-import { type BenchRow, type BenchSuite, type SuiteResult, timeIt } from '../harness.js';
+import { type BenchRow, type BenchSuite, PROJECT_ROOT, type SuiteResult, timeIt } from '../harness.js';
 
 const require = createRequire(import.meta.url);
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CATEGORIES = ['north', 'south', 'east', 'west', 'central', 'online', 'partner', 'retail', 'outlet', 'export', 'b2b', 'other'];
 
 /** Deterministic CSV: ~1% exact duplicate rows, 5% missing amounts, 2% missing categories. */
@@ -123,7 +121,7 @@ export const suite: BenchSuite = {
     }
 
     try {
-      const text = execFileSync('python3', [path.join(HERE, '../../../bench/suites/wrangle-peers.py').replace('/dist/bench/suites/../../../bench', '/bench'), file, '2'], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      const text = execFileSync('python3', [path.join(PROJECT_ROOT, 'bench/suites/wrangle-peers.py'), file, '2'], { encoding: 'utf8', maxBuffer: 1 << 20 });
       const r = JSON.parse(text.trim().split('\n').pop()!) as { read_ms: number; ms: number; rows_out: number; columns_out: number; pandas: string };
       out.push({ engine: `pandas ${r.pandas}`, read_ms: r.read_ms, transform_ms: r.ms, rows_per_s: rows / (r.ms / 1000), rows_out: r.rows_out, columns_out: r.columns_out });
     } catch (e) {
