@@ -4,7 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Frame, categoricalFromStrings, numericColumn, datetimeColumn } from '../src/frame/index.js';
 import { readTable } from '../src/io/index.js';
-import { ANALYSES, VIF_CLIP, cramersV, detectPeriod, pearsonPairwise, runAnalysis, spearmanPairwise, stl } from '../src/analyses/index.js';
+import { ANALYSES, VIF_CLIP, analysisForOperator, cramersV, detectPeriod, pearsonPairwise, runAnalysis, spearmanPairwise, stl } from '../src/analyses/index.js';
 import { TabpilotError } from '../src/util/errors.js';
 import { Random } from '../src/util/random.js';
 import { run as analyzeCommand } from '../src/cli/commands/analyze.js';
@@ -123,7 +123,7 @@ describe('analyses on real data', () => {
     await expect(runAnalysis('histogramm', penguins, {})).rejects.toThrow(/unknown analysis "histogramm"/);
     await expect(runAnalysis('histogram', penguins, { column: 'sex', colour: 'x' })).rejects.toThrow(/unknown parameter "colour"/);
     await expect(runAnalysis('scatter', penguins, { x: 'species', y: 'body_mass_g' })).rejects.toBeInstanceOf(TabpilotError);
-    expect(ANALYSES.map((a) => a.name)).toHaveLength(11);
+    expect(ANALYSES.map((a) => a.name)).toHaveLength(12);
   });
 });
 
@@ -202,6 +202,19 @@ describe('time series', () => {
     const st = await runAnalysis('seasonal-trend', frame, { value: 'sales', time: 'month' });
     expect((st.data as { seasonalStrength: number }).seasonalStrength).toBeGreaterThan(0.8);
     expect(st.svg).toContain('data-chart="seasonal"');
+  });
+});
+
+describe('flow analysis nodes', () => {
+  it('maps Data Wrangler visualization operators to analyses and runs the insights report as a node', async () => {
+    expect(analysisForOperator('sagemaker.visualizations.describe_0.1')).toBe('table-summary');
+    expect(analysisForOperator('sagemaker.visualizations.data_insights_report_0.1')).toBe('insights');
+    expect(analysisForOperator('tabpilot.analysis.bias')).toBe('bias');
+    expect(analysisForOperator('sagemaker.spark.join_tables_0.1')).toBeNull();
+    const penguins = (await readTable(path.join(FIXTURES, 'penguins.csv'))).frame;
+    const r = await runAnalysis('insights', penguins, { target: 'species', workers: 1 });
+    expect((r.data as { target: { task: string } }).target.task).toBe('multiclass');
+    expect(r.html).toContain('<section id="quick-model">');
   });
 });
 

@@ -10,6 +10,8 @@ export interface AnalysisResult {
   readonly params: Readonly<Record<string, unknown>>;
   readonly data: unknown;
   readonly svg?: string;
+  /** A full HTML page (the insights report). */
+  readonly html?: string;
   /** One-paragraph plain-text reading of the result (printed by the CLI). */
   readonly summary: string;
 }

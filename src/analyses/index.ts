@@ -8,6 +8,10 @@ import { quickModelAnalysis, targetLeakageAnalysis } from './models.js';
 import { multicollinearityAnalysis } from './multicollinearity.js';
 import { duplicatesAnalysis, tableSummaryAnalysis } from './tables.js';
 import { seasonalTrendAnalysis, timeSeriesAnomalyAnalysis } from './time-series.js';
+import { insights } from '../insights/report.js';
+import { renderInsightsHtml } from '../insights/html.js';
+import type { Task } from '../models/types.js';
+import { numberParam } from './common.js';
 
 export type { AnalysisParams, AnalysisResult } from './common.js';
 export { stl, detectPeriod } from './time-series.js';
@@ -55,6 +59,30 @@ export const ANALYSES: readonly AnalysisInfo[] = [
   },
   { name: 'seasonal-trend', description: 'STL seasonal-trend decomposition of a time series', params: ['value', 'time', 'period', 'seasonal', 'robust'], required: ['value'], run: seasonalTrendAnalysis },
   {
+    name: 'insights',
+    description: 'The full Data Quality and Insights report (JSON in data, the HTML page in html)',
+    params: ['target', 'problemType', 'sample', 'seed', 'workers'],
+    required: [],
+    run: async (frame, params) => {
+      const sample = params.sample === 'all' ? 'all' : numberParam(params, 'sample', 50_000, (v) => Number.isInteger(v) && v > 0);
+      const report = await insights(frame, {
+        target: typeof params.target === 'string' && params.target !== '' ? params.target : undefined,
+        problemType: (params.problemType as Task | undefined) || undefined,
+        sample,
+        seed: numberParam(params, 'seed', 0),
+        ...(params.workers !== undefined ? { workers: numberParam(params, 'workers', 1) } : {}),
+      });
+      const s = report.summary;
+      return {
+        analysis: 'insights',
+        params,
+        data: report,
+        html: renderInsightsHtml(report),
+        summary: `${report.sampling.method}: ${s.warningCounts.high} high, ${s.warningCounts.medium} medium, ${s.warningCounts.low} low severity warnings; duplicate ratio ${(100 * s.duplicateRatio).toFixed(2)}%.`,
+      };
+    },
+  },
+  {
     name: 'time-series-anomalies',
     description: 'Points whose residual from trend + seasonality exceeds threshold standard deviations',
     params: ['value', 'time', 'period', 'threshold'],
@@ -78,6 +106,18 @@ const ALIASES: Record<string, string> = {
   'anomaly-detection': 'time-series-anomalies',
   'time-series-anomaly-detection': 'time-series-anomalies',
 };
+
+/** Flow operator names (Data Wrangler's, as in exported .flow files, and tabpilot's own) mapped to analyses. */
+export const FLOW_OPERATORS: Readonly<Record<string, string>> = {
+  'sagemaker.visualizations.describe_0.1': 'table-summary',
+  'sagemaker.visualizations.data_insights_report_0.1': 'insights',
+  ...Object.fromEntries(ANALYSES.map((a) => [`tabpilot.analysis.${a.name}`, a.name])),
+};
+
+/** The analysis a flow VISUALIZATION node's operator names, or null when it is not one we know. */
+export function analysisForOperator(operator: string): string | null {
+  return FLOW_OPERATORS[operator] ?? null;
+}
 
 export function analysisInfo(name: string): AnalysisInfo {
   const key = ALIASES[name] ?? name;

@@ -59,10 +59,15 @@ export async function run(argv: string[]): Promise<number> {
     writeFileSync(out, result.svg);
     console.log(`wrote ${out}`);
   }
+  if (result.html) {
+    const out = (values.out as string | undefined) ?? `${info.name}.html`;
+    writeFileSync(out, result.html);
+    console.log(`wrote ${out}`);
+  }
   if (typeof values.json === 'string') {
     writeFileSync(values.json, JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
     console.log(`wrote ${values.json}`);
-  } else if (!result.svg || info.name === 'table-summary') {
+  } else if ((!result.svg && !result.html) || info.name === 'table-summary') {
     console.log(JSON.stringify(result.data, null, 2));
   }
   return 0;
