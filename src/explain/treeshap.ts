@@ -103,7 +103,9 @@ export class TreeShapExplainer {
   private readonly pathZero: Float64Array;
   private readonly pathOne: Float64Array;
   private readonly pathWeight: Float64Array;
-  private readonly hotLeft: Uint8Array;
+  /** The row being explained (set per row; read by recurse). */
+  private row: Float64Array = new Float64Array(0);
+  private rowOffset = 0;
   private readonly expected: Float64Array;
 
   constructor(
@@ -120,12 +122,10 @@ export class TreeShapExplainer {
     readonly treeChannel?: Int32Array,
   ) {
     let maxDepth = 0;
-    let maxNodes = 0;
     for (const t of trees) {
       const expectedDim = treeChannel ? 1 : numOutputs;
       if (t.outputDim !== expectedDim) throw new Error(`tree has ${t.outputDim} outputs, expected ${expectedDim}`);
       maxDepth = Math.max(maxDepth, treeDepth(t));
-      maxNodes = Math.max(maxNodes, t.left.length);
     }
     const slots = ((maxDepth + 2) * (maxDepth + 3)) / 2;
     ensureReciprocals(maxDepth + 4);
@@ -133,7 +133,6 @@ export class TreeShapExplainer {
     this.pathZero = new Float64Array(slots);
     this.pathOne = new Float64Array(slots);
     this.pathWeight = new Float64Array(slots);
-    this.hotLeft = new Uint8Array(maxNodes);
     this.expected = Float64Array.from(bias);
     const one = new Float64Array(1);
     trees.forEach((t, i) => {
@@ -161,12 +160,8 @@ export class TreeShapExplainer {
     const k = this.numOutputs;
     for (let t = 0; t < this.trees.length; t++) {
       const tree = this.trees[t];
-      // Which child the row takes at every internal node, decided once per tree.
-      const hot = this.hotLeft;
-      const nNodes = tree.left.length;
-      for (let node = 0; node < nNodes; node++) {
-        if (tree.left[node] >= 0) hot[node] = goesLeft(tree, node, x[rowOffset + tree.feature[node]]) ? 1 : 0;
-      }
+      this.row = x;
+      this.rowOffset = rowOffset;
       this.recurse(tree, 0, 0, 0, 1, 1, -1, phi, phiOffset + (this.treeChannel ? this.treeChannel[t] : 0));
     }
     const m = this.numFeatures;
@@ -219,13 +214,13 @@ export class TreeShapExplainer {
     }
 
     const rightChild = tree.right[node];
-    const hotIsLeft = this.hotLeft[node] === 1;
+    const split = tree.feature[node];
+    const hotIsLeft = goesLeft(tree, node, this.row[this.rowOffset + split]);
     const hot = hotIsLeft ? leftChild : rightChild;
     const cold = hotIsLeft ? rightChild : leftChild;
     const cover = tree.cover[node];
     const hotZero = coverFraction(tree.cover[hot], cover);
     const coldZero = coverFraction(tree.cover[cold], cover);
-    const split = tree.feature[node];
 
     let incomingZero = 1;
     let incomingOne = 1;
