@@ -4,7 +4,7 @@ import type { HyperValue, LearnerSpec } from '../models/types.js';
  * The fixed portfolio: strong configurations per learner, tried before any HPO. Each entry carries a prior
  * strength (how often this configuration is near the best on tabular benchmarks, roughly as AutoGluon's and
  * FLAML's zero-shot portfolios rank them); entries are ordered by expected value per second,
- * prior / sqrt(relativeCost). Hyperparameter names a learner does not declare are dropped, so the portfolio keeps
+ * prior / sqrt(learner relativeCost x entry cost). Hyperparameter names a learner does not declare are dropped, so the portfolio keeps
  * working when a learner's search space changes.
  */
 export interface PortfolioEntry {
@@ -12,23 +12,25 @@ export interface PortfolioEntry {
   readonly name: string;
   readonly params: Readonly<Record<string, HyperValue>>;
   readonly prior: number;
+  /** Cost relative to the learner's default configuration (default 1). */
+  readonly cost?: number;
 }
 
 const ENTRIES: readonly PortfolioEntry[] = [
   { kind: 'gbdt', name: 'default', params: {}, prior: 1.0 },
-  { kind: 'gbdt', name: 'fast', params: { learningRate: 0.1, numRounds: 200, numLeaves: 31, featureFraction: 0.9 }, prior: 0.9 },
+  { kind: 'gbdt', name: 'fast', params: { learningRate: 0.1, numRounds: 200, numLeaves: 31, featureFraction: 0.9 }, prior: 0.9, cost: 0.4 },
   { kind: 'linear', name: 'default', params: {}, prior: 0.45 },
   { kind: 'rf', name: 'default', params: {}, prior: 0.7 },
   { kind: 'extratrees', name: 'default', params: {}, prior: 0.65 },
-  { kind: 'gbdt', name: 'slow-large', params: { learningRate: 0.03, numLeaves: 63, minDataInLeaf: 10, featureFraction: 0.8, numRounds: 1000 }, prior: 0.9 },
-  { kind: 'gbdt', name: 'shallow', params: { learningRate: 0.05, numLeaves: 15, maxDepth: 4, minDataInLeaf: 20, lambdaL2: 1 }, prior: 0.85 },
+  { kind: 'gbdt', name: 'slow-large', params: { learningRate: 0.03, numLeaves: 63, minDataInLeaf: 10, featureFraction: 0.8, numRounds: 1000 }, prior: 0.9, cost: 2.5 },
+  { kind: 'gbdt', name: 'shallow', params: { learningRate: 0.05, numLeaves: 15, maxDepth: 4, minDataInLeaf: 20, lambdaL2: 1 }, prior: 0.85, cost: 0.6 },
   { kind: 'linear', name: 'strong-l2', params: { C: 0.05 }, prior: 0.35 },
   { kind: 'linear', name: 'weak-l2', params: { C: 100 }, prior: 0.3 },
   { kind: 'mlp', name: 'default', params: {}, prior: 0.6 },
   { kind: 'gbdt', name: 'regularised', params: { learningRate: 0.05, numLeaves: 31, minDataInLeaf: 50, featureFraction: 0.6, baggingFraction: 0.8, lambdaL2: 10 }, prior: 0.8 },
   { kind: 'rf', name: 'sqrt-features', params: { maxFeatures: 'sqrt', minSamplesLeaf: 2 }, prior: 0.55 },
   { kind: 'extratrees', name: 'leafy', params: { minSamplesLeaf: 1, maxFeatures: 0.5 }, prior: 0.5 },
-  { kind: 'mlp', name: 'wide', params: { hiddenWidth: 256, dropout: 0.2 }, prior: 0.45 },
+  { kind: 'mlp', name: 'wide', params: { hiddenWidth: 256, dropout: 0.2 }, prior: 0.45, cost: 2 },
 ];
 
 /** Portfolio entries for the given learners, in run order. */
@@ -53,10 +55,10 @@ export function portfolio(specs: readonly LearnerSpec<object>[]): PortfolioEntry
     seen.add(key);
     out.push({ ...e, params });
   }
-  const cost = (kind: string) => Math.max(0.01, byKind.get(kind)!.relativeCost);
+  const cost = (e: PortfolioEntry) => Math.max(0.01, byKind.get(e.kind)!.relativeCost * (e.cost ?? 1));
   // Stable sort: equal value keeps the table order.
   return out
-    .map((e, i) => ({ e, i, value: e.prior / Math.sqrt(cost(e.kind)) }))
+    .map((e, i) => ({ e, i, value: e.prior / Math.sqrt(cost(e)) }))
     .sort((a, b) => b.value - a.value || a.i - b.i)
     .map((x) => x.e);
 }
