@@ -111,7 +111,9 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
       for (let i = 0; i < value.length; i++) value[i] *= params.learningRate;
       for (let j = 0; j < grown.leafNode.length; j++) {
         const v = value[grown.leafNode[j]];
-        for (let i = grown.leafStart[j]; i < grown.leafEnd[j]; i++) scores[work[i] * dim + k] += v;
+        const end = grown.leafEnd[j];
+        if (dim === 1) for (let i = grown.leafStart[j]; i < end; i++) scores[work[i]] += v;
+        else for (let i = grown.leafStart[j]; i < end; i++) scores[work[i] * dim + k] += v;
       }
       for (let i = 0; i < outOfBag.length; i++) {
         const r = outOfBag[i];

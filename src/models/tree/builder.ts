@@ -1,6 +1,7 @@
 import type { Random } from '../../util/random.js';
 import type { BinnedData } from './binning.js';
 import { accumulateHistogram } from './histogram.js';
+import { nativeKernels } from './native.js';
 import { type SplitInfo, type SplitParams, SplitFinder } from './split.js';
 import type { FlatTree } from './tree.js';
 
@@ -182,7 +183,9 @@ export class TreeBuilder {
     const K = this.params.channels;
     const S = this.stride;
     const ordered = this.ordered;
-    if (K === 1) {
+    const native = end - start >= 256 && nativePartitionEnabled ? nativeKernels() : null;
+    if (K === 1 && native !== null) native.gatherOrdered(rows, start, end, grad, hess, ordered);
+    else if (K === 1) {
       for (let i = start, o = 0; i < end; i++, o += 2) {
         const r = rows[i];
         ordered[o] = grad[r];
@@ -201,33 +204,59 @@ export class TreeBuilder {
 
   /** Stable in-place partition of rows[start, end): rows going left first. Returns the boundary. */
   private partition(rows: Int32Array, start: number, end: number, split: SplitInfo): number {
-    const bins = this.binned.bins;
-    const col = split.feature * this.binned.numRows;
-    const scratch = this.scratch;
-    let w = start;
-    let s = 0;
-    if (split.leftBins === null) {
-      const t = split.binThreshold;
-      const missingLeft = split.defaultLeft;
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        const b = bins[col + r];
-        if (b === 0 ? missingLeft : b <= t) rows[w++] = r;
-        else scratch[s++] = r;
-      }
-    } else {
-      const goesLeft = new Uint8Array(this.binned.features[split.feature].numBins);
+    let goesLeft: Uint8Array | null = null;
+    if (split.leftBins !== null) {
+      goesLeft = new Uint8Array(this.binned.features[split.feature].numBins);
       for (const b of split.leftBins) goesLeft[b] = 1;
       goesLeft[0] = split.defaultLeft ? 1 : 0;
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        if (goesLeft[bins[col + r]] === 1) rows[w++] = r;
-        else scratch[s++] = r;
-      }
     }
-    rows.set(scratch.subarray(0, s), w);
-    return w;
+    const native = end - start >= 256 ? nativeKernels() : null;
+    const args = [this.binned.bins, this.binned.numRows, split.feature, rows, start, end, this.scratch, split.binThreshold, split.defaultLeft, goesLeft] as const;
+    return native !== null && nativePartitionEnabled ? native.partitionRows(...args) : partitionRowsTs(...args);
   }
+}
+
+let nativePartitionEnabled = true;
+/** Turns the native partition and gather kernels off or on (tests compare both). */
+export function setNativePartition(enabled: boolean): void {
+  nativePartitionEnabled = enabled;
+}
+
+/**
+ * Stable partition of rows[start, end) by one split on binned data: rows whose bin goes left first (numeric:
+ * bin <= binThreshold, bin 0 = missing follows missingLeft; categorical: goesLeft[bin] = 1). Returns the boundary.
+ */
+export function partitionRowsTs(
+  bins: Uint8Array | Uint16Array,
+  numRows: number,
+  feature: number,
+  rows: Int32Array,
+  start: number,
+  end: number,
+  scratch: Int32Array,
+  binThreshold: number,
+  missingLeft: boolean,
+  goesLeft: Uint8Array | null,
+): number {
+  const col = feature * numRows;
+  let w = start;
+  let s = 0;
+  if (goesLeft === null) {
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      const b = bins[col + r];
+      if (b === 0 ? missingLeft : b <= binThreshold) rows[w++] = r;
+      else scratch[s++] = r;
+    }
+  } else {
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      if (goesLeft[bins[col + r]] === 1) rows[w++] = r;
+      else scratch[s++] = r;
+    }
+  }
+  rows.set(scratch.subarray(0, s), w);
+  return w;
 }
 
 /** Growable node arrays, frozen into a FlatTree at the end. */

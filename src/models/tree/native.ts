@@ -19,6 +19,21 @@ export interface NativeKernels {
     binOffsets: Int32Array,
     hist: Float64Array,
   ): void;
+  /** The one-channel gather of `TreeBuilder.buildHistogram` (ordered[2j], ordered[2j+1] = grad, hess of rows[start + j]). */
+  gatherOrdered(rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, ordered: Float64Array): void;
+  /** Same contract as `partitionRowsTs` in builder.ts. */
+  partitionRows(
+    bins: Uint8Array | Uint16Array,
+    numRows: number,
+    feature: number,
+    rows: Int32Array,
+    start: number,
+    end: number,
+    scratch: Int32Array,
+    binThreshold: number,
+    missingLeft: boolean,
+    goesLeft: Uint8Array | null,
+  ): number;
   /** Same contract as the numeric, one-output path of `PackedTrees.addBlock` in predict.ts. */
   predictPacked(
     x: Float64Array,
