@@ -57,18 +57,8 @@ export function isNumericKind(col: Column): boolean {
   return col.kind === 'numeric' || col.kind === 'boolean';
 }
 
-/** A Column with the same name and kind as `like`, from plain values (used by string transforms). */
-export function textOut(name: string, values: (string | null)[]): Column {
-  return textColumn(name, values);
-}
 
-export function boolOut(name: string, values: Uint8Array): Column {
-  return booleanColumn(name, values);
-}
 
-export function numOut(name: string, values: Float64Array): Column {
-  return numericColumn(name, values);
-}
 
 /** Categorical column from strings with a given dictionary order (values outside it become missing). */
 export function categoricalWithDictionary(name: string, values: readonly (string | null)[], dictionary: readonly string[]): Column {
@@ -143,10 +133,6 @@ export function safeName(s: string): string {
   return s.replace(/\s+/g, '_');
 }
 
-/** Replaces a column in place (same position) or appends it when new. */
-export function putColumn(frame: Frame, col: Column): Frame {
-  return frame.withColumn(col);
-}
 
 /** Inserts columns right after `after` (or at the end), replacing same-named ones. */
 export function insertAfter(frame: Frame, after: string | null, cols: Column[]): Frame {
@@ -175,10 +161,6 @@ export function rebuild(cols: Column[]): Frame {
   return Frame.fromColumns(cols);
 }
 
-export function outName(input: string, output: string | undefined, multi: boolean, suffix: string): string {
-  if (output === undefined || output === '') return input;
-  return multi ? `${output}${suffix}` : output;
-}
 
 /** Parses a JSON vector cell ("[1,2,3]") to numbers; null for missing or malformed. */
 export function parseVector(s: string | null): number[] | null {

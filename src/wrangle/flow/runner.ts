@@ -246,7 +246,7 @@ async function readSource(node: FlowNode, baseDir: string, params: ReturnType<ty
     const { frame } = await readTable(file, { ...(types ? { types } : {}), ...(opts.limit ? { limit: opts.limit } : {}) });
     frames.push(node.parameters.add_filename_column ? frame.withColumn(categoricalFromStrings('_filename', new Array(frame.numRows).fill(path.basename(file)))) : frame);
   }
-  return frames.length === 1 ? frames[0] : concatFrames(frames, node.node_id);
+  return frames.length === 1 ? frames[0] : concatFrames(frames);
 }
 
 /** Import sampling: none (default), first K, random or stratified (Data Wrangler's import options). */

@@ -10,7 +10,6 @@ import {
   renameColumn,
   textColumn,
 } from '../../frame/index.js';
-import { TabpilotError } from '../../util/errors.js';
 import { rowKeyStrings } from '../rowkeys.js';
 import { defineTransform, flowError } from '../step.js';
 import { rebuild, stringsOf } from '../util.js';
@@ -186,7 +185,7 @@ function mergeKey(left: Column, right: Column, lidx: Int32Array): Column {
 }
 
 /** Vertical union aligned by column name; kinds are reconciled (same kind kept, else text). */
-export function concatFrames(frames: Frame[], nodeId = 'concatenate'): Frame {
+export function concatFrames(frames: Frame[]): Frame {
   const names: string[] = [];
   for (const f of frames) for (const n of f.columnNames) if (!names.includes(n)) names.push(n);
   const total = frames.reduce((s, f) => s + f.numRows, 0);
@@ -243,7 +242,6 @@ export function concatFrames(frames: Frame[], nodeId = 'concatenate'): Frame {
     }
     return categoricalColumn(name, codes, dictionary);
   });
-  void nodeId;
   return rebuild(cols);
 }
 
@@ -267,7 +265,7 @@ export const concatenate = defineTransform<ConcatParams>({
   }),
   inputColumns: () => [],
   apply([L, R], p, _t, ctx) {
-    let out = concatFrames([L, R], ctx.nodeId);
+    let out = concatFrames([L, R]);
     if (p.sourceColumn) {
       if (out.has(p.sourceColumn)) throw flowError(ctx.nodeId, 'parameters.indicator_column', `a column "${p.sourceColumn}" already exists`, p.sourceColumn);
       const codes = new Int32Array(out.numRows);
@@ -279,7 +277,3 @@ export const concatenate = defineTransform<ConcatParams>({
   },
   describe: (p) => `stack the second input under the first${p.sourceColumn ? `, marking the source in ${p.sourceColumn}` : ''}${p.removeDuplicates ? ', then drop duplicate rows' : ''}`,
 });
-
-export function assertSameLength(a: Frame, b: Frame, nodeId: string): void {
-  if (a.numRows !== b.numRows) throw new TabpilotError('FLOW_INVALID', `node "${nodeId}": inputs have ${a.numRows} and ${b.numRows} rows`);
-}

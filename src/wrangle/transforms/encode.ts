@@ -2,7 +2,7 @@ import { type Column, type Frame, numericColumn, textColumn } from '../../frame/
 import { TabpilotError } from '../../util/errors.js';
 import { st_minHash } from '../formula/strings-runtime.js';
 import { type ParamReader, type StepContext, defineTransform, flowError } from '../step.js';
-import { insertAfter, rebuild, safeName, stringsOf, vectorString } from '../util.js';
+import { insertAfter, safeName, stringsOf, vectorString } from '../util.js';
 
 const GROUP = 'encode_categorical';
 
@@ -289,4 +289,3 @@ export const similarityEncode = defineTransform<SimilarityParams>({
 });
 
 export const encodeTransforms = [ordinalEncode, oneHotEncode, similarityEncode];
-export { rebuild };

@@ -78,7 +78,6 @@ export const moveColumn = defineTransform<MoveParams>({
   describe: (p) => `${p.type.toLowerCase()} ${p.target ?? (p.index !== undefined ? `${p.index}` : '')}: ${p.column}`.replace(/ :/, ':'),
   emit: (p) => `reorder(t, ${JSON.stringify(p)});`,
 });
-export { moveOrder };
 
 // ---- Manage rows ----
 

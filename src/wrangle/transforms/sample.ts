@@ -231,7 +231,7 @@ function balanceOp(kind: BalanceKind) {
         if (kind === 'Random oversample') extra.push(f.take(Array.from({ length: need }, () => rows[r.int(rows.length)])));
         else extra.push(smote(f, rows, need, p, r));
       });
-      return extra.length ? concatFrames([f, ...extra], ctx.nodeId) : f;
+      return extra.length ? concatFrames([f, ...extra]) : f;
     },
     describe: (p) => `${kind === 'SMOTE' ? 'SMOTE-oversample' : kind.toLowerCase()} ${p.target} to a minority/majority ratio of ${p.ratio}`,
   });

@@ -4,7 +4,7 @@ import { groupRows } from '../rowkeys.js';
 import { type ParamReader, defineTransform, flowError } from '../step.js';
 import { finiteSorted, insertAfter, meanStd, numbersOf, quantileSorted, rebuild, stringsOf } from '../util.js';
 import { datesOf } from './datetime.js';
-import { isMissingAt, mostFrequent } from './missing.js';
+import { mostFrequent } from './missing.js';
 
 const GROUP = 'time_series';
 
@@ -345,4 +345,3 @@ export const rollingWindow = defineTransform<RollingParams>({
 });
 
 export const timeSeriesTransforms = [tsGroupBy, resample, tsHandleMissing, validateTimestamps, lagFeatures, rollingWindow];
-export { isMissingAt };
