@@ -158,19 +158,19 @@ export class TreeShapExplainer {
 
   private explainRow(x: Float64Array, rowOffset: number, phi: Float64Array, phiOffset: number): void {
     const k = this.numOutputs;
+    this.row = x;
+    this.rowOffset = rowOffset;
     for (let t = 0; t < this.trees.length; t++) {
-      const tree = this.trees[t];
-      this.row = x;
-      this.rowOffset = rowOffset;
-      this.recurse(tree, 0, 0, 0, 1, 1, -1, phi, phiOffset + (this.treeChannel ? this.treeChannel[t] : 0));
+      this.recurse(this.trees[t], 0, 0, 0, 1, 1, -1, phi, phiOffset + (this.treeChannel ? this.treeChannel[t] : 0));
     }
     const m = this.numFeatures;
     for (let o = 0; o < k; o++) phi[phiOffset + m * k + o] += this.expected[o];
   }
 
   /**
-   * `depth` = number of unique-path elements already extended minus one (the root call extends the
-   * dummy element). `parentStart` is where the parent's path segment starts.
+   * Walks `node` with the unique path so far: `uniqueDepth` elements (the root call starts from none and
+   * extends a dummy element with feature -1), the parent's copy starting at `parentStart`. The row goes to the
+   * "hot" child; both children are walked, the cold one with one-fraction 0.
    */
   private recurse(
     tree: ExplainTree,
