@@ -10,6 +10,7 @@ import {
 } from '../frame/column.js';
 import type { FeatureSchema } from '../frame/align.js';
 import { Frame } from '../frame/frame.js';
+import { TabpilotError } from '../util/errors.js';
 import type { PayloadFormat } from './negotiate.js';
 
 /**
@@ -19,13 +20,15 @@ import type { PayloadFormat } from './negotiate.js';
  * (they become missing, as in batch prediction) and counted.
  */
 
-export class PayloadError extends Error {
-  constructor(
-    message: string,
-    readonly row?: number,
-    readonly column?: string,
-  ) {
-    super(row === undefined ? message : `row ${row}${column === undefined ? '' : `, column "${column}"`}: ${message}`);
+/** A request body that cannot be read as rows of the model's features (BAD_FORMAT; HTTP 400). */
+export class PayloadError extends TabpilotError {
+  readonly row?: number;
+
+  constructor(message: string, row?: number, column?: string) {
+    // Rows of a request body, not lines of a file: the message says "row N".
+    super('BAD_FORMAT', row === undefined ? message : `row ${row}${column === undefined ? '' : `, column "${column}"`}: ${message}`);
+    this.name = 'PayloadError';
+    this.row = row;
   }
 }
 
