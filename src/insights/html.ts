@@ -73,7 +73,7 @@ function warningBlock(w: Warning): string {
   )}.</em></div><div class="muted">Rule: ${esc(w.rule)}</div></div>`;
 }
 
-export function histogramChart(h: Histogram, title: string, width = 360): string {
+export function histogramChart(h: Histogram, title: string, width = 360, xIsTime = false): string {
   if (h.labels) {
     const labels = h.labels.slice();
     const counts = h.counts.slice();
@@ -89,7 +89,7 @@ export function histogramChart(h: Histogram, title: string, width = 360): string
   }
   if (!h.edges || h.edges.length === 0) return `<p class="muted">No values to plot.</p>`;
   const note = h.other ? `<p class="muted">${h.other} outlying value(s) outside the plotted range.</p>` : '';
-  return histogramSvg({ edges: h.edges, series: [{ name: title, counts: h.counts }], title, width }) + note;
+  return histogramSvg({ edges: h.edges, series: [{ name: title, counts: h.counts }], title, width, xIsTime }) + note;
 }
 
 function rowsTable(rows: readonly (SampleRow & { score?: number; count?: number })[], columns: readonly string[], extra?: { key: 'score' | 'count'; label: string }): string {
@@ -211,14 +211,17 @@ function featureBlock(f: FeatureReport): string {
     ['invalid', String(s.invalid)],
     ['distinct', String(s.cardinality)],
   ];
-  if (f.featureType === 'numeric' || f.featureType === 'datetime') {
+  if (f.featureType === 'datetime') {
+    const day = (v: number | null) => (v === null ? '–' : new Date(v).toISOString().slice(0, 19).replace('T00:00:00', ''));
+    rows.push(['min / max', `${day(s.min)} / ${day(s.max)}`], ['median', day(s.median)]);
+  } else if (f.featureType === 'numeric') {
     rows.push(['mean', fmt(s.mean)], ['median', fmt(s.median)], ['min / max', `${fmt(s.min)} / ${fmt(s.max)}`], ['std', fmt(s.std)], ['skew', fmt(s.skew)], ['outliers', String(s.outliers)]);
     if (f.targetCorrelation !== null) rows.push(['|Pearson| with target', fmt(f.targetCorrelation)]);
   } else {
     rows.push(['most common', f.topValues.slice(0, 3).map((v) => `${v.value} (${v.count})`).join(', ')]);
   }
   const table = `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
-  return `<div class="feature" data-feature="${esc(f.name)}"><div><h3>${esc(f.name)}</h3>${table}${f.warnings.map(warningBlock).join('')}</div><div>${histogramChart(f.histogram, f.name)}</div></div>`;
+  return `<div class="feature" data-feature="${esc(f.name)}"><div><h3>${esc(f.name)}</h3>${table}${f.warnings.map(warningBlock).join('')}</div><div>${histogramChart(f.histogram, f.name, 360, f.featureType === 'datetime')}</div></div>`;
 }
 
 function featureSection(r: InsightsReport): string {

@@ -1,4 +1,5 @@
 import type { Random } from '../util/random.js';
+import { sampleRows } from './split.js';
 
 /**
  * Isolation forest (Liu, Ting and Zhou 2008) over a dense row-major matrix with no missing values.
@@ -88,12 +89,16 @@ export function isolationForestScores(x: Float64Array, n: number, d: number, rng
   const total = new Float64Array(n);
   for (let t = 0; t < options.trees; t++) {
     const treeRng = rng.fork(t);
-    const perm = treeRng.permutation(n);
-    const tree = buildTree(x, d, perm.subarray(0, psi), maxDepth, treeRng);
+    const { feature, threshold, left, right, pathLength } = buildTree(x, d, sampleRows(n, psi, treeRng), maxDepth, treeRng);
     for (let i = 0; i < n; i++) {
+      const base = i * d;
       let node = 0;
-      while (tree.feature[node] >= 0) node = x[i * d + tree.feature[node]] < tree.threshold[node] ? tree.left[node] : tree.right[node];
-      total[i] += tree.pathLength[node];
+      let f = feature[0];
+      while (f >= 0) {
+        node = x[base + f] < threshold[node] ? left[node] : right[node];
+        f = feature[node];
+      }
+      total[i] += pathLength[node];
     }
   }
   const c = averagePathLength(psi);

@@ -61,7 +61,18 @@ export interface BarSeries {
 /**
  * Histogram: numeric bins (edges) or category bars (labels). Several series are stacked (color by).
  */
-export function histogramSvg(opts: { edges?: readonly number[]; labels?: readonly string[]; series: readonly BarSeries[]; title?: string; width?: number; height?: number; xLabel?: string }): string {
+export function histogramSvg(opts: {
+  edges?: readonly number[];
+  labels?: readonly string[];
+  series: readonly BarSeries[];
+  title?: string;
+  width?: number;
+  height?: number;
+  xLabel?: string;
+  /** Edges are epoch milliseconds: label them as dates. */
+  xIsTime?: boolean;
+}): string {
+  const fx = opts.xIsTime ? (v: number | undefined) => (v === undefined ? '' : new Date(v).toISOString().slice(0, 10)) : (v: number | undefined) => formatNumber(v);
   const f: Frame = { width: opts.width ?? 360, height: opts.height ?? 180, left: 44, right: 8, top: 10, bottom: opts.labels ? 46 : 30 };
   const bins = opts.series[0]?.counts.length ?? 0;
   const totals = new Array<number>(bins).fill(0);
@@ -83,7 +94,7 @@ export function histogramSvg(opts: { edges?: readonly number[]; labels?: readonl
       if (c <= 0) return;
       const h = (c / max) * ph;
       const y = f.top + ph - ((base + c) / max) * ph;
-      const label = opts.labels ? opts.labels[i] : `${formatNumber(opts.edges?.[i])} – ${formatNumber(opts.edges?.[i + 1])}`;
+      const label = opts.labels ? opts.labels[i] : `${fx(opts.edges?.[i])} – ${fx(opts.edges?.[i + 1])}`;
       out += `<rect x="${(f.left + i * bw + 0.5).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(0.5, bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${color(k)}"><title>${escapeXml(`${opts.series.length > 1 ? `${s.name}: ` : ''}${label}: ${c}`)}</title></rect>`;
       base += c;
     });
@@ -99,9 +110,10 @@ export function histogramSvg(opts: { edges?: readonly number[]; labels?: readonl
   } else if (opts.edges && opts.edges.length > 1) {
     const lo = opts.edges[0];
     const hi = opts.edges[opts.edges.length - 1];
-    for (const t of niceTicks(lo, hi, 4)) {
+    const ticks = opts.xIsTime ? [lo, (lo + hi) / 2, hi] : niceTicks(lo, hi, 4);
+    for (const t of ticks) {
       const x = f.left + ((t - lo) / (hi - lo)) * pw;
-      out += axisText(x, f.top + ph + 12, formatNumber(t));
+      out += axisText(x, f.top + ph + 12, fx(t));
     }
   }
   if (opts.xLabel) out += axisText(f.left + pw / 2, f.height - 2, opts.xLabel);
