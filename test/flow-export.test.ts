@@ -34,6 +34,8 @@ const NODES = [
   op('handle_missing', 'Fill missing', { input_column: 'name', fill_value: 'unknown' }),
   op('encode_categorical', 'Similarity encode', { input_column: 'name', target_dimension: 4 }),
   op('featurize_text', 'Character statistics', { input_column: 'name' }),
+  op('featurize_text', 'Vectorize', { input_column: 'name', output_format: 'Flattened', idf_minimum_document_frequency: 1, output_column: 'tf' }),
+  op('featurize_text', 'Vectorize', { input_column: 'name', vectorizer: 'Hashing', number_of_features: 8, tokenizer: 'Custom', regex: '[a-z]+', regex_splits_on_gaps: false, binary: true }),
   op('manage_columns', 'Duplicate column', { input_column: 'city', new_name: 'city_code' }),
   op('encode_categorical', 'Ordinal encode', { input_column: 'city_code', invalid_handling_strategy: 'Keep' }),
   op('encode_categorical', 'One-hot encode', { input_column: 'city', invalid_handling_strategy: 'Replace with missing', drop_last: true }),

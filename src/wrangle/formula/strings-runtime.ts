@@ -175,3 +175,41 @@ export const st_minHash = (s: string, dimension: number): number[] => {
   }
   return out;
 };
+
+/** Tokens of a string: Standard = lower-case + whitespace split; Custom = regex split (gaps) or matches, min length. */
+export const st_tokenize = (s: string, p: P): string[] => {
+  if (p.tokenizer === 'Standard') return s.toLowerCase().split(/\s+/).filter((t: string) => t !== '');
+  const text = p.lowercase ? s.toLowerCase() : s;
+  const re = new RegExp(p.pattern, 'g');
+  const toks: string[] = p.gaps ? text.split(re) : (text.match(re) ?? []);
+  return toks.filter((t: string) => t !== '' && t.length >= p.minTokenLength);
+};
+/** Term counts of one document; terms below the minimum term frequency (absolute, or a fraction of the tokens) are dropped. */
+export const st_termCounts = (tokens: string[], minTermFreq: number): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+  const minTf = minTermFreq >= 1 ? minTermFreq : minTermFreq * tokens.length;
+  for (const [t, c] of counts) if (c < minTf) counts.delete(t);
+  return counts;
+};
+export const st_hashIndex = (term: string, size: number): number => {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % size;
+};
+/** Sparse term vector of one document (slot -> weight), by vocabulary index or hashing, then binary and IDF. */
+export const st_vectorize = (s: string, p: P, index: Map<string, number> | null, idf: number[] | null, size: number): Map<number, number> => {
+  const vec = new Map<number, number>();
+  for (const [term, c] of st_termCounts(st_tokenize(s, p), p.minTermFreq)) {
+    const j = index === null ? st_hashIndex(term, size) : index.get(term);
+    if (j === undefined) continue;
+    vec.set(j, (vec.get(j) ?? 0) + (p.binary ? 1 : c));
+  }
+  if (p.binary) for (const [j, v] of vec) vec.set(j, v > 0 ? 1 : 0);
+  if (idf !== null) for (const [j, v] of vec) vec.set(j, v * idf[j]);
+  return vec;
+};
+export const st_sparseJson = (vec: Map<number, number>, size: number): string => {
+  const idx = [...vec.keys()].sort((a: number, b: number) => a - b);
+  return JSON.stringify({ size, indices: idx, values: idx.map((j: number) => vec.get(j)) });
+};

@@ -1,7 +1,7 @@
 import { type Column, numericColumn, textColumn } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
 import { defineTransform } from '../step.js';
-import { st_characterStats } from '../formula/strings-runtime.js';
+import { st_characterStats, st_hashIndex, st_sparseJson, st_termCounts, st_tokenize, st_vectorize } from '../formula/strings-runtime.js';
 import { insertAfter, safeName, stringsOf } from '../util.js';
 
 const STAT_SUFFIXES = ['-stats_word_count', '-stats_char_count', '-stats_capital_ratio', '-stats_lower_ratio', '-stats_digit_ratio', '-stats_special_ratio'] as const;
@@ -55,28 +55,19 @@ interface VectorizeTrained {
 }
 
 export function tokenize(s: string, p: Pick<VectorizeParams, 'tokenizer' | 'minTokenLength' | 'pattern' | 'gaps' | 'lowercase'>): string[] {
-  if (p.tokenizer === 'Standard') return s.toLowerCase().split(/\s+/).filter((t) => t !== '');
-  const text = p.lowercase ? s.toLowerCase() : s;
-  const re = new RegExp(p.pattern, 'g');
-  const toks = p.gaps ? text.split(re) : (text.match(re) ?? []);
-  return toks.filter((t) => t !== '' && t.length >= p.minTokenLength);
+  return st_tokenize(s, p);
 }
 
 /** Absolute threshold from an integer or a fraction of `total` (Spark CountVectorizer rule). */
 const threshold = (v: number, total: number) => (v >= 1 ? v : v * total);
 
 function termCounts(tokens: string[], p: VectorizeParams): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-  const minTf = threshold(p.minTermFreq, tokens.length);
-  for (const [t, c] of counts) if (c < minTf) counts.delete(t);
-  return counts;
+  return st_termCounts(tokens, p.minTermFreq);
 }
 
-function hashIndex(term: string, size: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < term.length; i++) h = Math.imul(h ^ term.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % size;
+/** Parameters the runtime vectorizer reads (plain JSON, inlined into exported code). */
+function runtimeParams(p: VectorizeParams) {
+  return { tokenizer: p.tokenizer, pattern: p.pattern, gaps: p.gaps, lowercase: p.lowercase, minTokenLength: p.minTokenLength, minTermFreq: p.minTermFreq, binary: p.binary };
 }
 
 export const vectorizeText = defineTransform<VectorizeParams, VectorizeTrained>({
@@ -140,7 +131,7 @@ export const vectorizeText = defineTransform<VectorizeParams, VectorizeTrained>(
       for (const d of docs) {
         const seen = new Set<number>();
         for (const t of d.keys()) {
-          const j = p.vectorizer === 'Count' ? index.get(t) : hashIndex(t, slots);
+          const j = p.vectorizer === 'Count' ? index.get(t) : st_hashIndex(t, slots);
           if (j !== undefined) seen.add(j);
         }
         for (const j of seen) dfSlot[j]++;
@@ -155,35 +146,29 @@ export const vectorizeText = defineTransform<VectorizeParams, VectorizeTrained>(
     const values = stringsOf(frame.column(p.input));
     const index = new Map(t.vocabulary.map((w, i) => [w, i]));
     const size = p.vectorizer === 'Count' ? t.vocabulary.length : p.numFeatures;
-    const rows = values.map((s) => {
-      if (s === null) return null;
-      const vec = new Map<number, number>();
-      for (const [term, c] of termCounts(tokenize(s, p), p)) {
-        const j = p.vectorizer === 'Count' ? index.get(term) : hashIndex(term, size);
-        if (j === undefined) continue;
-        vec.set(j, (vec.get(j) ?? 0) + (p.binary ? 1 : c));
-      }
-      if (p.binary) for (const [j, v] of vec) vec.set(j, v > 0 ? 1 : 0);
-      if (t.idf) for (const [j, v] of vec) vec.set(j, v * t.idf[j]);
-      return vec;
-    });
+    const rp = runtimeParams(p);
+    const vocab = p.vectorizer === 'Count' ? index : null;
+    const rows = values.map((s) => (s === null ? null : st_vectorize(s, rp, vocab, t.idf, size)));
     let cols: Column[];
     if (p.style === 'Flattened') {
       cols = t.vocabulary.map((w, j) => numericColumn(`${p.output}_${safeName(w)}`, Float64Array.from(rows, (v) => (v === null ? NaN : (v.get(j) ?? 0)))));
     } else {
       // Sparse vector as JSON in Spark's shape: {"size": n, "indices": [...], "values": [...]}.
-      cols = [
-        textColumn(
-          p.output,
-          rows.map((v) => {
-            if (v === null) return null;
-            const idx = [...v.keys()].sort((a, b) => a - b);
-            return JSON.stringify({ size, indices: idx, values: idx.map((j) => v.get(j)) });
-          }),
-        ),
-      ];
+      // Sparse vector as JSON in Spark's shape: {"size": n, "indices": [...], "values": [...]}.
+      cols = [textColumn(p.output, rows.map((v) => (v === null ? null : st_sparseJson(v, size))))];
     }
     return insertAfter(frame, p.input, cols);
+  },
+  emit(p, t) {
+    const tr = t!;
+    const size = p.vectorizer === 'Count' ? tr.vocabulary.length : p.numFeatures;
+    const head = `const rp = ${JSON.stringify(runtimeParams(p))}; const vocab = ${p.vectorizer === 'Count' ? `new Map<string, number>(${JSON.stringify(tr.vocabulary)}.map((w, i) => [w, i] as [string, number]))` : 'null'}; const idf = ${JSON.stringify(tr.idf)};
+  const vecs = getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_vectorize(s, rp, vocab, idf, ${size}); });`;
+    if (p.style === 'Flattened') {
+      const names = tr.vocabulary.map((w) => `${p.output}_${safeName(w)}`);
+      return `{ ${head}\n  place(t, ${JSON.stringify(p.input)}, ${JSON.stringify(names)}.map((name, j) => [name, vecs.map((v) => (v === null ? null : (v.get(j) ?? 0)))] as [string, Cell[]])); }`;
+    }
+    return `{ ${head}\n  place(t, ${JSON.stringify(p.input)}, [[${JSON.stringify(p.output)}, vecs.map((v) => (v === null ? null : st_sparseJson(v, ${size})))]]); }`;
   },
   describe: (p) => `${p.vectorizer === 'Count' ? 'count' : 'hashing'}-vectorize ${p.input}${p.applyIdf ? ' with IDF' : ''} into ${p.style === 'Flattened' ? 'one column per term' : `the sparse vector column ${p.output}`}`,
 });
