@@ -216,3 +216,38 @@ describe('greedy ensemble selection', () => {
     expect(r.score).toBeCloseTo(0.085, 12);
   });
 });
+
+describe('search components', () => {
+  it('TPE concentrates proposals near the optimum and stays inside the domain', async () => {
+    const { proposeTpe } = await import('../src/automl/tpe.js');
+    const space = {
+      x: { domain: { type: 'float' as const, low: 0.001, high: 1000, log: true }, default: 1, cheap: 1 },
+      k: { domain: { type: 'choice' as const, values: ['a', 'b', 'c'] }, default: 'a', cheap: 'a' },
+    };
+    // Loss: distance of log10(x) from 1 (x = 10), plus a penalty unless k = 'b'.
+    const loss = (p: Record<string, unknown>) => Math.abs(Math.log10(p.x as number) - 1) + (p.k === 'b' ? 0 : 1);
+    const rng = new Random(11);
+    const history: { params: Record<string, string | number | boolean>; loss: number }[] = [];
+    for (let i = 0; i < 40; i++) {
+      const p = proposeTpe(space, history, rng.fork(i));
+      expect(p.x as number).toBeGreaterThanOrEqual(0.001);
+      expect(p.x as number).toBeLessThanOrEqual(1000);
+      history.push({ params: p, loss: loss(p) });
+    }
+    const lastTen = history.slice(-10);
+    expect(lastTen.filter((h) => h.params.k === 'b').length).toBeGreaterThanOrEqual(6);
+    expect(Math.min(...history.map((h) => h.loss))).toBeLessThan(0.15);
+  });
+  it('the portfolio drops hyperparameters a learner does not declare and orders by value per second', async () => {
+    const { portfolio } = await import('../src/automl/portfolio.js');
+    const { learnerSpecs } = await import('../src/models/registry.js');
+    const entries = portfolio(learnerSpecs().filter((s) => s.kind !== 'ensemble'));
+    for (const e of entries) {
+      const spec = learnerSpecs().find((s) => s.kind === e.kind)!;
+      for (const k of Object.keys(e.params)) expect(k in spec.searchSpace || k in spec.defaults).toBe(true);
+    }
+    const mlpAt = entries.findIndex((e) => e.kind === 'mlp');
+    const gbdtAt = entries.findIndex((e) => e.kind === 'gbdt');
+    expect(gbdtAt).toBeLessThan(mlpAt); // the expensive MLP comes after the default GBDT
+  });
+});

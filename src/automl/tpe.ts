@@ -16,8 +16,10 @@ export interface Observation {
 export interface TpeOptions {
   readonly gamma?: number;
   readonly candidates?: number;
-  /** Below this many observations, propose random points (around the defaults half of the time). */
+  /** Below this many observations, propose random points (around the best so far half of the time). */
   readonly startup?: number;
+  /** Share of proposals that try the best point with its least-tried choices (default 0.2: every 5th). */
+  readonly explore?: number;
 }
 
 type Space = Readonly<Record<string, HyperparameterSpec>>;
@@ -48,21 +50,39 @@ export function sampleRandom(space: Space, rng: Random): Record<string, HyperVal
   return out;
 }
 
-/** A point near `center`: numeric dimensions moved by a normal step of `scale` (unit cube), choices kept or redrawn. */
-export function perturb(space: Space, center: Readonly<Record<string, HyperValue>>, rng: Random, scale: number): Record<string, HyperValue> {
+/**
+ * A point near `center`: numeric dimensions moved by a normal step of `scale` (unit cube); each choice kept, or
+ * redrawn uniformly with probability `redraw`.
+ */
+export function perturb(space: Space, center: Readonly<Record<string, HyperValue>>, rng: Random, scale: number, redraw = 0.2): Record<string, HyperValue> {
   const out: Record<string, HyperValue> = {};
   for (const [name, spec] of Object.entries(space)) {
     const d = spec.domain;
     const c = center[name] ?? spec.default;
-    if (d.type === 'choice') out[name] = rng.next() < 0.8 ? c : d.values[rng.int(d.values.length)];
+    if (d.type === 'choice') out[name] = rng.next() >= redraw ? c : d.values[rng.int(d.values.length)];
     else out[name] = fromUnit(d, toUnit(d, c) + scale * rng.normal());
   }
   return out;
 }
 
-function logDensity(space: Space, x: Readonly<Record<string, HyperValue>>, points: readonly Observation[], bandwidth: number): number {
+/**
+ * Points whose categorical choices all equal x's: numeric densities are estimated among them (when there are
+ * at least two), so that a choice that dominates the loss does not distort the numeric dimensions.
+ */
+function sameChoices(space: Space, x: Readonly<Record<string, HyperValue>>, points: readonly Observation[]): readonly Observation[] {
+  const choiceNames = Object.entries(space)
+    .filter(([, spec]) => spec.domain.type === 'choice')
+    .map(([name]) => name);
+  if (choiceNames.length === 0) return points;
+  const same = points.filter((p) => choiceNames.every((n) => (p.params[n] ?? space[n].default) === x[n]));
+  return same.length >= 2 ? same : points;
+}
+
+function logDensity(space: Space, x: Readonly<Record<string, HyperValue>>, all: readonly Observation[], bandwidth: number): number {
   let total = 0;
+  const conditioned = sameChoices(space, x, all);
   for (const [name, spec] of Object.entries(space)) {
+    const points = spec.domain.type === 'choice' ? all : conditioned;
     const d = spec.domain;
     if (d.type === 'choice') {
       // Smoothed frequency (add-one prior over the choices).
@@ -92,6 +112,22 @@ export function proposeTpe(space: Space, history: readonly Observation[], rng: R
     return perturb(space, best.params, rng, 0.2);
   }
   const sorted = [...finite].sort((a, b) => a.loss - b.loss);
+  // Exploration: TPE alone can lock onto one value of a choice seen early with good numbers; every
+  // 1/explore-th proposal tries the best point with each choice set to its least-tried value.
+  const every = Math.max(1, Math.round(1 / (options.explore ?? 0.2)));
+  if (finite.length % every === 0) {
+    const x = perturb(space, sorted[0].params, rng, 0.1, 0);
+    for (const [name, spec] of Object.entries(space)) {
+      const d = spec.domain;
+      if (d.type !== 'choice' || d.values.length < 2) continue;
+      // The least-tried value of each choice (ties broken at random), combined with the best numbers so far.
+      const counts = d.values.map((v) => finite.filter((h) => (h.params[name] ?? spec.default) === v).length);
+      const fewest = Math.min(...counts);
+      const candidates = d.values.filter((_, i) => counts[i] === fewest);
+      x[name] = candidates[rng.int(candidates.length)];
+    }
+    return x;
+  }
   const nGood = Math.max(1, Math.ceil((options.gamma ?? 0.25) * sorted.length));
   const good = sorted.slice(0, nGood);
   const bad = sorted.slice(nGood);
