@@ -124,8 +124,12 @@ describe('insights on real data with planted problems', () => {
     const n = concrete.numRows;
     const rng = new Random(5);
     const y = Float64Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 0 : 10 + rng.normal()));
+    y[101] = NaN;
+    y[733] = NaN;
     const r = await insights(concrete.withColumn(numericColumn('compressive_strength', y)), { target: 'compressive_strength', problemType: 'regression', quickModel: false });
     expect(warningsOf(r, 'regression_frequent_label')).toHaveLength(1);
+    expect(r.target!.missing).toBe(2);
+    expect(r.target!.invalidRows.map((x) => x.row)).toEqual([101, 733]);
     const labels = Array.from({ length: n }, (_, i) => (i < 12 ? 'rare' : 'common'));
     const r2 = await insights(concrete.withColumn(categoricalFromStrings('label', labels)), { target: 'label', quickModel: false });
     const w = warningsOf(r2, 'very_small_minority');
@@ -218,6 +222,10 @@ describe('HTML report', () => {
     for (const f of report.features) expect(html).toContain(`data-feature="${f.name}"`);
     for (const w of report.warnings) expect(html).toContain(`data-warning="${w.id}"`);
     expect(html).toContain('data-chart="confusion-matrix"');
+    const q = report.quickModel as { perClass: { label: string; support: number }[] };
+    expect(q.perClass.map((c) => c.label)).toEqual(['no', 'yes']);
+    expect(q.perClass.reduce((a, c) => a + c.support, 0)).toBe(1500);
+    expect(html).toContain('Per-class report');
     // The JSON survives a round trip and renders identically.
     const again = renderInsightsHtml(JSON.parse(JSON.stringify(report)) as InsightsReport);
     expect(again).toBe(html);

@@ -159,6 +159,7 @@ function targetSection(r: InsightsReport): string {
   }
   body += `<div class="grid2"><div>${chart}</div><div>${table}</div></div>`;
   if (t.outlierRows && t.outlierRows.length > 0) body += `<h3>Rows with an outlying target</h3>${rowsTable(t.outlierRows, Object.keys(t.outlierRows[0].values))}`;
+  if (t.invalidRows && t.invalidRows.length > 0) body += `<h3>Rows with a missing or invalid target</h3>${rowsTable(t.invalidRows, Object.keys(t.invalidRows[0].values))}`;
   body += t.warnings.length > 0 ? t.warnings.map(warningBlock).join('') : '<p>No target warnings.</p>';
   return `<section id="target"><h2>Target column</h2>${body}</section>`;
 }
@@ -195,6 +196,12 @@ function quickModelSection(r: InsightsReport): string {
       kind: 'confusion-matrix',
       digits: 0,
     })}`;
+  }
+  if (m.perClass) {
+    const shown = m.perClass.slice(0, 40);
+    html += `<h3>Per-class report</h3><div class="scroll"><table><tr><th>class</th><th class="num">precision</th><th class="num">recall</th><th class="num">F1</th><th class="num">support</th></tr>${shown
+      .map((c) => `<tr><td>${esc(c.label)}</td><td class="num">${fmt(c.precision)}</td><td class="num">${fmt(c.recall)}</td><td class="num">${fmt(c.f1)}</td><td class="num">${c.support}</td></tr>`)
+      .join('')}</table></div>`;
   }
   const qmWarnings = r.warnings.filter((w) => w.id.startsWith('quick_model'));
   html += qmWarnings.map(warningBlock).join('');

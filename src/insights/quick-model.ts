@@ -49,6 +49,8 @@ export interface QuickModelResult {
   readonly baselineMetrics: Record<string, number | null>;
   readonly positiveClass?: string;
   readonly confusionMatrix?: ConfusionMatrix;
+  /** Classification: precision, recall, F1 and support per class (from the confusion matrix). */
+  readonly perClass?: { label: string; precision: number; recall: number; f1: number; support: number }[];
   readonly featureImportance: { name: string; importance: number }[];
   readonly rounds: number[];
   readonly droppedFeatures: string[];
@@ -206,8 +208,17 @@ export async function quickModel(
     learner: gbdtSpec.kind,
   };
   if (task !== 'regression') {
+    const cm = metrics.confusion!;
+    const perClass = cm.labels.map((label, k) => {
+      const support = cm.matrix[k].reduce((a, b) => a + b, 0);
+      const predicted = cm.matrix.reduce((a, row) => a + row[k], 0);
+      const precision = predicted > 0 ? cm.matrix[k][k] / predicted : 0;
+      const recall = support > 0 ? cm.matrix[k][k] / support : 0;
+      return { label, precision, recall, f1: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0, support };
+    });
     return {
       ...result,
+      perClass,
       confusionMatrix: metrics.confusion,
       ...(task === 'binary' ? { positiveClass: target.classes[metrics.positive ?? 1] } : {}),
     };

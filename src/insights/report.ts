@@ -79,6 +79,8 @@ export interface TargetReport {
   readonly classes?: { label: string; count: number; ratio: number }[];
   readonly histogram: Histogram;
   readonly outlierRows?: SampleRow[];
+  /** A few rows whose target is missing or invalid (they are ignored by the models). */
+  readonly invalidRows: SampleRow[];
   readonly warnings: Warning[];
 }
 
@@ -130,6 +132,16 @@ function rowValues(frame: Frame, row: number): Record<string, CellText> {
   for (const c of frame.columns) {
     const s = cellString(c, row);
     out[c.name] = s === '' && c.kind !== 'text' && c.kind !== 'categorical' ? null : s;
+  }
+  return out;
+}
+
+/** The first `limit` rows not in the (ascending) list of valid rows. */
+function invalidTargetRows(valid: Int32Array, n: number, limit: number): number[] {
+  const out: number[] = [];
+  for (let r = 0, k = 0; r < n && out.length < limit; r++) {
+    if (k < valid.length && valid[k] === r) k++;
+    else out.push(r);
   }
   return out;
 }
@@ -307,6 +319,7 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
       ...(classes ? { classes } : {}),
       histogram,
       ...(outlierRows ? { outlierRows } : {}),
+      invalidRows: invalidTargetRows(encoded.rows, n, shown).map((r) => ({ row: originalRow(r), values: rowValues(frame, r) })),
       warnings,
     };
   }
