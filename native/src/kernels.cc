@@ -100,14 +100,15 @@ Napi::Value AccumulateHistogram(const Napi::CallbackInfo& info) {
 }
 
 
-// predictPacked(x, numFeatures, numRows, out, dim, channels, scale, roots, feature, threshold, child, missingRight, leafValue)
-// Numeric-split trees with one output per leaf (see src/models/tree/predict.ts, PackedTrees.addBlock): for each
-// tree t and row i, out[i * dim + channels[t]] += scale * leafValue[leaf]. Eight rows walk a tree together so
-// their dependent load chains overlap.
+// predictPacked(x, numFeatures, numRows, out, dim, channels, scale, roots, feature, threshold, child, missingRight,
+//               leafValue, outputDim, categorical, catOffset, catLength, catWords)
+// Twin of PackedTrees.addBlockTs (src/models/tree/predict.ts): for each tree t and row i, adds scale * the leaf's
+// outputDim values into out[i * dim + channels[t] ...]. Eight rows walk a tree together so their dependent load
+// chains overlap.
 Napi::Value PredictPacked(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 13) {
-    Napi::TypeError::New(env, "predictPacked: expected 13 arguments").ThrowAsJavaScriptException();
+  if (info.Length() != 18) {
+    Napi::TypeError::New(env, "predictPacked: expected 18 arguments").ThrowAsJavaScriptException();
     return env.Undefined();
   }
   const double* x = Data<double>(info[0]);
@@ -117,14 +118,26 @@ Napi::Value PredictPacked(const Napi::CallbackInfo& info) {
   const int64_t dim = info[4].As<Napi::Number>().Int64Value();
   const int32_t* channels = Data<int32_t>(info[5]);
   const double scale = info[6].As<Napi::Number>().DoubleValue();
-  Napi::TypedArray rootsArray = info[7].As<Napi::TypedArray>();
+  const int64_t numTrees = static_cast<int64_t>(info[7].As<Napi::TypedArray>().ElementLength());
   const int32_t* roots = Data<int32_t>(info[7]);
   const int32_t* feature = Data<int32_t>(info[8]);
   const double* threshold = Data<double>(info[9]);
   const int32_t* child = Data<int32_t>(info[10]);
   const uint8_t* missingRight = Data<uint8_t>(info[11]);
   const double* leafValue = Data<double>(info[12]);
-  const int64_t numTrees = static_cast<int64_t>(rootsArray.ElementLength());
+  const int64_t od = info[13].As<Napi::Number>().Int64Value();
+  const uint8_t* categorical = Data<uint8_t>(info[14]);
+  const int32_t* catOffset = Data<int32_t>(info[15]);
+  const int32_t* catLength = Data<int32_t>(info[16]);
+  const uint32_t* catWords = info[17].As<Napi::TypedArray>().ElementLength() > 0 ? Data<uint32_t>(info[17]) : nullptr;
+  auto goRight = [&](int32_t node, double v) -> int {
+    if (categorical[node] == 0) return std::isnan(v) ? missingRight[node] : (v > threshold[node] ? 1 : 0);
+    if (!(v >= 0)) return missingRight[node];
+    const int32_t code = static_cast<int32_t>(v);
+    const int32_t word = code >> 5;
+    if (word >= catLength[node]) return missingRight[node];
+    return 1 - static_cast<int>((catWords[catOffset[node] + word] >> (code & 31)) & 1u);
+  };
   constexpr int W = 8;
   for (int64_t t = 0; t < numTrees; t++) {
     const int32_t root = roots[t];
@@ -139,23 +152,23 @@ Napi::Value PredictPacked(const Napi::CallbackInfo& info) {
         for (int k = 0; k < W; k++) {
           const int32_t node = n[k];
           if (node >= 0) {
-            const double v = x[(i + k) * F + feature[node]];
-            const int right = std::isnan(v) ? missingRight[node] : (v > threshold[node] ? 1 : 0);
-            n[k] = child[2 * node + right];
+            n[k] = child[2 * node + goRight(node, x[(i + k) * F + feature[node]])];
             active |= n[k] >= 0;
           }
         }
       }
-      for (int k = 0; k < W; k++) out[(i + k) * dim + channel] += scale * leafValue[~n[k]];
+      for (int k = 0; k < W; k++) {
+        const double* leaf = leafValue + static_cast<int64_t>(~n[k]) * od;
+        double* o = out + (i + k) * dim + channel;
+        for (int64_t c = 0; c < od; c++) o[c] += scale * leaf[c];
+      }
     }
     for (; i < numRows; i++) {
       int32_t node = root;
-      while (node >= 0) {
-        const double v = x[i * F + feature[node]];
-        const int right = std::isnan(v) ? missingRight[node] : (v > threshold[node] ? 1 : 0);
-        node = child[2 * node + right];
-      }
-      out[i * dim + channel] += scale * leafValue[~node];
+      while (node >= 0) node = child[2 * node + goRight(node, x[i * F + feature[node]])];
+      const double* leaf = leafValue + static_cast<int64_t>(~node) * od;
+      double* o = out + i * dim + channel;
+      for (int64_t c = 0; c < od; c++) o[c] += scale * leaf[c];
     }
   }
   return env.Undefined();

@@ -34,7 +34,7 @@ export interface NativeKernels {
     missingLeft: boolean,
     goesLeft: Uint8Array | null,
   ): number;
-  /** Same contract as the numeric, one-output path of `PackedTrees.addBlock` in predict.ts. */
+  /** Same contract as `PackedTrees.addBlockTs` in predict.ts. */
   predictPacked(
     x: Float64Array,
     numFeatures: number,
@@ -49,6 +49,11 @@ export interface NativeKernels {
     child: Int32Array,
     missingRight: Uint8Array,
     leafValue: Float64Array,
+    outputDim: number,
+    categorical: Uint8Array,
+    catOffset: Int32Array,
+    catLength: Int32Array,
+    catWords: Uint32Array,
   ): void;
 }
 

@@ -116,14 +116,17 @@ export class PackedTrees {
    */
   addBlock(x: Float64Array, numFeatures: number, numRows: number, out: Float64Array, dim: number, channels: Int32Array, scale: number, hasMissing = true): void {
     const native = usePackedNative ? nativeKernels() : null;
-    if (native !== null && !this.hasCategorical && this.outputDim === 1) {
-      native.predictPacked(x, numFeatures, numRows, out, dim, channels, scale, this.roots, this.feature, this.threshold, this.child, this.missingRight, this.leafValue);
+    if (native !== null) {
+      native.predictPacked(
+        x, numFeatures, numRows, out, dim, channels, scale, this.roots, this.feature, this.threshold, this.child, this.missingRight, this.leafValue,
+        this.outputDim, this.categorical, this.catOffset, this.catLength, this.catWords,
+      );
       return;
     }
     this.addBlockTs(x, numFeatures, numRows, out, dim, channels, scale, hasMissing);
   }
 
-  /** TypeScript twin of the native predictPacked kernel (and the general path for categorical / multi-output trees). */
+  /** TypeScript twin of the native predictPacked kernel. */
   addBlockTs(x: Float64Array, numFeatures: number, numRows: number, out: Float64Array, dim: number, channels: Int32Array, scale: number, hasMissing = true): void {
     const feature = this.feature;
     const threshold = this.threshold;
