@@ -11,13 +11,13 @@ const ROOT = path.resolve(__dirname, '..');
 const CLI = path.join(ROOT, 'dist/src/cli/main.js');
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
 
-const CSV = `name,city,amount,ts,code,score
-"  alice smith ",Paris,10.5,2024-03-15 10:30:00,0012,1
-Bob JONES,Lyon,,2023-12-31 23:59:59,7,2
-"carol-ann o'neil",Paris,300,2024-02-29 00:00:00,x,3
-Dave,Nice,42,,15,4
-,Lyon,7.25,2022-06-01 12:00:00,3,5
-Eve Adams,Paris,-3,2021-01-01 06:15:00,,6
+const CSV = `name,city,amount,ts,code,score,meta
+"  alice smith ",Paris,10.5,2024-03-15 10:30:00,0012,1,"{""k"":1,""tags"":[""a""]}"
+Bob JONES,Lyon,,2023-12-31 23:59:59,7,2,"{""k"":""two"",""ok"":true}"
+"carol-ann o'neil",Paris,300,2024-02-29 00:00:00,x,3,not json
+Dave,Nice,42,,15,4,
+,Lyon,7.25,2022-06-01 12:00:00,3,5,"{""k"":3}"
+Eve Adams,Paris,-3,2021-01-01 06:15:00,,6,"[1,2]"
 `;
 
 let step = 0;
@@ -36,7 +36,13 @@ const NODES = [
   op('featurize_text', 'Character statistics', { input_column: 'name' }),
   op('featurize_text', 'Vectorize', { input_column: 'name', output_format: 'Flattened', idf_minimum_document_frequency: 1, output_column: 'tf' }),
   op('featurize_text', 'Vectorize', { input_column: 'name', vectorizer: 'Hashing', number_of_features: 8, tokenizer: 'Custom', regex: '[a-z]+', regex_splits_on_gaps: false, binary: true }),
+  op('encode_categorical', 'Similarity encode', { input_column: 'name', target_dimension: 3, output_style: 'Vector', output_column: 'sim_vec' }),
+  op('manage_vectors', 'Flatten', { input_column: 'sim_vec', output_prefix: 'sv' }),
+  op('manage_vectors', 'Assemble', { input_column: ['score', 'sim_vec'], output_column: 'assembled' }),
+  node('flatten_structured', { input_column: 'meta' }),
   op('manage_columns', 'Duplicate column', { input_column: 'city', new_name: 'city_code' }),
+  op('manage_columns', 'Duplicate column', { input_column: 'city', new_name: 'city_vec' }),
+  op('encode_categorical', 'One-hot encode', { input_column: 'city_vec', output_style: 'Vector', invalid_handling_strategy: 'Replace with missing' }),
   op('encode_categorical', 'Ordinal encode', { input_column: 'city_code', invalid_handling_strategy: 'Keep' }),
   op('encode_categorical', 'One-hot encode', { input_column: 'city', invalid_handling_strategy: 'Replace with missing', drop_last: true }),
   op('handle_outliers', 'Quantile numeric outliers', { input_column: 'score', lower_quantile: 0.2, upper_quantile: 0.8, fix_method: 'Invalidate' }),
@@ -45,6 +51,7 @@ const NODES = [
   op('process_numeric', 'Robust scaler', { input_column: 'amount' }),
   op('process_numeric', 'Max absolute scaler', { input_column: 'score' }),
   node('featurize_date_time', { input_column: 'ts', components: ['year', 'month', 'day_of_week', 'hour', 'quarter'], embedding_mode: 'Cyclic' }),
+  node('featurize_date_time', { input_column: 'ts', components: ['month', 'day'], output_style: 'Vector' }),
   node('parse_value_as_type', { input_column: 'code', type: 'Long', output_column: 'code_long' }),
   op('format_string', 'Strip left and right', { input_column: 'name' }),
   op('format_string', 'Capitalize', { input_column: 'name', output_column: 'name_cap' }),
@@ -60,6 +67,7 @@ const NODES = [
   node('custom_formula', { output_column: 'next_day', formula: "date_add(to_date(ts), 1)" }),
   node('custom_formula', { output_column: 'mix', formula: 'round(ln(abs(amount) + 1) * 100) / 100 + coalesce(code_long, -1) + length(words)' }),
   node('reduce_dimensionality', { input_column: ['amount_mm', 'score'], number_of_principal_components: 2, keep_input_columns: true }),
+  node('reduce_dimensionality', { input_column: ['amount_mm', 'score'], number_of_principal_components: 1, keep_input_columns: true, output_style: 'Vector', output_column: 'pca_vec' }),
   op('manage_columns', 'Move column', { move_type: 'Move to start', column_to_move: 'label' }),
   op('manage_columns', 'Rename column', { input_column: 'pos_a', new_name: 'a_at' }),
   op('manage_columns', 'Drop column', { column_to_drop: ['ts'] }),
@@ -72,7 +80,7 @@ beforeAll(() => {
   writeFileSync(path.join(dir, 'people.csv'), CSV);
   const flow = {
     metadata: { version: 1 },
-    nodes: [{ node_id: 'src', type: 'SOURCE', operator: 'tabpilot.source_0.1', parameters: { path: 'people.csv', column_types: { code: 'text' } }, inputs: [], outputs: [{ name: 'default' }] }, ...NODES],
+    nodes: [{ node_id: 'src', type: 'SOURCE', operator: 'tabpilot.source_0.1', parameters: { path: 'people.csv', column_types: { code: 'text', meta: 'text' } }, inputs: [], outputs: [{ name: 'default' }] }, ...NODES],
   };
   writeFileSync(path.join(dir, 'people.flow'), JSON.stringify(flow, null, 2));
 });
@@ -90,8 +98,8 @@ describe('flow export over the row-wise catalog', () => {
     expect(mod.STEP_COUNT).toBe(NODES.length);
     const flow = JSON.parse(readFileSync(path.join(dir, 'people.flow'), 'utf8'));
     // New rows: an unseen city, an unparseable date, text where a number is expected.
-    writeFileSync(path.join(dir, 'new.csv'), CSV + 'Zed Z,Berlin,1e3,not a date,abc,99\n');
-    const { frame } = await readTable(path.join(dir, 'new.csv'), { types: { code: 'text' } });
+    writeFileSync(path.join(dir, 'new.csv'), CSV + 'Zed Z,Berlin,1e3,not a date,abc,99,"{""k"":5,""new"":1}"\n');
+    const { frame } = await readTable(path.join(dir, 'new.csv'), { types: { code: 'text', meta: 'text' } });
     const expected = frameToTable(applyInferenceSteps(flow, frame, { target: `s${NODES.length}` }));
     const actual = mod.transform(frameToTable(frame));
     expect(actual.names).toEqual(expected.names);

@@ -9,6 +9,7 @@ import {
   toFloat64,
 } from '../frame/index.js';
 import { TabpilotError } from '../util/errors.js';
+import { st_parseVector, st_vectorString } from './formula/strings-runtime.js';
 
 /** String values of any column (null = missing), without per-row allocation for categorical/text. */
 export function stringsOf(col: Column): readonly (string | null)[] {
@@ -162,24 +163,8 @@ export function rebuild(cols: Column[]): Frame {
 }
 
 
-/** Parses a JSON vector cell ("[1,2,3]") to numbers; null for missing or malformed. */
-export function parseVector(s: string | null): number[] | null {
-  if (s === null) return null;
-  try {
-    const v = JSON.parse(s) as unknown;
-    if (!Array.isArray(v)) return null;
-    return v.map((x) => (typeof x === 'number' ? x : x === null ? NaN : Number(x)));
-  } catch {
-    return null;
-  }
-}
+/** Parses a JSON vector cell ("[1,2,3]") to numbers; null for missing or malformed (the runtime's rule). */
+export const parseVector = st_parseVector;
 
-export function vectorString(values: ArrayLike<number>): string {
-  let s = '[';
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) s += ',';
-    const v = values[i];
-    s += Number.isFinite(v) ? String(v) : 'null';
-  }
-  return s + ']';
-}
+/** JSON text of a dense vector (the runtime's rule, so exported code writes the same text). */
+export const vectorString = st_vectorString;

@@ -213,3 +213,40 @@ export const st_sparseJson = (vec: Map<number, number>, size: number): string =>
   const idx = [...vec.keys()].sort((a: number, b: number) => a - b);
   return JSON.stringify({ size, indices: idx, values: idx.map((j: number) => vec.get(j)) });
 };
+
+/** A dense vector as JSON text: finite numbers as written by String(), anything else as null. */
+export const st_vectorString = (values: ArrayLike<number>): string => {
+  let s = '[';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) s += ',';
+    const v = values[i];
+    s += Number.isFinite(v) ? String(v) : 'null';
+  }
+  return s + ']';
+};
+/** A JSON array cell as numbers (null elements = NaN); null for missing or malformed cells. */
+export const st_parseVector = (s: string | null): number[] | null => {
+  if (s === null) return null;
+  try {
+    const v = JSON.parse(s);
+    if (!Array.isArray(v)) return null;
+    return v.map((x: unknown) => (typeof x === 'number' ? x : x === null ? NaN : Number(x)));
+  } catch {
+    return null;
+  }
+};
+/** A first-level JSON value as a cell: strings and numbers as they are, objects and arrays as JSON, booleans as text. */
+export const st_jsonCell = (v: unknown): string | number | null => {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string' || typeof v === 'number') return v;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+};
+export const st_parseObject = (s: string | null): Record<string, unknown> | null => {
+  if (s === null) return null;
+  try {
+    const v = JSON.parse(s);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+};

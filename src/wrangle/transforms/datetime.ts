@@ -212,7 +212,6 @@ export const featurizeDatetime = defineTransform<DateParams, { format: string | 
   describe: (p) =>
     `extract ${p.components.join(', ')} from ${p.input}${p.format ? ` (format ${p.format})` : p.infer ? ' (format inferred)' : ''} as ${p.embedding.toLowerCase()} ${p.style === 'Columns' ? 'columns' : 'vector'}`,
   emit(p, t) {
-    if (p.style !== 'Columns') return '';
     const format = t?.format ?? p.format;
     const specs = componentColumns(p);
     const parse = format
@@ -224,7 +223,11 @@ export const featurizeDatetime = defineTransform<DateParams, { format: string | 
       const [period, zero] = cyc(s.component)!;
       return `[${JSON.stringify(s.name)}, ms.map((v) => { const c = rt_dateComponent(v, ${JSON.stringify(s.component)}); return c === null ? null : Math.${s.fn}(((2 * Math.PI) / ${period}) * ((c as number) - ${zero})); })]`;
     });
+    const place =
+      p.style === 'Columns'
+        ? `place(t, ${JSON.stringify(p.input)}, [${parts.join(', ')}] as [string, Cell[]][]);`
+        : `const parts = [${parts.join(', ')}] as [string, Cell[]][]; place(t, ${JSON.stringify(p.input)}, [[${JSON.stringify(`${p.output}_vector`)}, ms.map((v, i) => (v === null ? null : st_vectorString(parts.map((q) => (q[1][i] === null ? NaN : (q[1][i] as number))))))]]);`;
     return `{ const src = getCol(t, ${JSON.stringify(p.input)}); ${parse}
-  place(t, ${JSON.stringify(p.input)}, [${parts.join(', ')}] as [string, Cell[]][]);${p.keepInput ? '' : ` dropCols(t, [${JSON.stringify(p.input)}]);`} }`;
+  ${place}${p.keepInput ? '' : ` dropCols(t, [${JSON.stringify(p.input)}]);`} }`;
   },
 });

@@ -214,7 +214,17 @@ export const oneHotEncode = defineTransform<OneHotParams, CategoriesTrained>({
   describe: (p) =>
     `one-hot encode ${p.inputs.join(', ')} into ${p.style === 'Columns' ? 'one 0/1 column per category' : 'a vector column'}${p.dropLast ? ' (last category dropped)' : ''}; invalid values: ${p.invalid}`,
   emit(p, t) {
-    if (p.style !== 'Columns') return '';
+    if (p.style !== 'Columns') {
+      return p.inputs
+        .map((c) => {
+          const cats = t!.categories[c];
+          const k = oneHotSlots(p.output ?? c, cats, p).length;
+          const onInvalid = p.invalid === 'Keep' ? `${cats.length}` : p.invalid === 'Error' ? `invalidValue(${JSON.stringify(c)}, x)` : '-1';
+          return `{ const index = new Map<string, number>(${JSON.stringify(cats)}.map((c, i) => [c, i] as [string, number]));
+  place(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output ?? c)}, getCol(t, ${JSON.stringify(c)}).map((x) => { const h = isMiss(x) ? undefined : index.get(String(x)); const s = h !== undefined ? h : ${onInvalid}; return st_vectorString(Array.from({ length: ${k} }, (_, j) => (s === -1 ? NaN : s === j ? 1 : 0))); })]]); }`;
+        })
+        .join('\n');
+    }
     return p.inputs
       .map((c) => {
         const cats = t!.categories[c];
@@ -283,7 +293,7 @@ export const similarityEncode = defineTransform<SimilarityParams>({
   describe: (p) => `similarity-encode ${p.input} into ${p.dimension} min-hash features of its character 3-grams (${p.output})`,
   emit: (p) =>
     p.style !== 'Columns'
-      ? ''
+      ? `place(t, ${JSON.stringify(p.input)}, [[${JSON.stringify(p.output)}, getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_vectorString(st_minHash(s, ${p.dimension})); })]]);`
       : `{ const sigs = getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_minHash(s, ${p.dimension}); });
   place(t, ${JSON.stringify(p.input)}, Array.from({ length: ${p.dimension} }, (_, d) => [${JSON.stringify(p.output)} + '_' + d, sigs.map((v) => (v === null ? null : v[d]))] as [string, Cell[]])); }`,
 });

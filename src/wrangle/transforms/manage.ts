@@ -184,6 +184,10 @@ export const assembleVector = defineTransform<{ inputs: string[]; output: string
     return f.withColumn(textColumn(p.output, out));
   },
   describe: (p) => `assemble ${p.inputs.join(', ')} into the vector column ${p.output}`,
+  emit: (p) =>
+    `{ const parts = ${JSON.stringify(p.inputs)}.map((c) => getCol(t, c)); const out: Cell[] = new Array(t.n);
+  for (let i = 0; i < t.n; i++) { const v: number[] = []; for (const col of parts) { const x = col[i]; if (typeof x === 'string') v.push(...(st_parseVector(x) ?? [NaN])); else v.push(toNum(x)); } out[i] = st_vectorString(v); }
+  setCol(t, ${JSON.stringify(p.output)}, out); }`,
 });
 
 export const flattenVector = defineTransform<{ input: string; prefix: string; length?: number }, { length: number }>({
@@ -210,6 +214,9 @@ export const flattenVector = defineTransform<{ input: string; prefix: string; le
     return insertAfter(f, p.input, cols);
   },
   describe: (p) => `flatten the vector column ${p.input} into ${p.prefix}_0, ${p.prefix}_1, ...`,
+  emit: (p, t) =>
+    `{ const vecs = getCol(t, ${JSON.stringify(p.input)}).map((x) => st_parseVector(toStr(x)));
+  place(t, ${JSON.stringify(p.input)}, Array.from({ length: ${t?.length ?? p.length ?? 0} }, (_, j) => [${JSON.stringify(p.prefix)} + '_' + j, vecs.map((v) => (v && j < v.length ? v[j] : null))] as [string, Cell[]])); }`,
 });
 
 // ---- Group by ----

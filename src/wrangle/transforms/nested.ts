@@ -54,6 +54,9 @@ export const flattenStructured = defineTransform<{ input: string }, { keys: stri
     return insertAfter(f, p.input, cols);
   },
   describe: (p) => `flatten the JSON objects in ${p.input} into one column per first-level key (${p.input}_<key>)`,
+  emit: (p, t) =>
+    `{ const objs = getCol(t, ${JSON.stringify(p.input)}).map((x) => st_parseObject(toStr(x)));
+  place(t, ${JSON.stringify(p.input)}, ${JSON.stringify(t?.keys ?? [])}.map((k) => [${JSON.stringify(p.input)} + '_' + k, objs.map((o) => (o === null ? null : st_jsonCell(o[k])))] as [string, Cell[]])); }`,
 });
 
 export const explodeArray = defineTransform<{ input: string; output: string }>({

@@ -104,10 +104,10 @@ export const pca = defineTransform<PcaParams, PcaTrained>({
   },
   describe: (p) => `PCA of ${p.inputs.join(', ')} to ${p.components ?? `the components explaining ${p.threshold}% of variance`} (${p.output}_0, ...)`,
   emit(p, t) {
-    if (p.style !== 'Columns') return '';
     const tr = t!;
     return `{ const xs = ${JSON.stringify(p.inputs)}.map((c) => getCol(t, c).map((x) => toNumOrNaN(x))); const mean = ${JSON.stringify(tr.mean)}; const std = ${JSON.stringify(tr.std)}; const comps = ${JSON.stringify(tr.components)};
-  place(t, ${JSON.stringify(p.inputs[p.inputs.length - 1])}, comps.map((w, c) => [${JSON.stringify(p.output)} + '_' + c, xs[0].map((_, i) => { let s = 0; for (let j = 0; j < xs.length; j++) s += ((xs[j][i] - mean[j]) / std[j]) * w[j]; return s; })] as [string, Cell[]]));
+  const outs = comps.map((w) => xs[0].map((_, i) => { let s = 0; for (let j = 0; j < xs.length; j++) s += ((xs[j][i] - mean[j]) / std[j]) * w[j]; return s; }));
+  place(t, ${JSON.stringify(p.inputs[p.inputs.length - 1])}, ${p.style === 'Columns' ? `outs.map((o, c) => [${JSON.stringify(p.output)} + '_' + c, o] as [string, Cell[]])` : `[[${JSON.stringify(p.output)}, xs[0].map((_, i) => st_vectorString(outs.map((o) => o[i])))]]`});
   ${p.keepInput ? '' : `dropCols(t, ${JSON.stringify(p.inputs)});`} }`;
   },
 });
