@@ -249,10 +249,10 @@ function scaling(args: string[], rows: BenchRow[], notes: string[]): Record<stri
 function memory(args: string[], rows: BenchRow[], notes: string[]): Record<string, unknown> {
   const ds = datasets().find((d) => d.name === (argValue(args, '--memory-dataset') ?? 'fertility'))!;
   const candidates: CandidateDefinition[] = [
-    { learner: 'gbdt', hyperparameters: {} },
-    { learner: 'gbdt', hyperparameters: { learningRate: 0.1, numLeaves: 15, numRounds: 200 } },
+    { learner: 'gbdt', hyperparameters: { numRounds: 100 } },
+    { learner: 'gbdt', hyperparameters: { learningRate: 0.1, numLeaves: 15, numRounds: 100 } },
     { learner: 'linear', hyperparameters: {} },
-    { learner: 'rf', hyperparameters: { numTrees: 50, maxDepth: 16 } },
+    { learner: 'rf', hyperparameters: { numTrees: 30, maxDepth: 12 } },
   ];
   const base = { file: ds.file, target: ds.target, task: ds.task, candidates, seed: 0 };
   const one = runChild({ ...base, instances: 1 });
