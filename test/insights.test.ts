@@ -154,6 +154,7 @@ describe('insights on real data with planted problems', () => {
     const inline = await insights(penguins, { target: 'species', workers: 1 });
     const pooled = await insights(penguins, { target: 'species', workers: 2 });
     expect(pooled.features.map((f) => [f.name, f.predictionPower])).toEqual(inline.features.map((f) => [f.name, f.predictionPower]));
+    expect((pooled.quickModel as { error?: string }).error).toBeUndefined();
     expect(pooled.quickModel).toEqual(inline.quickModel);
   });
 
