@@ -52,6 +52,7 @@ const NODES = [
   op('process_numeric', 'Max absolute scaler', { input_column: 'score' }),
   node('featurize_date_time', { input_column: 'ts', components: ['year', 'month', 'day_of_week', 'hour', 'quarter'], embedding_mode: 'Cyclic' }),
   node('featurize_date_time', { input_column: 'ts', components: ['month', 'day'], output_style: 'Vector' }),
+  op('time_series', 'Validate timestamps', { timestamp_column: 'ts', policy: 'indicate' }),
   node('parse_value_as_type', { input_column: 'code', type: 'Long', output_column: 'code_long' }),
   op('format_string', 'Strip left and right', { input_column: 'name' }),
   op('format_string', 'Capitalize', { input_column: 'name', output_column: 'name_cap' }),

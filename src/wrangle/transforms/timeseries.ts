@@ -3,7 +3,7 @@ import { TabpilotError } from '../../util/errors.js';
 import { groupRows } from '../rowkeys.js';
 import { type ParamReader, defineTransform, flowError } from '../step.js';
 import { finiteSorted, insertAfter, meanStd, numbersOf, quantileSorted, rebuild, stringsOf } from '../util.js';
-import { datesOf } from './datetime.js';
+import { CANDIDATE_FORMATS, datesOf } from './datetime.js';
 import { mostFrequent } from './missing.js';
 
 const GROUP = 'time_series';
@@ -267,6 +267,13 @@ export const validateTimestamps = defineTransform<{ timestamp: string; policy: '
     return p.policy === 'indicate' ? insertAfter(f, p.timestamp, [booleanColumn(p.output, valid)]) : f.withColumn(datetimeColumn(p.timestamp, t));
   },
   describe: (p) => `validate timestamps in ${p.timestamp}: ${p.policy === 'drop' ? 'drop invalid rows' : p.policy === 'indicate' ? `flag them in ${p.output}` : 'fail on an invalid one'}`,
+  emit(p) {
+    // Same robust parse as datesOf(col, null, 's'): Dates as-is, numbers as Unix seconds, text by the candidate formats.
+    const parse = `const specs = ${JSON.stringify(CANDIDATE_FORMATS)}.map((f) => rt_formatSpec(f));
+  const ms = getCol(t, ${JSON.stringify(p.timestamp)}).map((x) => { if (x === null) return null; if (x instanceof Date) return rt_parseDate(x); if (typeof x === 'number') return x * 1000; if (typeof x === 'boolean') return null; for (const s of specs) { const v = rt_parseWithSpec(x, s); if (v !== null) return v; } return rt_parseDate(x); });`;
+    if (p.policy === 'indicate') return `{ ${parse}\n  place(t, ${JSON.stringify(p.timestamp)}, [[${JSON.stringify(p.output)}, ms.map((v) => v !== null)]]); }`;
+    return `{ ${parse}\n  const bad = ms.indexOf(null); if (bad >= 0) throw new Error(\`invalid or missing timestamp in "${p.timestamp}" at row \${bad + 1}\`);\n  setCol(t, ${JSON.stringify(p.timestamp)}, ms.map((v) => new Date(v as number))); }`;
+  },
 });
 
 interface LagParams extends SeriesKey {
