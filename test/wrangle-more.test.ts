@@ -90,3 +90,16 @@ describe('Data Wrangler shaped flows', () => {
     expect(r.reports.c.counts.failed_casts_b).toBe(10);
   });
 });
+
+describe('Data Wrangler parameter spellings', () => {
+  it('reads impute_parameters, nested move parameters and capitalised time-series blocks', async () => {
+    const { resolveStep } = await import('../src/wrangle/flow/format.js');
+    const node = (operator: string, parameters: Record<string, unknown>) => ({ node_id: 'n', type: 'TRANSFORM' as const, operator, parameters, inputs: [], outputs: [] });
+    const imp = resolveStep(node('sagemaker.spark.handle_missing_0.1', { operator: 'Impute missing', impute_parameters: { column_type: 'Numeric', input_column: ['a'], numeric_parameters: { strategy: 'Approximate Median' } } }));
+    expect(imp.params).toMatchObject({ inputs: ['a'], strategy: 'Approximate Median' });
+    const mv = resolveStep(node('sagemaker.spark.manage_columns_0.1', { operator: 'Move column', move_column_parameters: { move_type: 'Move to start', move_to_start_parameters: { column_to_move: 'b' } } }));
+    expect(mv.params).toEqual({ column: 'b', type: 'Move to start' });
+    const ts = resolveStep(node('sagemaker.spark.time_series_0.1', { operator: 'Validate timestamps', Validate_timestamps_parameters: { timestamp_column: 't', policy: 'drop' } }));
+    expect(ts.params).toMatchObject({ timestamp: 't', policy: 'drop' });
+  });
+});

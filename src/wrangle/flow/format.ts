@@ -101,7 +101,7 @@ export function resolveStep(node: FlowNode): ResolvedStep {
     const found = defs.find((d) => d.operator.toLowerCase() === opName.toLowerCase());
     if (!found) throw flowError(node.node_id, 'parameters.operator', `unknown ${group} operator "${opName}"; operators are: ${defs.map((d) => `"${d.operator}"`).join(', ')}`);
     def = found;
-    const key = `${snakeOperator(def.operator)}_parameters`;
+    const key = parameterBlockKey(node.parameters, def.operator);
     reader = top.child(key);
     raw = node.parameters[key];
     // Other operators' parameter blocks are kept (as Data Wrangler does) but must be objects.
@@ -112,6 +112,19 @@ export function resolveStep(node: FlowNode): ResolvedStep {
   reader.done();
   if (reader !== top) top.done();
   return { def, params, rawParams: raw ?? {} };
+}
+
+/** Data Wrangler spellings of parameter blocks that differ from `<snake operator>_parameters`. */
+const BLOCK_ALIASES: Record<string, string[]> = { 'Impute missing': ['impute_parameters'] };
+
+/** The key of an operator's parameter block; matched case-insensitively (time-series flows write `Resample_parameters`). */
+function parameterBlockKey(parameters: Record<string, unknown>, operator: string): string {
+  const wanted = [`${snakeOperator(operator)}_parameters`, ...(BLOCK_ALIASES[operator] ?? [])];
+  for (const w of wanted) {
+    const hit = Object.keys(parameters).find((k) => k.toLowerCase().replace(/[^a-z0-9]+/g, '_') === w);
+    if (hit !== undefined) return hit;
+  }
+  return wanted[0];
 }
 
 /** Stable hash of a parameter block: trained state is reused only while its parameters are unchanged. */

@@ -68,9 +68,13 @@ export const moveColumn = defineTransform<MoveParams>({
   rowWise: () => true,
   parse(r) {
     const type = r.oneOf('move_type', ['Move to start', 'Move to end', 'Move to index', 'Move after', 'Move before']);
-    const p: MoveParams = { column: r.column('column_to_move'), type };
-    if (type === 'Move after' || type === 'Move before') p.target = r.column('target_column');
-    if (type === 'Move to index') p.index = r.num('index', undefined, { min: 0, int: true });
+    // Data Wrangler nests the fields per move type (move_to_start_parameters: {column_to_move}); flat is accepted too.
+    const nestedKey = `${type.toLowerCase().replace(/ /g, '_')}_parameters`;
+    const q = r.has(nestedKey) ? r.child(nestedKey) : r;
+    const p: MoveParams = { column: q.column('column_to_move'), type };
+    if (type === 'Move after' || type === 'Move before') p.target = q.column('target_column');
+    if (type === 'Move to index') p.index = q.num('index', undefined, { min: 0, int: true });
+    if (q !== r) q.done();
     return p;
   },
   inputColumns: (p) => [{ field: 'column_to_move', columns: [p.column] }, ...(p.target ? [{ field: 'target_column', columns: [p.target] }] : [])],
