@@ -100,44 +100,11 @@ Napi::Value AccumulateHistogram(const Napi::CallbackInfo& info) {
 }
 
 
-// predictPacked(x, numFeatures, numRows, out, dim, channels, scale, roots, feature, threshold, child, missingRight,
-//               leafValue, outputDim, categorical, catOffset, catLength, catWords)
-// Twin of PackedTrees.addBlockTs (src/models/tree/predict.ts): for each tree t and row i, adds scale * the leaf's
-// outputDim values into out[i * dim + channels[t] ...]. Eight rows walk a tree together so their dependent load
-// chains overlap.
-Napi::Value PredictPacked(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 18) {
-    Napi::TypeError::New(env, "predictPacked: expected 18 arguments").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const double* x = Data<double>(info[0]);
-  const int64_t F = info[1].As<Napi::Number>().Int64Value();
-  const int64_t numRows = info[2].As<Napi::Number>().Int64Value();
-  double* out = Data<double>(info[3]);
-  const int64_t dim = info[4].As<Napi::Number>().Int64Value();
-  const int32_t* channels = Data<int32_t>(info[5]);
-  const double scale = info[6].As<Napi::Number>().DoubleValue();
-  const int64_t numTrees = static_cast<int64_t>(info[7].As<Napi::TypedArray>().ElementLength());
-  const int32_t* roots = Data<int32_t>(info[7]);
-  const int32_t* feature = Data<int32_t>(info[8]);
-  const double* threshold = Data<double>(info[9]);
-  const int32_t* child = Data<int32_t>(info[10]);
-  const uint8_t* missingRight = Data<uint8_t>(info[11]);
-  const double* leafValue = Data<double>(info[12]);
-  const int64_t od = info[13].As<Napi::Number>().Int64Value();
-  const uint8_t* categorical = Data<uint8_t>(info[14]);
-  const int32_t* catOffset = Data<int32_t>(info[15]);
-  const int32_t* catLength = Data<int32_t>(info[16]);
-  const uint32_t* catWords = info[17].As<Napi::TypedArray>().ElementLength() > 0 ? Data<uint32_t>(info[17]) : nullptr;
-  auto goRight = [&](int32_t node, double v) -> int {
-    if (categorical[node] == 0) return std::isnan(v) ? missingRight[node] : (v > threshold[node] ? 1 : 0);
-    if (!(v >= 0)) return missingRight[node];
-    const int32_t code = static_cast<int32_t>(v);
-    const int32_t word = code >> 5;
-    if (word >= catLength[node]) return missingRight[node];
-    return 1 - static_cast<int>((catWords[catOffset[node] + word] >> (code & 31)) & 1u);
-  };
+// The shared walk of predictPacked: eight rows walk each tree together so their dependent load chains overlap.
+template <typename GoRight>
+void WalkPacked(const double* x, int64_t F, int64_t numRows, double* out, int64_t dim, const int32_t* channels, double scale,
+                int64_t numTrees, const int32_t* roots, const int32_t* feature, const int32_t* child, const double* leafValue,
+                int64_t od, GoRight goRight) {
   constexpr int W = 8;
   for (int64_t t = 0; t < numTrees; t++) {
     const int32_t root = roots[t];
@@ -171,6 +138,58 @@ Napi::Value PredictPacked(const Napi::CallbackInfo& info) {
       for (int64_t c = 0; c < od; c++) o[c] += scale * leaf[c];
     }
   }
+}
+
+// predictPacked(x, numFeatures, numRows, out, dim, channels, scale, roots, feature, threshold, child, missingRight,
+//               leafValue, outputDim, categorical, catOffset, catLength, catWords)
+// Twin of PackedTrees.addBlockTs (src/models/tree/predict.ts): for each tree t and row i, adds scale * the leaf's
+// outputDim values into out[i * dim + channels[t] ...]. Eight rows walk a tree together so their dependent load
+// chains overlap.
+Napi::Value PredictPacked(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 18) {
+    Napi::TypeError::New(env, "predictPacked: expected 18 arguments").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  const double* x = Data<double>(info[0]);
+  const int64_t F = info[1].As<Napi::Number>().Int64Value();
+  const int64_t numRows = info[2].As<Napi::Number>().Int64Value();
+  double* out = Data<double>(info[3]);
+  const int64_t dim = info[4].As<Napi::Number>().Int64Value();
+  const int32_t* channels = Data<int32_t>(info[5]);
+  const double scale = info[6].As<Napi::Number>().DoubleValue();
+  const int64_t numTrees = static_cast<int64_t>(info[7].As<Napi::TypedArray>().ElementLength());
+  const int32_t* roots = Data<int32_t>(info[7]);
+  const int32_t* feature = Data<int32_t>(info[8]);
+  const double* threshold = Data<double>(info[9]);
+  const int32_t* child = Data<int32_t>(info[10]);
+  const uint8_t* missingRight = Data<uint8_t>(info[11]);
+  const double* leafValue = Data<double>(info[12]);
+  const int64_t od = info[13].As<Napi::Number>().Int64Value();
+  const uint8_t* categorical = Data<uint8_t>(info[14]);
+  const int32_t* catOffset = Data<int32_t>(info[15]);
+  const int32_t* catLength = Data<int32_t>(info[16]);
+  const uint32_t* catWords = info[17].As<Napi::TypedArray>().ElementLength() > 0 ? Data<uint32_t>(info[17]) : nullptr;
+  bool anyCategorical = false;
+  const int64_t numInternal = static_cast<int64_t>(info[14].As<Napi::TypedArray>().ElementLength());
+  for (int64_t j = 0; j < numInternal && !anyCategorical; j++) anyCategorical = categorical[j] != 0;
+  if (!anyCategorical) {
+    // Numeric splits only, branch-free: NaN fails `v > threshold` and takes the missing direction.
+    auto goRightNumeric = [&](int32_t node, double v) -> int {
+      return static_cast<int>(v > threshold[node]) | (static_cast<int>(v != v) & missingRight[node]);
+    };
+    WalkPacked(x, F, numRows, out, dim, channels, scale, numTrees, roots, feature, child, leafValue, od, goRightNumeric);
+    return env.Undefined();
+  }
+  auto goRight = [&](int32_t node, double v) -> int {
+    if (categorical[node] == 0) return std::isnan(v) ? missingRight[node] : (v > threshold[node] ? 1 : 0);
+    if (!(v >= 0)) return missingRight[node];
+    const int32_t code = static_cast<int32_t>(v);
+    const int32_t word = code >> 5;
+    if (word >= catLength[node]) return missingRight[node];
+    return 1 - static_cast<int>((catWords[catOffset[node] + word] >> (code & 31)) & 1u);
+  };
+  WalkPacked(x, F, numRows, out, dim, channels, scale, numTrees, roots, feature, child, leafValue, od, goRight);
   return env.Undefined();
 }
 
