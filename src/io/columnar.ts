@@ -7,7 +7,8 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DataType, type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { createRequire } from 'node:module';
 import { arrowToFrame, frameToArrow, recordedKinds } from '../frame/arrow.js';
-import { type Column, countMissing } from '../frame/column.js';
+import { type Column, type ColumnKind, countMissing } from '../frame/column.js';
+import { columnsFromFfi } from './arrow-ffi.js';
 import { Frame } from '../frame/frame.js';
 import { TabpilotError } from '../util/errors.js';
 import { coerceColumn } from './coerce.js';
@@ -46,19 +47,43 @@ export function isArrowBytes(bytes: Uint8Array): boolean {
   return file || stream;
 }
 
-export function parquetBytesToArrow(bytes: Uint8Array, file: string, limit?: number): Table {
+function checkParquetBytes(bytes: Uint8Array, file: string): void {
   if (bytes.length === 0) throw new TabpilotError('EMPTY_FILE', 'the file is empty', { file });
   if (!isParquetBytes(bytes)) throw new TabpilotError('BAD_PARQUET', 'not a Parquet file (no PAR1 magic at the start)', { file });
   if (bytes.length < 12 || !PARQUET_MAGIC.equals(bytes.subarray(bytes.length - 4))) {
     throw new TabpilotError('BAD_PARQUET', 'truncated Parquet file (no PAR1 magic at the end)', { file });
   }
-  let wasmTable: ReturnType<ParquetWasm['readParquet']>;
+}
+
+function decodeParquet(bytes: Uint8Array, file: string, limit?: number): ReturnType<ParquetWasm['readParquet']> {
   try {
-    wasmTable = parquet().readParquet(bytes, { batchSize: 1 << 20, ...(limit !== undefined ? { limit } : {}) });
+    return parquet().readParquet(bytes, { batchSize: 1 << 20, ...(limit !== undefined ? { limit } : {}) });
   } catch (e) {
     throw new TabpilotError('BAD_PARQUET', `cannot read Parquet: ${String((e as Error)?.message ?? e)}`, { file });
   }
-  return tableFromIPC(wasmTable.intoIPCStream());
+}
+
+/**
+ * Parquet bytes as Frame columns, read from wasm memory through the Arrow C Data Interface (no IPC copy);
+ * layouts that path does not handle go through Arrow IPC instead.
+ */
+function parquetBytesToColumns(bytes: Uint8Array, file: string, limit?: number): { frame: Frame; recorded: Record<string, ColumnKind>; nullCounts: Map<string, number> } {
+  checkParquetBytes(bytes, file);
+  const stream = decodeParquet(bytes, file, limit).intoFFI();
+  try {
+    const addrs = stream.arrayAddrs();
+    const read = columnsFromFfi(parquet().wasmMemory().buffer, stream.schemaAddr(), addrs);
+    if (read !== null) return { frame: Frame.fromColumns(read.columns), recorded: read.recorded, nullCounts: read.nullCounts };
+  } finally {
+    stream.free();
+  }
+  return fromArrowTable(parquetBytesToArrow(bytes, file, limit));
+}
+
+/** Parquet bytes as an Arrow JS Table (via IPC). */
+export function parquetBytesToArrow(bytes: Uint8Array, file: string, limit?: number): Table {
+  checkParquetBytes(bytes, file);
+  return tableFromIPC(decodeParquet(bytes, file, limit).intoIPCStream());
 }
 
 export function arrowToParquetBytes(table: Table): Uint8Array {
@@ -68,19 +93,27 @@ export function arrowToParquetBytes(table: Table): Uint8Array {
   return pw.writeParquet(wasmTable, props);
 }
 
-/** Applies recorded kinds, string inference, forced `types` and `limit` to a Frame read from Arrow. */
-function finishColumnar(table: Table, format: TableFormat, file: string | null, bytes: number | null, options: ReadOptions): ReadResult {
-  let frame = arrowToFrame(table);
-  // Missing counts straight from Arrow null counts (no pass over the values) when no limit cuts the rows.
+/** Frame, recorded kinds and null counts of an Arrow table (IPC path). */
+function fromArrowTable(table: Table): { frame: Frame; recorded: Record<string, ColumnKind>; nullCounts: Map<string, number> } {
   const nullCounts = new Map<string, number>();
-  if (options.limit === undefined || frame.numRows <= options.limit) {
-    table.schema.fields.forEach((f, i) => {
-      if (!DataType.isFloat(f.type)) nullCounts.set(f.name, table.getChildAt(i)!.nullCount);
-    });
-  }
+  table.schema.fields.forEach((f, i) => {
+    // Float columns may hold NaN that is not null: those are counted on the values.
+    if (!DataType.isFloat(f.type)) nullCounts.set(f.name, table.getChildAt(i)!.nullCount);
+  });
+  return { frame: arrowToFrame(table), recorded: recordedKinds(table), nullCounts };
+}
+
+/** Applies recorded kinds, string inference, forced `types` and `limit` to a Frame read from Arrow. */
+function finishColumnar(
+  read: { frame: Frame; recorded: Record<string, ColumnKind>; nullCounts: Map<string, number> },
+  format: TableFormat, file: string | null, bytes: number | null, options: ReadOptions,
+): ReadResult {
+  let frame = read.frame;
+  const recorded = read.recorded;
+  // Missing counts straight from Arrow null counts (no pass over the values) when no limit cuts the rows.
+  const nullCounts = options.limit === undefined || frame.numRows <= options.limit ? read.nullCounts : new Map<string, number>();
   const truncated = options.limit !== undefined && frame.numRows > options.limit;
   if (options.limit !== undefined) frame = frame.head(options.limit);
-  const recorded = recordedKinds(table);
   const forced = options.types ?? {};
   for (const name of Object.keys(forced)) {
     if (!frame.has(name)) throw new TabpilotError('UNKNOWN_COLUMN', `types names a column the file does not have; columns are: ${frame.columnNames.join(', ')}`, { file: file ?? undefined, column: name });
@@ -123,8 +156,8 @@ function finishColumnar(table: Table, format: TableFormat, file: string | null, 
 export async function readParquet(path: string, options: ReadOptions = {}): Promise<ReadResult> {
   const bytes = readBytes(path);
   // parquet-wasm's limit reads only the row groups needed; one extra row tells whether the file was cut.
-  const table = parquetBytesToArrow(bytes, path, options.limit !== undefined ? options.limit + 1 : undefined);
-  return finishColumnar(table, 'parquet', path, bytes.length, options);
+  const limit = options.limit !== undefined ? options.limit + 1 : undefined;
+  return finishColumnar(parquetBytesToColumns(bytes, path, limit), 'parquet', path, bytes.length, options);
 }
 
 export async function readArrow(path: string, options: ReadOptions = {}): Promise<ReadResult> {
@@ -137,7 +170,7 @@ export async function readArrow(path: string, options: ReadOptions = {}): Promis
   } catch (e) {
     throw new TabpilotError('BAD_ARROW', `cannot read Arrow IPC: ${String((e as Error)?.message ?? e)}`, { file: path });
   }
-  return finishColumnar(table, 'arrow', path, bytes.length, options);
+  return finishColumnar(fromArrowTable(table), 'arrow', path, bytes.length, options);
 }
 
 export function writeParquet(frame: Frame, path: string): void {
