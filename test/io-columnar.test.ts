@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { arrowToFrame, frameToArrow } from '../src/frame/arrow.js';
 import { booleanColumn, categoricalFromStrings, datetimeColumn, numericColumn, textColumn, type CategoricalColumn } from '../src/frame/column.js';
 import { Frame } from '../src/frame/frame.js';
-import { arrowToParquetBytes, readArrow, readCsv, readParquet, readTable, writeArrow, writeParquet, writeTable } from '../src/io/index.js';
+import { arrowToParquetBytes, parquetBytesToArrow, readArrow, readCsv, readParquet, readTable, writeArrow, writeParquet, writeTable } from '../src/io/index.js';
 import { TabpilotError } from '../src/util/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tabpilot-columnar-'));
@@ -79,6 +79,21 @@ describe('Parquet and Arrow IPC files', () => {
     expect(head.report.truncated).toBe(true);
     const forced = await readParquet(p, { types: { Year_Sold: 'categorical' } });
     expect((forced.frame.column('Year_Sold') as CategoricalColumn).dictionary).toContain('2010');
+  });
+
+  it('Parquet from wasm memory (C Data Interface) equals the Arrow IPC route for foreign types', async () => {
+    const table = tableFromArrays({
+      i: Int16Array.from([1, -2, 3, 4]),
+      big: BigInt64Array.from([1n, -(2n ** 40n), 3n, 2n ** 50n]),
+      f: Float32Array.from([0.5, 1.5, 2.5, -1]),
+      s: ['p', 'q', 'p', 'r'],
+    });
+    const p = path.join(dir, 'types.parquet');
+    writeFileSync(p, arrowToParquetBytes(table));
+    const viaFfi = (await readParquet(p)).frame;
+    const viaIpc = arrowToFrame(parquetBytesToArrow(readFileSync(p), p));
+    expect(viaFfi.toRows()).toEqual(viaIpc.toRows());
+    expect(viaFfi.row(3)).toEqual({ i: 4, big: 2 ** 50, f: -1, s: 'r' });
   });
 
   it('string columns from other writers get spec inference', async () => {
