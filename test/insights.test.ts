@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Frame, categoricalFromStrings, numericColumn, type Column } from '../src/frame/index.js';
+import { Frame, categoricalFromStrings, numericColumn, textColumn } from '../src/frame/index.js';
 import { readTable } from '../src/io/index.js';
 import { CATALOG, THRESHOLDS, insights, renderInsightsHtml, type InsightsReport } from '../src/insights/index.js';
 import { isolationForestScores } from '../src/insights/isolation-forest.js';
@@ -184,6 +184,30 @@ describe('textual patterns', () => {
     expect(w[0].message).toContain('"INV 12345"');
     expect(w[0].value).toBeCloseTo(397 / 400, 12);
     expect(r.warnings.some((x) => x.id === 'disguised_missing_token' && x.column === 'invoice')).toBe(true);
+  });
+});
+
+describe('important words of a text feature', () => {
+  it('ranks the words that carry the signal first', async () => {
+    const rng = new Random(12);
+    const n = 800;
+    const filler = ['the', 'order', 'arrived', 'late', 'today', 'package', 'box', 'item', 'store', 'staff'];
+    const label: string[] = [];
+    const text = Array.from({ length: n }, (_, i) => {
+      const positive = rng.next() < 0.5;
+      label.push(positive !== rng.next() < 0.05 ? 'happy' : 'unhappy');
+      const words = Array.from({ length: 6 }, () => filler[rng.int(filler.length)]);
+      words.splice(rng.int(6), 0, positive ? 'excellent' : 'terrible');
+      return `${words.join(' ')} #${i}`;
+    });
+    const frame = Frame.fromColumns([textColumn('review', text), categoricalFromStrings('mood', label)]);
+    const r = await insights(frame, { target: 'mood', quickModel: false });
+    const f = r.features.find((x) => x.name === 'review')!;
+    expect(f.featureType).toBe('text');
+    expect(f.importantWords!.slice(0, 2).map((w) => w.word).sort()).toEqual(['excellent', 'terrible']);
+    expect(f.importantWords![0].power).toBeGreaterThan(0.7);
+    expect(f.importantWords![2].power).toBeLessThan(0.2);
+    expect(renderInsightsHtml(r)).toContain('Important words');
   });
 });
 

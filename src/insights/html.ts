@@ -227,7 +227,12 @@ function featureBlock(f: FeatureReport): string {
   } else {
     rows.push(['most common', f.topValues.slice(0, 3).map((v) => `${v.value} (${v.count})`).join(', ')]);
   }
-  const table = `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+  let table = `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
+  if (f.importantWords && f.importantWords.length > 0) {
+    table += `<p><strong>Important words</strong> (prediction power of "contains the word"):</p><table><tr><th>word</th><th class="num">rows</th><th class="num">power</th></tr>${f.importantWords
+      .map((w) => `<tr><td><code>${esc(w.word)}</code></td><td class="num">${w.rows}</td><td class="num">${fmt(w.power)}</td></tr>`)
+      .join('')}</table>`;
+  }
   return `<div class="feature" data-feature="${esc(f.name)}"><div><h3>${esc(f.name)}</h3>${table}${f.warnings.map(warningBlock).join('')}</div><div>${histogramChart(f.histogram, f.name, 360, f.featureType === 'datetime')}</div></div>`;
 }
 

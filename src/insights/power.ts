@@ -79,3 +79,49 @@ export function crossValidatedPower(feature: EncodedFeature, target: EncodedTarg
 export function encodeFeatures(frame: Frame, names: readonly string[], types: ReadonlyMap<string, FeatureType>): EncodedFeature[] {
   return names.map((n) => encodeFeature(frame.column(n), types.get(n) ?? 'numeric'));
 }
+
+export interface WordPower {
+  readonly word: string;
+  /** Rows (with a valid target) whose text contains the word. */
+  readonly rows: number;
+  readonly power: number;
+}
+
+const WORD = /[\p{L}\p{N}_]+/gu;
+
+/**
+ * "Important words" of a text feature (A.3.3): the prediction power of "the text contains this word" for the
+ * `candidates` words found in most training rows (at least 5 rows, at most 90% of them); the top `limit` by power.
+ */
+export function importantWords(texts: readonly (string | null)[], target: EncodedTarget, numRows: number, rng: Random, candidates = 50, limit = 10): WordPower[] {
+  const split = trainValidSplit(target.rows, target.task === 'regression' ? null : target.y, 0.2, rng);
+  const docFreq = new Map<string, number>();
+  const wordsOf = new Array<Set<string> | null>(numRows).fill(null);
+  for (const r of target.rows) {
+    const s = texts[r];
+    if (s === null) continue;
+    wordsOf[r] = new Set((s.toLowerCase().match(WORD) ?? []) as string[]);
+  }
+  for (const r of split.train) for (const w of wordsOf[r] ?? []) docFreq.set(w, (docFreq.get(w) ?? 0) + 1);
+  const maxDf = 0.9 * split.train.length;
+  const words = [...docFreq.entries()]
+    .filter(([, c]) => c >= 5 && c <= maxDf)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, candidates);
+  const t = singleFeatureTarget(target, numRows);
+  const out: WordPower[] = [];
+  for (const [word] of words) {
+    const values = new Float64Array(numRows).fill(NaN);
+    let rows = 0;
+    for (const r of target.rows) {
+      const set = wordsOf[r];
+      if (set === null) continue;
+      const has = set.has(word);
+      values[r] = has ? 1 : 0;
+      if (has) rows++;
+    }
+    const res = singleFeatureScore(binFeature(values, false, split.train), t, split.train, split.valid);
+    if (Number.isFinite(res.normalized)) out.push({ word, rows, power: res.normalized });
+  }
+  return out.sort((a, b) => b.power - a.power || (a.word < b.word ? -1 : 1)).slice(0, limit);
+}

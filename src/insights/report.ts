@@ -8,7 +8,8 @@ import { CATALOG, type CatalogEntry } from './catalog.js';
 import { DEFINITIONS, type Definition } from './definitions.js';
 import { findDuplicates } from './duplicates.js';
 import { isolationForestScores } from './isolation-forest.js';
-import { encodeFeature, predictionPower, type PowerResult } from './power.js';
+import { encodeFeature, importantWords, predictionPower, type PowerResult, type WordPower } from './power.js';
+import { toStrings } from '../frame/column.js';
 import { quickModel, type QuickModelOptions, type QuickModelResult } from './quick-model.js';
 import { InsightsPool, defaultWorkers } from './pool.js';
 import { sampleRows } from './split.js';
@@ -65,6 +66,8 @@ export interface FeatureReport {
   readonly predictionBaseline: number | null;
   readonly predictionMetric: string | null;
   readonly targetCorrelation: number | null;
+  /** Text features: the words whose presence predicts the target best (A.3.3). */
+  readonly importantWords?: WordPower[];
   readonly warnings: Warning[];
 }
 
@@ -380,9 +383,11 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
       targetCorrelation: correlations.get(name) ?? NaN,
       important: important.has(name) || powers.length === 0,
     });
+    const words = encoded && st.featureType === 'text' ? importantWords(toStrings(frame.column(name)), encoded, n, rng.fork(5)) : undefined;
     return {
       name,
       featureType: st.featureType,
+      ...(words ? { importantWords: words } : {}),
       stats: statsOnly(st),
       topValues: st.topValues,
       histogram: st.histogram,
