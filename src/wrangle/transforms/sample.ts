@@ -246,7 +246,11 @@ function isMissingTarget(col: Column, i: number): boolean {
  * numeric features interpolate w*A + (1-w)*B, every other feature is copied from A or B, choosing A with a
  * per-sample probability.
  */
-function smote(f: Frame, rows: number[], need: number, p: BalanceParams, rng: Random): Frame {
+/** Minority rows SMOTE searches neighbours among: brute force is O(m^2), so large classes use a random subset. */
+const SMOTE_POOL = 4000;
+
+function smote(f: Frame, allRows: number[], need: number, p: BalanceParams, rng: Random): Frame {
+  const rows = allRows.length > SMOTE_POOL ? Array.from(rng.permutation(allRows.length).subarray(0, SMOTE_POOL), (i) => allRows[i]) : allRows;
   const numeric = f.columns.filter((c) => c.name !== p.target && c.kind === 'numeric').map((c) => c.name);
   const m = rows.length;
   const d = numeric.length;
