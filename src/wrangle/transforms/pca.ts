@@ -59,14 +59,23 @@ export const pca = defineTransform<PcaParams, PcaTrained>({
     const stats = xs.map((x) => meanStd(x));
     const mean = stats.map((s) => (p.center ? s.mean : 0));
     const std = stats.map((s) => (p.scale && s.std > 0 ? s.std : 1));
-    const rows: number[][] = [];
+    // Covariance accumulated over complete rows in one pass of typed arrays (no per-row objects).
+    const sums = new Float64Array(d * d);
+    const row = new Float64Array(d);
+    let m = 0;
     for (let i = 0; i < frame.numRows; i++) {
-      const row = xs.map((x, j) => (x[i] - mean[j]) / std[j]);
-      if (row.every((v) => v === v)) rows.push(row);
+      let complete = true;
+      for (let j = 0; j < d; j++) {
+        row[j] = (xs[j][i] - mean[j]) / std[j];
+        if (row[j] !== row[j]) complete = false;
+      }
+      if (!complete) continue;
+      m++;
+      for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) sums[a * d + b] += row[a] * row[b];
     }
-    if (rows.length < 2) throw flowError(ctx.nodeId, 'parameters.input_column', 'PCA needs at least two rows without missing values');
-    const X = new Matrix(rows);
-    const cov = X.transpose().mmul(X).div(rows.length - 1);
+    if (m < 2) throw flowError(ctx.nodeId, 'parameters.input_column', 'PCA needs at least two rows without missing values');
+    const cov = new Matrix(d, d);
+    for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) (cov.set(a, b, sums[a * d + b] / (m - 1)), cov.set(b, a, sums[a * d + b] / (m - 1)));
     const eig = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
     const values = eig.realEigenvalues;
     const vectors = eig.eigenvectorMatrix;
