@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Frame, categoricalFromStrings, numericColumn, textColumn } from '../src/frame/index.js';
+import { Frame, categoricalFromStrings, datetimeColumn, numericColumn, textColumn } from '../src/frame/index.js';
 import { readTable } from '../src/io/index.js';
 import { CATALOG, THRESHOLDS, insights, renderInsightsHtml, type InsightsReport } from '../src/insights/index.js';
 import { isolationForestScores } from '../src/insights/isolation-forest.js';
@@ -208,6 +208,19 @@ describe('important words of a text feature', () => {
     expect(f.importantWords![0].power).toBeGreaterThan(0.7);
     expect(f.importantWords![2].power).toBeLessThan(0.2);
     expect(renderInsightsHtml(r)).toContain('Important words');
+  });
+});
+
+describe('datetime features', () => {
+  it('score their calendar parts: an hour-of-day effect gets its prediction power', async () => {
+    const rng = new Random(13);
+    const n = 2000;
+    const when = Float64Array.from({ length: n }, (_, i) => Date.UTC(2022, 0, 1) + i * 3_600_000);
+    const load = Float64Array.from(when, (t) => 10 * Math.sin((2 * Math.PI * new Date(t).getUTCHours()) / 24) + rng.normal());
+    const r = await insights(Frame.fromColumns([datetimeColumn('when', when), numericColumn('load', load)]), { target: 'load', problemType: 'regression', quickModel: false });
+    const f = r.features.find((x) => x.name === 'when')!;
+    expect(f.featureType).toBe('datetime');
+    expect(f.predictionPower!).toBeGreaterThan(0.9);
   });
 });
 

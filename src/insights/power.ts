@@ -125,3 +125,46 @@ export function importantWords(texts: readonly (string | null)[], target: Encode
   }
   return out.sort((a, b) => b.power - a.power || (a.word < b.word ? -1 : 1)).slice(0, limit);
 }
+
+const DATE_PARTS: readonly [string, (d: Date) => number][] = [
+  ['year', (d) => d.getUTCFullYear()],
+  ['month', (d) => d.getUTCMonth()],
+  ['day', (d) => d.getUTCDate()],
+  ['weekday', (d) => d.getUTCDay()],
+  ['hour', (d) => d.getUTCHours()],
+];
+
+/**
+ * A datetime feature as the timestamp plus each calendar part that varies (year, month, day, weekday, hour),
+ * named `<col>__<part>`; the feature's prediction power is the best of them (see docs/insights.md).
+ */
+export function datetimeParts(name: string, epochMs: Float64Array): EncodedFeature[] {
+  const out: EncodedFeature[] = [{ name, values: epochMs, categorical: false }];
+  for (const [part, get] of DATE_PARTS) {
+    const values = new Float64Array(epochMs.length);
+    let first = NaN;
+    let varies = false;
+    for (let i = 0; i < epochMs.length; i++) {
+      const t = epochMs[i];
+      if (t !== t) {
+        values[i] = NaN;
+        continue;
+      }
+      const v = get(new Date(t));
+      values[i] = v;
+      if (first !== first) first = v;
+      else if (v !== first) varies = true;
+    }
+    if (varies) out.push({ name: `${name}__${part}`, values, categorical: part === 'weekday' || part === 'month' });
+  }
+  return out;
+}
+
+/** Folds the per-part results of `datetimeParts` back into one result per feature (the best part). */
+export function bestOfParts(features: readonly string[], results: readonly PowerResult[]): PowerResult[] {
+  return features.map((name) => {
+    const own = results.filter((r) => r.name === name || r.name.startsWith(`${name}__`));
+    const best = own.reduce((a, b) => ((b.normalized > a.normalized || !Number.isFinite(a.normalized)) && Number.isFinite(b.normalized) ? b : a), own[0]);
+    return { ...best, name };
+  });
+}

@@ -8,7 +8,7 @@ import { CATALOG, type CatalogEntry } from './catalog.js';
 import { DEFINITIONS, type Definition } from './definitions.js';
 import { findDuplicates } from './duplicates.js';
 import { isolationForestScores } from './isolation-forest.js';
-import { encodeFeature, importantWords, predictionPower, type PowerResult, type WordPower } from './power.js';
+import { bestOfParts, datetimeParts, encodeFeature, importantWords, predictionPower, type PowerResult, type WordPower } from './power.js';
 import { toStrings } from '../frame/column.js';
 import { quickModel, type QuickModelOptions, type QuickModelResult } from './quick-model.js';
 import { InsightsPool, defaultWorkers } from './pool.js';
@@ -337,7 +337,10 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
     const targetName = options.target;
     const pool = InsightsPool.create(options.workers ?? defaultWorkers());
     try {
-      const enc = featureNames.map((name) => encodeFeature(frame.column(name), stats.get(name)!.featureType));
+      const enc = featureNames.flatMap((name) => {
+        const col = frame.column(name);
+        return col.kind === 'datetime' ? datetimeParts(name, col.values) : [encodeFeature(col, stats.get(name)!.featureType)];
+      });
       const powerSeed = rng.fork(2).seed;
       const t = performance.now();
       const powerJob = (pool ? pool.predictionPower(enc, target, n, powerSeed) : Promise.resolve(predictionPower(enc, target, n, new Random(powerSeed)))).then((p) => {
@@ -355,6 +358,7 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
               (e: unknown) => ({ error: (e as Error).message }),
             );
       [powers, quick] = await Promise.all([powerJob, quickJob]);
+      powers = bestOfParts(featureNames, powers);
     } finally {
       await pool?.close();
     }
