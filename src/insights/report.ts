@@ -350,6 +350,8 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
       const quickJob =
         options.quickModel === false
           ? Promise.resolve(null)
+          : featureNames.length === 0
+          ? Promise.resolve({ error: 'there are no feature columns besides the target' })
           : quickModel(frame, targetName, target, featureNames, rng.fork(3), typeof options.quickModel === 'object' ? options.quickModel : {}, pool?.foldRunner, pool?.workers ?? 1).then(
               (q) => {
                 timings.quickModel = Math.round((performance.now() - t) * 10) / 10;
