@@ -103,3 +103,19 @@ describe('Data Wrangler parameter spellings', () => {
     expect(ts.params).toMatchObject({ timestamp: 't', policy: 'drop' });
   });
 });
+
+describe('analysis nodes', () => {
+  it('runs a known analysis operator with its parameters and describes otherwise', async () => {
+    const flow = {
+      metadata: { version: 1 },
+      nodes: [
+        { node_id: 's', type: 'SOURCE', operator: 'tabpilot.source_0.1', parameters: { path: 'mem' }, inputs: [], outputs: [{ name: 'default' }] },
+        { node_id: 'summary', type: 'VISUALIZATION', operator: 'sagemaker.visualizations.describe_0.1', parameters: {}, inputs: [{ name: 'df', node_id: 's' }], outputs: [{ name: 'default' }] },
+        { node_id: 'plain', type: 'VISUALIZATION', operator: 'tabpilot.describe_0.1', parameters: {}, inputs: [{ name: 'df', node_id: 's' }], outputs: [{ name: 'default' }] },
+      ],
+    };
+    const r = await runFlow(flow as unknown as FlowFile, { sources: { s: df({ x: [1, 2, null] }) } });
+    expect((r.analyses.summary as { analysis: string }).analysis).toBe('table-summary');
+    expect((r.analyses.plain as { columns: { missing: number }[] }).columns[0].missing).toBe(1);
+  });
+});

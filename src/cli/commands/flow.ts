@@ -105,12 +105,18 @@ export async function run(argv: string[]): Promise<number> {
   const result = await runFlow(flow, { baseDir, params, refit: Boolean(values.refit), outDir: values.out ? path.resolve(values.out as string) : undefined });
   if (result.fitted.length > 0 && !values['no-save']) saveFlow(result.flow, file);
   if (values.json) {
-    console.log(JSON.stringify({ written: result.written, fitted: result.fitted, reports: result.reports, analyses: result.analyses }, null, 2));
+    // Analyses without their HTML/SVG renderings (a report can be megabytes); the data stays.
+    const analyses = Object.fromEntries(Object.entries(result.analyses).map(([k, v]) => [k, v && typeof v === 'object' ? { ...(v as object), html: undefined, svg: undefined } : v]));
+    console.log(JSON.stringify({ written: result.written, fitted: result.fitted, reports: result.reports, analyses }, null, 2));
     return 0;
   }
   for (const [id, r] of Object.entries(result.reports)) {
     const counts = Object.entries(r.counts).map(([k, v]) => `${k}=${v}`).join(' ');
     console.log(`  ${id.padEnd(24)} ${Object.entries(r.rows).map(([k, v]) => (k === 'default' ? `${v} rows` : `${k}: ${v}`)).join(', ').padEnd(28)} ${String(r.ms).padStart(8)} ms${r.fitted ? '  fitted' : ''}${counts ? `  ${counts}` : ''}`);
+  }
+  for (const [id, a] of Object.entries(result.analyses)) {
+    const summary = (a as { summary?: unknown }).summary;
+    if (typeof summary === 'string') console.log(`analysis ${id}: ${summary}`);
   }
   for (const w of result.written) console.log(`wrote ${w.path} (${w.rows} rows)`);
   if (result.fitted.length > 0) console.log(values['no-save'] ? `fitted ${result.fitted.join(', ')} (not saved: --no-save)` : `fitted ${result.fitted.join(', ')}; state saved in ${file}`);

@@ -116,7 +116,7 @@ export async function runFlow(input: FlowFile, opts: RunOptions = {}): Promise<R
         case 'VISUALIZATION': {
           expectInputs(node, inputs, 1);
           if (node.type === 'DATASET' && !IDENTITY_OPERATORS.includes(node.operator)) throw flowError(node.node_id, 'operator', `unknown dataset operator "${node.operator}"`);
-          if (node.type === 'VISUALIZATION') analyses[node.node_id] = describeFrame(inputs[0]);
+          if (node.type === 'VISUALIZATION') analyses[node.node_id] = await runVisualization(node, inputs[0]);
           out = { default: inputs[0] };
           break;
         }
@@ -333,6 +333,25 @@ function castTypes(node: FlowNode, frame: Frame, ctx: StepContext): Frame {
     out = out.withColumn(made);
   }
   return out;
+}
+
+/**
+ * An analysis node: operators the analyses module knows (Data Wrangler's describe and insights report,
+ * `tabpilot.analysis.<name>`) run there with `parameters.analysis_parameters`; others get describeFrame.
+ * Imported on demand: the analyses module pulls in models, which themselves load flows.
+ */
+async function runVisualization(node: FlowNode, frame: Frame): Promise<unknown> {
+  if (node.operator === 'tabpilot.describe_0.1') return describeFrame(frame);
+  const analyses = (await import('../../analyses/index.js')) as typeof import('../../analyses/index.js');
+  const name = analysesName(analyses, node.operator);
+  if (name === null) return describeFrame(frame);
+  const params = (node.parameters.analysis_parameters ?? {}) as Record<string, unknown>;
+  if (typeof params !== 'object' || Array.isArray(params)) throw flowError(node.node_id, 'parameters.analysis_parameters', 'must be an object');
+  return analyses.runAnalysis(name, frame, params);
+}
+
+function analysesName(mod: { analysisForOperator(op: string): string | null }, operator: string): string | null {
+  return mod.analysisForOperator(operator);
 }
 
 /** Per-column summary of a visualization (describe) node. */
