@@ -75,6 +75,7 @@ async function runSpeed(args: string[]): Promise<SuiteResult> {
       const { frame } = await readTable(fertility);
       rows.push(await speedCase('fertility.csv (254,654 x 7)', frame.drop(['morekids']), frame.column('morekids'), python, tmp));
     } else notes.push(`fertility.csv not found under ${SHARED_DATASETS}: skipped`);
+    if (existsSync(fertility)) rows.push(wholeProcessCase(fertility, python, tmp));
     const n = Number(argValue(args, '--rows') ?? 1_000_000);
     const { data, target } = syntheticBinary(n, 50, new Random(42));
     rows.push(await speedCase(`synthetic ${n.toLocaleString('en')} x 50`, data, target, python, tmp));
@@ -82,6 +83,50 @@ async function runSpeed(args: string[]): Promise<SuiteResult> {
     rmSync(tmp, { recursive: true, force: true });
   }
   return { suite: 'gbdt', rows, notes };
+}
+
+/**
+ * What a user feels: `tabpilot train` on the CSV (parse + bin + 100 rounds + write the model directory) against
+ * a pandas read_csv + XGBoost fit + save_model script, each a fresh process, timed by /usr/bin/time when present.
+ */
+function wholeProcessCase(csv: string, python: string | null, tmp: string): BenchRow {
+  const timed = (cmd: string, args: string[]): { wall: number; cpu: number | null; rssMb: number | null } => {
+    const useTime = existsSync('/usr/bin/time');
+    const t0 = performance.now();
+    const r = useTime
+      ? spawnSync('/usr/bin/time', ['-f', 'TIMING %e %U %S %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 })
+      : spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const wall = (performance.now() - t0) / 1000;
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
+    const line = (r.stderr ?? '').split('\n').find((l) => l.startsWith('TIMING '));
+    if (!line) return { wall, cpu: null, rssMb: null };
+    const [, , user, sys, rss] = line.split(' ').map(Number);
+    return { wall, cpu: user + sys, rssMb: rss / 1024 };
+  };
+  const ours = timed(process.execPath, [
+    path.join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js'), 'train', csv, '--target', 'morekids', '--algorithm', 'gbdt',
+    '--hyperparameters', JSON.stringify({ numRounds: 100, learningRate: 0.1, numLeaves: 31, maxBins: 255 }), '--out', path.join(tmp, 'model'),
+  ]);
+  const row: BenchRow = { dataset: 'whole process: tabpilot train fertility.csv', 'ours total s': ours.wall, 'ours cpu s': ours.cpu, 'peak RSS MB': ours.rssMb === null ? null : Math.round(ours.rssMb) };
+  if (python) {
+    const script = [
+      'import pandas as pd, xgboost as xgb',
+      `df = pd.read_csv(${JSON.stringify(csv)})`,
+      "y = (df.pop('morekids') == 'yes').astype(int)",
+      'for c in df.columns:',
+      "    if df[c].dtype == object: df[c] = df[c].astype('category')",
+      "m = xgb.XGBClassifier(n_estimators=100, learning_rate=0.1, tree_method='hist', enable_categorical=True, n_jobs=1, max_leaves=31, grow_policy='lossguide', max_depth=0, max_bin=255)",
+      'm.fit(df, y)',
+      `m.save_model(${JSON.stringify(path.join(tmp, 'xgb.json'))})`,
+    ].join('\n');
+    const peer = timed(python, ['-c', script]);
+    row['xgb total s'] = peer.wall;
+    row['ratio wall'] = ours.wall / peer.wall;
+    row['xgb cpu s'] = peer.cpu;
+    row['ratio cpu'] = ours.cpu !== null && peer.cpu !== null ? ours.cpu / peer.cpu : null;
+    row['xgb peak RSS MB'] = peer.rssMb === null ? null : Math.round(peer.rssMb);
+  }
+  return row;
 }
 
 /** y = 1 with probability sigmoid(nonlinear function of the first 10 features + noise). */
