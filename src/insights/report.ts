@@ -485,4 +485,3 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
   };
 }
 
-export type { Column };

@@ -186,10 +186,10 @@ export function moments(sorted: Float64Array): Moments {
   m2 /= n;
   m3 /= n;
   m4 /= n;
-  const std = Math.sqrt(m2);
   // Population moments, as scipy.stats.skew / kurtosis (bias=True) compute them; 0 for a constant column.
   const skew = m2 > 0 ? m3 / Math.pow(m2, 1.5) : 0;
   const kurtosis = m2 > 0 ? m4 / (m2 * m2) - 3 : 0;
+  // std is the sample standard deviation (n - 1), as pandas and Spark report it.
   return { mean, std: n > 1 ? Math.sqrt((m2 * n) / (n - 1)) : 0, skew, kurtosis };
 }
 
