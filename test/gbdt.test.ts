@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { categoricalColumn, numericColumn } from '../src/frame/column.js';
+import { categoricalColumn, datetimeColumn, numericColumn, textColumn } from '../src/frame/column.js';
 import { Frame } from '../src/frame/frame.js';
 import { gbdtSpec, GbdtModel } from '../src/models/gbdt/index.js';
 import { binFrame, treeFeatureNames } from '../src/models/tree/binning.js';
@@ -95,6 +95,27 @@ describe('gbdt mechanics', () => {
     const model = await gbdtSpec.create({ numRounds: 1, numLeaves: 2, learningRate: 1 }).fit(data, numericColumn('y', y), { task: 'binary', rng: new Random(0) });
     const labels = Int32Array.from(y);
     expect(accuracyOf(model.predict(data), labels)).toBe(1);
+  });
+
+  it('uses datetimes as epoch numbers and ignores text columns', async () => {
+    const n = 600;
+    const rng = new Random(2);
+    const when = new Float64Array(n);
+    const y = new Float64Array(n);
+    const notes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      when[i] = Date.UTC(2020, 0, 1) + rng.int(1000) * 86_400_000;
+      y[i] = when[i] > Date.UTC(2021, 0, 1) ? 10 : 0;
+      notes.push(y[i] > 0 ? 'late' : 'early'); // a leak a text feature would exploit: it must not be used
+    }
+    const data = Frame.fromColumns([datetimeColumn('when', when), textColumn('note', notes)]);
+    const model = await gbdtSpec.create({ numRounds: 1, numLeaves: 2, learningRate: 1, lambdaL2: 0, minSumHessian: 0 }).fit(data, numericColumn('y', y), { task: 'regression', rng: new Random(0) });
+    expect(model.featureNames).toEqual(['when']);
+    const probe = Frame.fromColumns([datetimeColumn('when', Float64Array.of(Date.UTC(2020, 5, 1), Date.UTC(2022, 5, 1)))]);
+    const pred = model.predict(probe);
+    // ~1000 distinct days in 255 bins: the cut lands at a bin edge next to 2021-01-01, so leaves are nearly pure.
+    expect(pred[0]).toBeLessThan(0.5);
+    expect(pred[1]).toBeGreaterThan(9.5);
   });
 
   it('learns the default direction for missing values', async () => {
