@@ -168,6 +168,15 @@ async function quality(args: string[], rows: BenchRow[], notes: string[]): Promi
   const runtime = Number(argValue(args, '--runtime') ?? 60);
   const python = findPython();
   if (!python) notes.push('python3 with scikit-learn/xgboost/pandas not found: peers skipped');
+  // --reuse-peers=FILE: take the peers' and our GBDT defaults' scores from an earlier results file (they are
+  // deterministic: fixed seeds, same rows), so a re-run only repeats the Autopilot runs.
+  const reuseFile = argValue(args, '--reuse-peers');
+  const reused = new Map<string, BenchRow>();
+  if (reuseFile) {
+    const old = JSON.parse(readFileSync(reuseFile, 'utf8')) as { rows: BenchRow[] };
+    for (const r of old.rows) if (r.part === 'quality') reused.set(String(r.dataset), r);
+    notes.push(`peer and GBDT-default scores reused from ${reuseFile}`);
+  }
   let beatPeers = 0;
   let beatOurs = 0;
   let compared = 0;
@@ -177,22 +186,31 @@ async function quality(args: string[], rows: BenchRow[], notes: string[]): Promi
     const classes = ds.task === 'regression' ? [] : classesOf(frame, ds.target);
     const split = splitRows(frame.numRows, 0);
     const ap = runChild({ file: ds.file, target: ds.target, task: ds.task, objective: OBJECTIVE[ds.task], maxRuntime: runtime, instances: 2, seed: 0, trainSeed: 0, allowSmall: true });
-    // Our GBDT defaults on the same rows, in this process.
-    const t0 = Date.now();
-    const data = frame.drop([ds.target]);
-    const model = await gbdtSpec.create({}).fit(data, frame.column(ds.target), { task: ds.task, rng: new Random(0), rows: split.train, classes: ds.task === 'regression' ? undefined : classes });
-    const testData = data.take(split.test);
-    const ours = testMetric(ds.task, frame.take(split.test), ds.target, classes, ds.task === 'regression' ? { prediction: model.predict(testData) } : { probabilities: model.predictProba(testData) });
-    const gbdtSeconds = (Date.now() - t0) / 1000;
+    const previous = reused.get(ds.name);
+    let ours: number;
+    let gbdtSeconds: number;
     let peers: { hgb?: number; rf?: number; xgb?: number } = {};
-    if (python) {
-      const r = spawnSync(python, [PEER_SCRIPT], {
-        input: JSON.stringify({ file: ds.file, target: ds.target, task: ds.task, classes, train: Array.from(split.train) }),
-        encoding: 'utf8',
-        maxBuffer: 1 << 26,
-      });
-      if (r.status === 0) peers = JSON.parse(r.stdout.trim().split('\n').pop()!);
-      else notes.push(`${ds.name}: peers failed: ${r.stderr.slice(-300)}`);
+    if (previous) {
+      ours = Number(previous.ours_gbdt_default);
+      gbdtSeconds = Number(previous.gbdt_default_s);
+      peers = { hgb: previous.sk_hgb as number | undefined, rf: previous.sk_rf as number | undefined, xgb: previous.xgboost as number | undefined };
+    } else {
+      // Our GBDT defaults on the same rows, in this process.
+      const t0 = Date.now();
+      const data = frame.drop([ds.target]);
+      const model = await gbdtSpec.create({}).fit(data, frame.column(ds.target), { task: ds.task, rng: new Random(0), rows: split.train, classes: ds.task === 'regression' ? undefined : classes });
+      const testData = data.take(split.test);
+      ours = testMetric(ds.task, frame.take(split.test), ds.target, classes, ds.task === 'regression' ? { prediction: model.predict(testData) } : { probabilities: model.predictProba(testData) });
+      gbdtSeconds = (Date.now() - t0) / 1000;
+      if (python) {
+        const r = spawnSync(python, [PEER_SCRIPT], {
+          input: JSON.stringify({ file: ds.file, target: ds.target, task: ds.task, classes, train: Array.from(split.train) }),
+          encoding: 'utf8',
+          maxBuffer: 1 << 26,
+        });
+        if (r.status === 0) peers = JSON.parse(r.stdout.trim().split('\n').pop()!);
+        else notes.push(`${ds.name}: peers failed: ${r.stderr.slice(-300)}`);
+      }
     }
     const better = (a: number, b: number) => (HIGHER_IS_BETTER[ds.task] ? a > b : a < b);
     const peerValues = [peers.hgb, peers.rf, peers.xgb].filter((v): v is number => v !== undefined && Number.isFinite(v));

@@ -477,7 +477,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
       const list = options.candidates.map((d) => makeCandidate(d.learner, { ...d.hyperparameters }, 'given', d.seedKey));
       await Promise.all(list.map(evaluate));
     } else if (mode !== 'hpo') {
-      const entries = portfolio(specs).slice(0, maxCandidates);
+      const entries = portfolio(specs, k).slice(0, maxCandidates);
       await Promise.all(entries.map((e) => evaluate(makeCandidate(e.kind, { ...e.params }, 'portfolio'))));
     }
     // ---- phase 2: HPO in fixed-size batches; each batch depends only on earlier batches (deterministic)

@@ -33,8 +33,11 @@ const ENTRIES: readonly PortfolioEntry[] = [
   { kind: 'mlp', name: 'wide', params: { hiddenWidth: 256, dropout: 0.2 }, prior: 0.45, cost: 2 },
 ];
 
-/** Portfolio entries for the given learners, in run order. */
-export function portfolio(specs: readonly LearnerSpec<object>[]): PortfolioEntry[] {
+/**
+ * Portfolio entries for the given learners, in run order. With `numClasses` > 2, boosting pays one tree per
+ * class per round, so its cost is scaled by numClasses / 3 (forests grow one tree for all classes).
+ */
+export function portfolio(specs: readonly LearnerSpec<object>[], numClasses = 2): PortfolioEntry[] {
   const byKind = new Map(specs.map((s) => [s.kind, s]));
   const out: PortfolioEntry[] = [];
   const seen = new Set<string>();
@@ -55,7 +58,8 @@ export function portfolio(specs: readonly LearnerSpec<object>[]): PortfolioEntry
     seen.add(key);
     out.push({ ...e, params });
   }
-  const cost = (e: PortfolioEntry) => Math.max(0.01, byKind.get(e.kind)!.relativeCost * (e.cost ?? 1));
+  const perClass = (kind: string) => (kind === 'gbdt' ? Math.max(1, numClasses / 3) : 1);
+  const cost = (e: PortfolioEntry) => Math.max(0.01, byKind.get(e.kind)!.relativeCost * (e.cost ?? 1) * perClass(e.kind));
   // Stable sort: equal value keeps the table order.
   return out
     .map((e, i) => ({ e, i, value: e.prior / Math.sqrt(cost(e)) }))
