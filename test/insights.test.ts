@@ -156,6 +156,7 @@ describe('insights on real data with planted problems', () => {
     expect(pooled.features.map((f) => [f.name, f.predictionPower])).toEqual(inline.features.map((f) => [f.name, f.predictionPower]));
     expect((pooled.quickModel as { error?: string }).error).toBeUndefined();
     expect(pooled.quickModel).toEqual(inline.quickModel);
+    expect(pooled.samples.anomalous).toEqual(inline.samples.anomalous);
   });
 
   it('samples large data, says so, and is reproducible for a seed', async () => {

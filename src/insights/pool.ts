@@ -8,6 +8,7 @@ import { type SharedFrame, shareFrame } from '../automl/shared-data.js';
 import type { Task } from '../models/types.js';
 import { isTabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
+import { isolationForestScores } from './isolation-forest.js';
 import { type EncodedFeature, type PowerResult, predictionPower } from './power.js';
 import { type FoldInput, type FoldOutput, type FoldRunner, fitFold } from './quick-model.js';
 import type { EncodedTarget } from './target.js';
@@ -36,7 +37,8 @@ export interface SharedFeature {
 
 export type InsightsTask =
   | { readonly kind: 'fold'; readonly frame: SharedFrame; readonly target: SharedTarget; readonly fold: Omit<FoldInput, 'frame' | 'target'> }
-  | { readonly kind: 'power'; readonly features: readonly SharedFeature[]; readonly target: SharedTarget; readonly numRows: number; readonly seed: number };
+  | { readonly kind: 'power'; readonly features: readonly SharedFeature[]; readonly target: SharedTarget; readonly numRows: number; readonly seed: number }
+  | { readonly kind: 'anomaly'; readonly x: SharedArrayBuffer; readonly n: number; readonly d: number; readonly seed: number };
 
 function share<T extends Float64Array | Int32Array>(a: T): SharedArrayBuffer {
   const buf = new SharedArrayBuffer(Math.max(1, a.byteLength));
@@ -78,7 +80,7 @@ export function defaultWorkers(): number {
 }
 
 export class InsightsPool {
-  private readonly pool: Piscina<InsightsTask, FoldOutput | PowerResult[]>;
+  private readonly pool: Piscina<InsightsTask, FoldOutput | PowerResult[] | Float64Array>;
   private sharedFrame: { frame: Frame; shared: SharedFrame } | null = null;
   private sharedTarget: { target: EncodedTarget; shared: SharedTarget } | null = null;
 
@@ -154,7 +156,20 @@ export class InsightsPool {
     return features.map((f) => byName.get(f.name)!);
   }
 
+  /** Isolation-forest decision values of the rows of `x` (n x d, row-major). */
+  anomalyScores(x: Float64Array, n: number, d: number, seed: number): Promise<Float64Array> {
+    const shared = share(x);
+    return this.runOrInline(
+      () => this.pool.run({ kind: 'anomaly', x: shared, n, d, seed }) as Promise<Float64Array>,
+      () => isolationForestScores(x, n, d, new Random(seed)),
+    );
+  }
+
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.destroy();
   }
 }

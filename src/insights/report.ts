@@ -236,6 +236,15 @@ function targetFeatureType(task: Task): FeatureType {
  * this object and nothing else.
  */
 export async function insights(input: Frame, options: InsightsOptions = {}): Promise<InsightsReport> {
+  const pool = InsightsPool.create(options.workers ?? defaultWorkers());
+  try {
+    return await buildReport(input, options, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function buildReport(input: Frame, options: InsightsOptions, pool: InsightsPool | null): Promise<InsightsReport> {
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const lap = (name: string) => {
@@ -328,42 +337,43 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
   }
   lap('target');
 
-  // Prediction power per feature and the quick model: both in the worker pool when there is one, concurrently.
+  // Prediction power per feature, the quick model and the isolation forest: in the worker pool when there is one,
+  // concurrently (submitted longest first).
   let powers: PowerResult[] = [];
   const correlations = new Map<string, number>();
   let quick: InsightsReport['quickModel'] = null;
+  const anomalyColumns = featureNames.filter((c) => stats.get(c)!.featureType !== 'text' || frame.column(c).kind === 'categorical');
+  const anomalyInput = anomalyMatrix(frame, anomalyColumns);
+  const anomalySeed = rng.fork(4).seed;
+  let anomalyJob: Promise<Float64Array> | null = null;
   if (encoded && task && options.target !== undefined) {
     const target = encoded;
     const targetName = options.target;
-    const pool = InsightsPool.create(options.workers ?? defaultWorkers());
-    try {
-      const enc = featureNames.flatMap((name) => {
-        const col = frame.column(name);
-        return col.kind === 'datetime' ? datetimeParts(name, col.values) : [encodeFeature(col, stats.get(name)!.featureType)];
-      });
-      const powerSeed = rng.fork(2).seed;
-      const t = performance.now();
-      const powerJob = (pool ? pool.predictionPower(enc, target, n, powerSeed) : Promise.resolve(predictionPower(enc, target, n, new Random(powerSeed)))).then((p) => {
-        timings.predictionPower = Math.round((performance.now() - t) * 10) / 10;
-        return p;
-      });
-      const quickJob =
-        options.quickModel === false
-          ? Promise.resolve(null)
-          : featureNames.length === 0
-          ? Promise.resolve({ error: 'there are no feature columns besides the target' })
-          : quickModel(frame, targetName, target, featureNames, rng.fork(3), typeof options.quickModel === 'object' ? options.quickModel : {}, pool?.foldRunner, pool?.workers ?? 1).then(
-              (q) => {
-                timings.quickModel = Math.round((performance.now() - t) * 10) / 10;
-                return q as InsightsReport['quickModel'];
-              },
-              (e: unknown) => ({ error: (e as Error).message }),
-            );
-      [powers, quick] = await Promise.all([powerJob, quickJob]);
-      powers = bestOfParts(featureNames, powers);
-    } finally {
-      await pool?.close();
-    }
+    const enc = featureNames.flatMap((name) => {
+      const col = frame.column(name);
+      return col.kind === 'datetime' ? datetimeParts(name, col.values) : [encodeFeature(col, stats.get(name)!.featureType)];
+    });
+    const powerSeed = rng.fork(2).seed;
+    const t = performance.now();
+    const quickJob =
+      options.quickModel === false
+        ? Promise.resolve(null)
+        : featureNames.length === 0
+        ? Promise.resolve({ error: 'there are no feature columns besides the target' })
+        : quickModel(frame, targetName, target, featureNames, rng.fork(3), typeof options.quickModel === 'object' ? options.quickModel : {}, pool?.foldRunner, pool?.workers ?? 1).then(
+            (q) => {
+              timings.quickModel = Math.round((performance.now() - t) * 10) / 10;
+              return q as InsightsReport['quickModel'];
+            },
+            (e: unknown) => ({ error: (e as Error).message }),
+          );
+    const powerJob = (pool ? pool.predictionPower(enc, target, n, powerSeed) : Promise.resolve(predictionPower(enc, target, n, new Random(powerSeed)))).then((p) => {
+      timings.predictionPower = Math.round((performance.now() - t) * 10) / 10;
+      return p;
+    });
+    if (pool && anomalyInput.d > 0 && n > 1) anomalyJob = pool.anomalyScores(anomalyInput.x, n, anomalyInput.d, anomalySeed);
+    [powers, quick] = await Promise.all([powerJob, quickJob]);
+    powers = bestOfParts(featureNames, powers);
     if (task !== 'multiclass') {
       const y = new Float64Array(n).fill(NaN);
       target.rows.forEach((r, i) => (y[r] = target.y[i]));
@@ -414,11 +424,10 @@ export async function insights(input: Frame, options: InsightsOptions = {}): Pro
   lap('featureSummary');
 
   // Samples: anomalous rows by isolation forest over the features, and duplicate rows.
-  const anomalyColumns = featureNames.filter((c) => stats.get(c)!.featureType !== 'text' || frame.column(c).kind === 'categorical');
-  const { x, d } = anomalyMatrix(frame, anomalyColumns);
   let anomalous: (SampleRow & { score: number })[] = [];
+  const { x, d } = anomalyInput;
   if (d > 0 && n > 1) {
-    const scores = isolationForestScores(x, n, d, rng.fork(4));
+    const scores = anomalyJob ? await anomalyJob : isolationForestScores(x, n, d, new Random(anomalySeed));
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
     anomalous = order.slice(0, shown).map((r) => ({ row: originalRow(r), score: scores[r], values: rowValues(frame, r) }));
   }
