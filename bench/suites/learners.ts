@@ -14,7 +14,7 @@ import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS } from '.
 
 /**
  * `npm run bench -- learners [--datasets=a,b] [--seeds=5] [--learners=gbdt,linear] [--slow-rows=50000]
- *   [--slow-learners=mlp] [--no-peers]`
+ *   [--slow-learners=mlp] [--no-peers]`  (`--learners=none`: peers only)
  *
  * Quality of every learner with default hyperparameters on the 11 shared datasets, 5 shuffled 80/20 splits
  * (seeds 0..4), beside scikit-learn HistGradientBoosting / RandomForest / LogisticRegression-Ridge and XGBoost
@@ -72,7 +72,7 @@ export const suite: BenchSuite = {
     const only = option(args, '--datasets')?.split(',');
     const datasets = manifest.datasets.filter((d) => !only || only.includes(d.name));
     const seeds = Array.from({ length: Number(option(args, '--seeds') ?? 5) }, (_, i) => i);
-    const kinds = option(args, '--learners')?.split(',') ?? learnerSpecs().map((s) => s.kind).filter((k) => k !== 'ensemble');
+    const kinds = (option(args, '--learners')?.split(',') ?? learnerSpecs().map((s) => s.kind).filter((k) => k !== 'ensemble')).filter((k) => k !== 'none');
     const slowRows = Number(option(args, '--slow-rows') ?? 50_000);
     const slowKinds = new Set(option(args, '--slow-learners')?.split(',') ?? ['mlp']);
     const python = args.includes('--no-peers') ? null : pythonAvailable();
