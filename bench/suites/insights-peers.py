@@ -45,11 +45,13 @@ Xtr, Xva, ytr, yva = train_test_split(X, y, test_size=0.2, random_state=0, strat
 obj = {"regression": "reg:squarederror", "binary": "binary:logistic", "multiclass": "multi:softprob"}[task]
 for c in X.columns:
     m = xgb.XGBRegressor if task == "regression" else xgb.XGBClassifier
-    model = m(n_estimators=50, early_stopping_rounds=10, n_jobs=workers, tree_method="hist", objective=obj)
+    # one thread: a one-feature model is too small to gain from threads, and idle OpenMP threads spin
+    model = m(n_estimators=50, early_stopping_rounds=10, n_jobs=1, tree_method="hist", objective=obj)
     model.fit(Xtr[[c]], ytr, eval_set=[(Xva[[c]], yva)], verbose=False)
 lap("predictionPower")
 m = xgb.XGBRegressor if task == "regression" else xgb.XGBClassifier
-model = m(n_estimators=400, learning_rate=0.1, early_stopping_rounds=10, n_jobs=workers, tree_method="hist", objective=obj)
+# one thread, like one tabpilot pool worker training one fold (OpenMP threads spin badly on a loaded machine)
+model = m(n_estimators=400, learning_rate=0.1, early_stopping_rounds=10, n_jobs=1, tree_method="hist", objective=obj)
 model.fit(Xtr, ytr, eval_set=[(Xva, yva)], verbose=False)
 model.predict(Xva)
 lap("quickModel")
