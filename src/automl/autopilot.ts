@@ -91,6 +91,8 @@ export const DEFAULT_MAX_CANDIDATES = 250;
 export const DEFAULT_MAX_RUNTIME = 600;
 const MIN_RUNTIME_SECONDS = 5;
 const HPO_BATCH = 4;
+/** Under a time budget, the most of the remaining time one candidate may use. */
+const CANDIDATE_SHARE = 0.4;
 /** Candidates whose models and out-of-fold predictions are kept for ensembling. */
 const KEEP_TOP = 20;
 const HPO_LEARNERS = ['gbdt', 'linear', 'mlp'];
@@ -370,7 +372,7 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
     }
   };
 
-  const runFold = async (c: Candidate, fold: number, state: { failed: boolean; started: number }): Promise<TrialOutput | null> =>
+  const runFold = async (c: Candidate, fold: number, state: { failed: boolean; started: number; deadline?: number }): Promise<TrialOutput | null> =>
     semaphore.run(async () => {
       if (state.failed) return null;
       const left = timeLeft();
@@ -380,7 +382,11 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
       // still finishes every fold (with fewer rounds) instead of being stopped half-way.
       const foldsLeft = plan.numFolds - state.started;
       state.started++;
-      const share = left / Math.ceil(foldsLeft / Math.max(1, instances));
+      // One candidate may take at most CANDIDATE_SHARE of the time left when it starts, so a slow candidate
+      // cannot starve the rest of the search (its folds still all run, with fewer rounds).
+      state.deadline ??= Date.now() + left * CANDIDATE_SHARE;
+      const candidateLeft = Math.min(left, Math.max(state.deadline - Date.now(), Math.min(left, 1000)));
+      const share = candidateLeft / Math.ceil(foldsLeft / Math.max(1, instances));
       const softMs = Math.min(share, trialLimitMs);
       const deadline = Number.isFinite(softMs) ? Date.now() + softMs : undefined;
       const hardMs = Number.isFinite(softMs) ? Math.min(softMs + Math.max(1000, softMs * 0.1), left + hardGraceMs) : 2 ** 31 - 1;

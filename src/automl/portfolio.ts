@@ -35,7 +35,8 @@ const ENTRIES: readonly PortfolioEntry[] = [
 
 /**
  * Portfolio entries for the given learners, in run order. With `numClasses` > 2, boosting pays one tree per
- * class per round, so its cost is scaled by numClasses / 3 (forests grow one tree for all classes).
+ * class per round and the multinomial linear model one weight vector per class, so their cost is scaled by
+ * numClasses / 3 (forests grow one tree for all classes).
  */
 export function portfolio(specs: readonly LearnerSpec<object>[], numClasses = 2): PortfolioEntry[] {
   const byKind = new Map(specs.map((s) => [s.kind, s]));
@@ -58,7 +59,7 @@ export function portfolio(specs: readonly LearnerSpec<object>[], numClasses = 2)
     seen.add(key);
     out.push({ ...e, params });
   }
-  const perClass = (kind: string) => (kind === 'gbdt' ? Math.max(1, numClasses / 3) : 1);
+  const perClass = (kind: string) => (kind === 'gbdt' || kind === 'linear' ? Math.max(1, numClasses / 3) : 1);
   const cost = (e: PortfolioEntry) => Math.max(0.01, byKind.get(e.kind)!.relativeCost * (e.cost ?? 1) * perClass(e.kind));
   // Stable sort: equal value keeps the table order.
   return out
