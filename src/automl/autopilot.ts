@@ -422,7 +422,8 @@ export async function autopilot(options: AutopilotOptions): Promise<AutopilotJob
       Array.from({ length: plan.numFolds }, (_, f) =>
         runFold(c, f, state).catch((e: unknown) => {
           // A trial cut off because the whole job ran out of time is Stopped, not Failed.
-          if (e instanceof TrialTimeoutError && timeLeft() <= 0) return null;
+          // Without a per-trial limit from the user, a timeout can only come from the job's own budget.
+          if (e instanceof TrialTimeoutError && (timeLeft() <= 0 || options.maxTrialSeconds === undefined)) return null;
           state.failed = true;
           failure ??= describeError(e);
           return null;
