@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type AutopilotOptions, type AutopilotProgress, autopilot } from '../../automl/autopilot.js';
 import type { CandidateDefinition } from '../../automl/job.js';
+import type { Frame } from '../../frame/frame.js';
 import { readTable } from '../../io/index.js';
+import { Pipeline } from '../../models/artifact.js';
+import { writeModelReport } from '../../report/index.js';
 import { parseFlowParams, pipelineWithFlow, trainingDataFromFlow } from '../../wrangle/model.js';
 import type { Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
@@ -40,7 +43,13 @@ Options:
                              serve take raw rows (multi-row steps such as join/group by stay outside)
   --flow-target NODE[:OUT]   flow node to train on (default: the split output named Train)
   --param NAME=VALUE         flow parameter override (repeatable)
-  --quiet                    no progress output`;
+  --test FILE                labelled held-out data for the model quality report of the best model
+                             (without it the report is computed on the training rows and says it is in-sample)
+  --no-report                do not write model-report.html / model-report.json
+  --quiet                    no progress output
+
+After the search (outside --max-runtime) the job writes model-report.html for the best model: metrics,
+confusion matrix, ROC/PR/calibration or residual plots, permutation importance and a SHAP summary.`;
 
 function parseProblemType(v: string | undefined): Task | undefined {
   if (v === undefined) return undefined;
@@ -118,6 +127,8 @@ export async function run(argv: string[]): Promise<number> {
       'allow-small': { type: 'boolean' },
       out: { type: 'string' },
       quiet: { type: 'boolean' },
+      test: { type: 'string' },
+      'no-report': { type: 'boolean' },
       flow: { type: 'string' },
       'flow-target': { type: 'string' },
       param: { type: 'string', multiple: true },
@@ -175,5 +186,54 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`\nbest: ${best.candidateId} (${best.learner}) ${best.objectiveMetric} = ${best.objective}`);
   console.log(`wrote ${path.join(out, 'leaderboard.csv')}, ${path.join(out, 'model')}/ (tabpilot predict ${path.join(out, 'model')} FILE), job.json, candidates/`);
   console.log(`total ${((Date.now() - clockStart) / 1000).toFixed(1)} s (reading, search, ensembling and writing)`);
+  if (flags['no-report'] !== true) {
+    const reportFile = await writeBestModelReport(out, str('test'), flowData ? undefined : { frame, file });
+    if (reportFile) console.log(`model quality report: ${reportFile}`);
+  }
   return 0;
+}
+
+/**
+ * The model quality report of the job's best model, from the saved model directory (so it describes exactly
+ * what predict and serve will use). Held-out data when given; otherwise the training rows, labelled in-sample.
+ */
+async function writeBestModelReport(out: string, testFile: string | undefined, training: { frame: Frame; file: string } | undefined): Promise<string | null> {
+  const t0 = Date.now();
+  const pipeline = await Pipeline.load(path.join(out, 'model'));
+  let data: Frame;
+  let dataName: string;
+  if (testFile !== undefined) {
+    data = (await readTable(testFile)).frame;
+    dataName = `${testFile} (held out)`;
+  } else if (training !== undefined) {
+    data = training.frame;
+    dataName = `${training.file} (the training rows: in-sample and optimistic; the leaderboard's cross-validated metrics are the honest estimate; pass --test FILE for held-out data)`;
+  } else {
+    console.error('note: no model report: a flow-trained model needs raw held-out rows (--test FILE)');
+    return null;
+  }
+  const reportFile = path.join(out, 'model-report.html');
+  await writeModelReport(pipeline, data, reportFile, { dataName, ...reportSizes(pipeline, data) });
+  console.log(`model report written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return reportFile;
+}
+
+/**
+ * Rows for the report's permutation importance and sampled SHAP, sized from the model's measured prediction cost so
+ * each section takes about REPORT_SECTION_MS: an ensemble of many fold models over many features would otherwise
+ * need minutes (permutation SHAP costs 2 x 16 x (features + 1) predictions per explained row).
+ */
+const REPORT_SECTION_MS = 8000;
+const IMPORTANCE_REPEATS = 3;
+
+function reportSizes(pipeline: Pipeline, data: Frame): { shapRows?: number; importanceRows: number; importanceRepeats: number } {
+  const probe = data.head(Math.min(data.numRows, 300));
+  const t0 = performance.now();
+  pipeline.predict(probe);
+  const msPerRow = Math.max(1e-4, (performance.now() - t0) / Math.max(1, probe.numRows));
+  const features = pipeline.artifact.features.length;
+  const importanceRows = Math.round(Math.min(5000, Math.max(100, REPORT_SECTION_MS / (features * IMPORTANCE_REPEATS * msPerRow))));
+  const treeExplained = ['gbdt', 'rf', 'extratrees'].includes(pipeline.model.kind);
+  const shapRows = treeExplained ? undefined : Math.round(Math.min(100, Math.max(10, REPORT_SECTION_MS / (2 * 16 * (features + 1) * msPerRow))));
+  return { shapRows, importanceRows, importanceRepeats: IMPORTANCE_REPEATS };
 }
