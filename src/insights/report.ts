@@ -10,6 +10,7 @@ import { findDuplicates } from './duplicates.js';
 import { isolationForestScores } from './isolation-forest.js';
 import { bestOfParts, datetimeParts, encodeFeature, importantWords, predictionPower, type PowerResult, type WordPower } from './power.js';
 import { toStrings } from '../frame/column.js';
+import { pearsonPairwise } from '../analyses/correlation.js';
 import { quickModel, type QuickModelOptions, type QuickModelResult } from './quick-model.js';
 import { InsightsPool, defaultWorkers } from './pool.js';
 import { sampleRows } from './split.js';
@@ -152,35 +153,6 @@ function invalidTargetRows(valid: Int32Array, n: number, limit: number): number[
 function statsOnly(s: ColumnStats): Omit<ColumnStats, 'histogram' | 'topValues'> {
   const { histogram: _h, topValues: _t, ...rest } = s;
   return rest;
-}
-
-function pearson(a: Float64Array, b: Float64Array): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === a[i] && b[i] === b[i]) {
-      n++;
-      sa += a[i];
-      sb += b[i];
-    }
-  }
-  if (n < 3) return NaN;
-  const ma = sa / n;
-  const mb = sb / n;
-  let cov = 0;
-  let va = 0;
-  let vb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === a[i] && b[i] === b[i]) {
-      const x = a[i] - ma;
-      const y = b[i] - mb;
-      cov += x * y;
-      va += x * x;
-      vb += y * y;
-    }
-  }
-  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : NaN;
 }
 
 /** Dense matrix for the isolation forest: numbers as-is, categories by frequency, missing = column median. */
@@ -379,7 +351,7 @@ async function buildReport(input: Frame, options: InsightsOptions, pool: Insight
       target.rows.forEach((r, i) => (y[r] = target.y[i]));
       for (const name of featureNames) {
         const col = frame.column(name);
-        if (stats.get(name)!.featureType === 'numeric' || col.kind === 'numeric' || col.kind === 'boolean') correlations.set(name, Math.abs(pearson(numericValues(col), y)));
+        if (stats.get(name)!.featureType === 'numeric' || col.kind === 'numeric' || col.kind === 'boolean') correlations.set(name, Math.abs(pearsonPairwise(numericValues(col), y)));
       }
     }
   }

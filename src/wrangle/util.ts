@@ -4,6 +4,7 @@ import {
   Frame,
   booleanColumn,
   categoricalColumn,
+  categoricalFromStrings,
   numericColumn,
   textColumn,
   toFloat64,
@@ -74,25 +75,7 @@ export function categoricalWithDictionary(name: string, values: readonly (string
 
 /** Keeps a string column's original kind: categorical stays categorical (re-dictionaried), else text. */
 export function likeStrings(original: Column, name: string, values: (string | null)[]): Column {
-  if (original.kind !== 'categorical') return textColumn(name, values);
-  const index = new Map<string, number>();
-  const dictionary: string[] = [];
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) {
-      codes[i] = -1;
-      continue;
-    }
-    let c = index.get(v);
-    if (c === undefined) {
-      c = dictionary.length;
-      index.set(v, c);
-      dictionary.push(v);
-    }
-    codes[i] = c;
-  }
-  return categoricalColumn(name, codes, dictionary);
+  return original.kind === 'categorical' ? categoricalFromStrings(name, values) : textColumn(name, values);
 }
 
 /** Linear-interpolated quantile of the finite values (sorted copy). q in [0, 1]. */
