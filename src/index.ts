@@ -19,18 +19,18 @@ export {
   schemaOf,
   type FeatureSchema,
 } from './frame/index.js';
-export { frameToArrow, arrowToFrame } from './frame/arrow.js';
+export { frameToArrow, arrowToFrame } from './io/arrow.js';
 
 export { readTable, readCsv, readParquet, readArrow, parseCsvText, streamCsv, writeTable, writeCsv, writeParquet, writeArrow } from './io/index.js';
 export type { ReadOptions, ReadReport, ReadResult } from './io/index.js';
 
 export type { Task, Learner, LearnerSpec, FittedModel, FitContext } from './models/types.js';
 export { learnerSpecs, getLearnerSpec, modelFromJSON } from './models/registry.js';
-export { Pipeline, predictionFrame, type ModelArtifact, type PredictionResult } from './models/artifact.js';
+export { Pipeline, predictionFrame, type ModelArtifact, type PredictionResult } from './pipeline/pipeline.js';
 
 export { autopilot, type AutopilotOptions } from './automl/autopilot.js';
 export { AutopilotJob } from './automl/job.js';
-export { inferProblemType } from './automl/problem-type.js';
+export { inferProblemType } from './models/problem-type.js';
 export { computeMetrics, type MetricName } from './metrics/index.js';
 
 export { FlowBuilder, runFlow, loadFlow, saveFlow, validateFlow, applyInferenceSteps, exportFlowModule } from './wrangle/index.js';

@@ -6,7 +6,7 @@ import { schemaOf } from '../src/frame/align.js';
 import { categoricalFromStrings } from '../src/frame/column.js';
 import { Frame } from '../src/frame/frame.js';
 import { readTable } from '../src/io/index.js';
-import { MODEL_FILE, Pipeline, predictionFrame, validateArtifact } from '../src/models/artifact.js';
+import { MODEL_FILE, Pipeline, predictionFrame, validateArtifact } from '../src/pipeline/pipeline.js';
 import { linearSpec } from '../src/models/linear/index.js';
 import { Random } from '../src/util/random.js';
 

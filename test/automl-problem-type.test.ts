@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { booleanColumn, categoricalFromStrings, numericColumn, textColumn } from '../src/frame/column.js';
-import { inferProblemType } from '../src/automl/problem-type.js';
+import { inferProblemType } from '../src/models/problem-type.js';
 
 const num = (v: number[]) => numericColumn('y', Float64Array.from(v));
 const range = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run as predict } from '../src/cli/commands/predict.js';
 import { run as train } from '../src/cli/commands/train.js';
 import { readTable, writeTable } from '../src/io/index.js';
-import { Pipeline } from '../src/models/artifact.js';
+import { Pipeline } from '../src/pipeline/pipeline.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'tabpilot-cli-'));
 let logs: string[];

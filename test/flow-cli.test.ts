@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readTable } from '../src/io/index.js';
-import { Pipeline } from '../src/models/artifact.js';
+import { Pipeline } from '../src/pipeline/pipeline.js';
 import { type Table, applyInferenceSteps, frameToTable, renderCell } from '../src/wrangle/index.js';
 
 const ROOT = path.resolve(__dirname, '..');

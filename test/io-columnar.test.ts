@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { arrowToFrame, frameToArrow } from '../src/frame/arrow.js';
+import { arrowToFrame, frameToArrow } from '../src/io/arrow.js';
 import { booleanColumn, categoricalFromStrings, datetimeColumn, numericColumn, textColumn, type CategoricalColumn } from '../src/frame/column.js';
 import { Frame } from '../src/frame/frame.js';
 import { arrowToParquetBytes, parquetBytesToArrow, readArrow, readCsv, readParquet, readTable, writeArrow, writeParquet, writeTable } from '../src/io/index.js';

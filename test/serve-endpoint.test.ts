@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellString } from '../src/frame/column.js';
 import type { Frame } from '../src/frame/frame.js';
-import type { Pipeline } from '../src/models/artifact.js';
+import type { Pipeline } from '../src/pipeline/pipeline.js';
 import { type InferenceServer, createInferenceServer } from '../src/serve/server.js';
 import { predictorFromPipeline } from '../src/serve/index.js';
 import { trainPipeline } from './serve-fixtures.js';

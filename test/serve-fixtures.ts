@@ -4,7 +4,7 @@ import Papa from 'papaparse';
 import { schemaOf } from '../src/frame/align.js';
 import { type Column, categoricalFromStrings, numericColumn } from '../src/frame/column.js';
 import { Frame } from '../src/frame/frame.js';
-import { Pipeline } from '../src/models/artifact.js';
+import { Pipeline } from '../src/pipeline/pipeline.js';
 import { getLearnerSpec } from '../src/models/registry.js';
 import type { LearnerSpec, Task } from '../src/models/types.js';
 import { Random } from '../src/util/random.js';

@@ -9,7 +9,7 @@ import { cellString } from '../../src/frame/column.js';
 import type { Frame } from '../../src/frame/frame.js';
 import { readTable } from '../../src/io/index.js';
 import { explainPipeline } from '../../src/explain/index.js';
-import { Pipeline } from '../../src/models/artifact.js';
+import { Pipeline } from '../../src/pipeline/pipeline.js';
 import { getLearnerSpec } from '../../src/models/registry.js';
 import { Random } from '../../src/util/random.js';
 

@@ -1,6 +1,9 @@
 import type { Column } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
 import { numericValues } from '../insights/stats.js';
+import { pearsonPairwise } from '../util/numeric.js';
+
+export { pearsonPairwise };
 import { heatmapSvg } from '../insights/svg.js';
 import { type AnalysisParams, type AnalysisResult, groupsOf, isNumericColumn, listParam, stackSvgs } from './common.js';
 
@@ -10,34 +13,6 @@ import { type AnalysisParams, type AnalysisResult, groupsOf, isNumericColumn, li
  * and text with at most 100 distinct values).
  */
 
-export function pearsonPairwise(a: Float64Array, b: Float64Array): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === a[i] && b[i] === b[i]) {
-      n++;
-      sa += a[i];
-      sb += b[i];
-    }
-  }
-  if (n < 2) return NaN;
-  const ma = sa / n;
-  const mb = sb / n;
-  let cov = 0;
-  let va = 0;
-  let vb = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === a[i] && b[i] === b[i]) {
-      const x = a[i] - ma;
-      const y = b[i] - mb;
-      cov += x * y;
-      va += x * x;
-      vb += y * y;
-    }
-  }
-  return va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : NaN;
-}
 
 /** Average ranks (ties share the mean rank); NaN stays NaN. */
 export function ranks(v: Float64Array): Float64Array {

@@ -18,13 +18,13 @@ import type { HyperValue, LearnerSpec, Task } from '../models/types.js';
 import { TabpilotError } from '../util/errors.js';
 import { Random, hash32 } from '../util/random.js';
 import { caruanaSelection } from './caruana.js';
-import { needsFeaturizer } from './featurize.js';
-import { type ValidationPlan, foldRows, makeValidationPlan, quantileStrata, scoredRows } from './folds.js';
+import { needsFeaturizer } from '../models/featurize.js';
+import { type ValidationPlan, foldRows, makeValidationPlan, quantileStrata, scoredRows } from '../models/folds.js';
 import { AutopilotJob, type CandidateDefinition, type JobSettings } from './job.js';
 import type { LeaderboardRow } from './leaderboard.js';
 import { InProcessRunner, PoolRunner, type TrialRunner, TrialTimeoutError, defaultInstances } from './pool.js';
 import { portfolio } from './portfolio.js';
-import { shareColumn, shareFrame } from './shared-data.js';
+import { shareColumn, shareFrame } from '../frame/shared.js';
 import { type Observation, proposeTpe } from './tpe.js';
 import type { MemberText, TrialOutput, TrialTask } from './trial.js';
 
@@ -191,7 +191,7 @@ async function prepareData(options: AutopilotOptions, warn: (m: string) => void)
   let task = options.problemType;
   let taskReason = 'set by the user';
   if (task === undefined) {
-    const { inferProblemType } = await import('./problem-type.js');
+    const { inferProblemType } = await import('../models/problem-type.js');
     try {
       const inferred = inferProblemType(targetCol);
       task = inferred.task;

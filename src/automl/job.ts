@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FeatureSchema } from '../frame/align.js';
 import type { Frame } from '../frame/frame.js';
 import type { MetricName } from '../metrics/index.js';
-import { MODEL_DIR_FORMAT, MODEL_DIR_FORMAT_VERSION, MODEL_FILE, type PredictionResult, Pipeline, validateArtifact } from '../models/artifact.js';
+import { MODEL_DIR_FORMAT, MODEL_DIR_FORMAT_VERSION, MODEL_FILE, type PredictionResult, Pipeline, validateArtifact } from '../pipeline/pipeline.js';
 import { ENSEMBLE_FORMAT_VERSION } from '../models/ensemble.js';
 import type { HyperValue, Task } from '../models/types.js';
 import { type LeaderboardRow, formatLeaderboard, leaderboardCsv } from './leaderboard.js';

@@ -4,8 +4,8 @@ import { getLearnerSpec } from '../models/registry.js';
 import type { BinnedData } from '../models/tree/binning.js';
 import type { HyperValue, Task } from '../models/types.js';
 import { Random } from '../util/random.js';
-import { Featurizer, needsFeaturizer } from './featurize.js';
-import { type SharedColumn, type SharedFrame, columnFromShared, frameFromShared } from './shared-data.js';
+import { Featurizer, needsFeaturizer } from '../models/featurize.js';
+import { type SharedColumn, type SharedFrame, columnFromShared, frameFromShared } from '../frame/shared.js';
 
 /**
  * One unit of work of the search: fit one candidate on the training rows of one fold and predict that fold's

@@ -1,7 +1,7 @@
 import { alignToSchema } from '../frame/align.js';
 import type { Frame } from '../frame/frame.js';
-import type { Pipeline } from '../models/artifact.js';
-import type { ContributionSource } from '../serve/predictor.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import type { ContributionSource } from './types.js';
 import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { DEFAULT_PERMUTATIONS, additiveShap, permutationShap, pipelineOutput } from './model-agnostic.js';

@@ -1,5 +1,5 @@
 import type { Frame } from '../frame/frame.js';
-import type { Pipeline } from '../models/artifact.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import { Random } from '../util/random.js';
 import { RowMixer } from './frames.js';
 import type { Explanation } from './types.js';

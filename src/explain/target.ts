@@ -1,6 +1,6 @@
 import { cellString, isMissing, toFloat64 } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
-import type { Pipeline } from '../models/artifact.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import { TabpilotError } from '../util/errors.js';
 
 /** Labelled rows for evaluation: the rows whose target is usable, and the target encoded for metrics. */

@@ -1,5 +1,5 @@
 import type { Frame } from '../frame/frame.js';
-import type { Pipeline } from '../models/artifact.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import { featureMatrix } from '../models/tree/data.js';
 import type { TreeFeature } from '../models/tree/ensemble.js';
 import type { FlatTree } from '../models/tree/tree.js';

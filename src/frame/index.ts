@@ -1,4 +1,3 @@
 export * from './column.js';
 export * from './frame.js';
 export * from './align.js';
-export * from './arrow.js';

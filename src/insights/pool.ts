@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Frame } from '../frame/frame.js';
-import { type SharedFrame, shareFrame } from '../automl/shared-data.js';
+import { type SharedFrame, shareFrame } from '../frame/shared.js';
 import type { Task } from '../models/types.js';
 import { isTabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';

@@ -1,6 +1,6 @@
 import { categoricalColumn, numericColumn, type Column } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
-import { Featurizer, needsFeaturizer } from '../automl/featurize.js';
+import { Featurizer, needsFeaturizer } from '../models/featurize.js';
 import { rocAuc } from '../metrics/index.js';
 import { GbdtModel, gbdtSpec, type GbdtParams } from '../models/gbdt/index.js';
 import type { FittedModel } from '../models/types.js';

@@ -1,6 +1,6 @@
 import { cellString, type Column } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
-import { inferProblemType } from '../automl/problem-type.js';
+import { inferProblemType } from '../models/problem-type.js';
 import type { Task } from '../models/types.js';
 import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -10,7 +10,7 @@ import { findDuplicates } from './duplicates.js';
 import { isolationForestScores } from './isolation-forest.js';
 import { bestOfParts, datetimeParts, encodeFeature, importantWords, predictionPower, type PowerResult, type WordPower } from './power.js';
 import { toStrings } from '../frame/column.js';
-import { pearsonPairwise } from '../analyses/correlation.js';
+import { pearsonPairwise } from '../util/numeric.js';
 import { quickModel, type QuickModelOptions, type QuickModelResult } from './quick-model.js';
 import { InsightsPool, defaultWorkers } from './pool.js';
 import { sampleRows } from './split.js';

@@ -1,4 +1,4 @@
-import { frameFromShared } from '../automl/shared-data.js';
+import { frameFromShared } from '../frame/shared.js';
 import { Random } from '../util/random.js';
 import { type InsightsTask, featuresFromShared, targetFromShared } from './pool.js';
 import { predictionPower, type PowerResult } from './power.js';

@@ -19,7 +19,7 @@ import {
   numericColumn,
   textColumn,
 } from '../frame/column.js';
-import { KIND_METADATA_KEY } from '../frame/arrow.js';
+import { KIND_METADATA_KEY } from './arrow.js';
 import { ByteInterner, decodeBytes } from './bytes.js';
 
 const TWO_32 = 2 ** 32;

@@ -6,7 +6,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DataType, type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { createRequire } from 'node:module';
-import { arrowToFrame, frameToArrow, recordedKinds } from '../frame/arrow.js';
+import { arrowToFrame, frameToArrow, recordedKinds } from './arrow.js';
 import { type Column, type ColumnKind, countMissing } from '../frame/column.js';
 import { columnsFromFfi } from './arrow-ffi.js';
 import { Frame } from '../frame/frame.js';

@@ -11,6 +11,7 @@ import { readCsv, writeCsv } from './csv.js';
 import type { ReadOptions, ReadResult, TableFormat } from './types.js';
 
 export { parseCsvBytes, parseCsvText, readCsv, readCsvSync, streamCsv, writeCsv, uniqueColumnNames, DEFAULT_INFERENCE_ROWS, type StreamOptions } from './csv.js';
+export { frameToArrow, arrowToFrame } from './arrow.js';
 export { readParquet, readArrow, writeParquet, writeArrow, parquetBytesToArrow, arrowToParquetBytes } from './columnar.js';
 export {
   decideFeatureType, inferFromStrings, inferColumnKinds, metricsOfStrings, featureTypeToKind, DEFAULT_MISSING_TOKENS, DATETIME_ROWS,

@@ -7,7 +7,7 @@
  * n x k (Float64Array); regression targets and predictions are Float64Array. Optional `weight` arrays give one
  * non-negative weight per row (sample weights), unweighted when absent.
  */
-import type { Task } from '../models/types.js';
+import type { Task } from './task.js';
 import { TabpilotError } from '../util/errors.js';
 
 export type MetricName =

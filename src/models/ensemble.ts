@@ -1,9 +1,9 @@
 import type { Column } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
-import { Featurizer, type FeaturizerJSON, needsFeaturizer } from '../automl/featurize.js';
-import { quantileStrata, stratifiedFolds } from '../automl/folds.js';
+import { Featurizer, type FeaturizerJSON, needsFeaturizer } from './featurize.js';
+import { quantileStrata, stratifiedFolds } from './folds.js';
 import { TabpilotError } from '../util/errors.js';
-import { getLearnerSpec, modelFromJSON } from './registry.js';
+import { baseLearnerSpec as getLearnerSpec, baseModelFromJSON as modelFromJSON } from './learners.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperValue, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from './types.js';
 
 /**

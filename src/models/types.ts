@@ -3,7 +3,8 @@ import type { Frame } from '../frame/frame.js';
 import type { Random } from '../util/random.js';
 
 /** The three supervised problem types (Autopilot's Regression, BinaryClassification, MulticlassClassification). */
-export type Task = 'regression' | 'binary' | 'multiclass';
+import type { Task } from '../metrics/task.js';
+export type { Task };
 
 export interface ProgressEvent {
   readonly iteration: number;

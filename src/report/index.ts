@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Frame } from '../frame/frame.js';
-import type { Pipeline } from '../models/artifact.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import { renderModelReportHtml } from './html.js';
 import { type ModelReport, type ModelReportOptions, buildModelReport } from './model-report.js';
 

@@ -5,7 +5,7 @@ import { meanAbsShap } from '../explain/csv.js';
 import { type PermutationImportance, permutationImportance } from '../explain/importance.js';
 import { evaluationData } from '../explain/target.js';
 import { type MetricName, REPORTED_METRICS, computeMetrics, confusionMatrix } from '../metrics/index.js';
-import type { Pipeline } from '../models/artifact.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import { Random } from '../util/random.js';
 import { type CalibrationBin, type GainRow, bestFitLine, calibrationCurve, gainLift, prCurve, rocCurve } from './curves.js';
 

@@ -1,5 +1,5 @@
 import type { Frame } from '../frame/frame.js';
-import type { Pipeline } from '../models/artifact.js';
+import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Predictor, Predictions } from './predictor.js';
 
 export * from './negotiate.js';

@@ -1,6 +1,9 @@
 import type { FeatureSchema } from '../frame/align.js';
 import type { Frame } from '../frame/frame.js';
 import type { Task } from '../models/types.js';
+import type { ContributionSource, Contributions } from '../explain/types.js';
+
+export type { ContributionSource, Contributions };
 
 /**
  * What the endpoint needs from a loaded model. `Pipeline` (src/models/artifact.ts) satisfies it through
@@ -25,18 +28,3 @@ export interface Predictor {
   predict(frame: Frame): Predictions;
 }
 
-/** Per-row feature contributions (SHAP values) for the endpoint's `explain=true`. */
-export interface Contributions {
-  readonly method: string;
-  /** What the values add up to, e.g. "log-odds of yes", "probability of yes", "prediction". */
-  readonly outputs: readonly string[];
-  readonly featureNames: readonly string[];
-  /** n x features x outputs. */
-  readonly values: Float64Array;
-  /** Per output. */
-  readonly expectedValue: Float64Array;
-}
-
-export interface ContributionSource {
-  explain(frame: Frame): Contributions;
-}

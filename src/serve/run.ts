@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import { Pipeline } from '../models/artifact.js';
+import { Pipeline } from '../pipeline/pipeline.js';
 import { TabpilotError } from '../util/errors.js';
 import type { ResponseKey } from './negotiate.js';
 import type { ContributionSource } from './predictor.js';

@@ -9,5 +9,4 @@ export { exportFlowModule, frameToTable, renderCell, type Table } from './flow/e
 export { loadFlow, saveFlow, validateFlow, describeFlow, type ValidationResult } from './flow/files.js';
 export { parseFormula } from './formula/parse.js';
 export { flowJsonSchema } from './flow/schema.js';
-export { applyModelFlow, trainingDataFromFlow, pipelineWithFlow, type ModelFlow } from './model.js';
 export { FORMULA_FUNCTIONS } from './formula/compile.js';

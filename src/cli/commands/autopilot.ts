@@ -4,9 +4,10 @@ import { type AutopilotOptions, type AutopilotProgress, autopilot } from '../../
 import type { CandidateDefinition } from '../../automl/job.js';
 import type { Frame } from '../../frame/frame.js';
 import { readTable } from '../../io/index.js';
-import { Pipeline } from '../../models/artifact.js';
+import { Pipeline } from '../../pipeline/pipeline.js';
 import { writeModelReport } from '../../report/index.js';
-import { parseFlowParams, pipelineWithFlow, trainingDataFromFlow } from '../../wrangle/model.js';
+import { parseFlowParams, trainingDataFromFlow } from '../../pipeline/model-flow.js';
+import { pipelineWithFlow } from '../../pipeline/train-flow.js';
 import type { Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { explainPipeline, evaluationData, permutationImportance } from '../../explain/index.js';
 import { explanationCsv, meanAbsShap } from '../../explain/csv.js';
 import { readTable } from '../../io/index.js';
-import { Pipeline } from '../../models/artifact.js';
+import { Pipeline } from '../../pipeline/pipeline.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
 import { Random } from '../../util/random.js';

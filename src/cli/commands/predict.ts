@@ -1,5 +1,5 @@
-import { Pipeline } from '../../models/artifact.js';
-import { batchTransform } from '../../models/batch-transform.js';
+import { Pipeline } from '../../pipeline/pipeline.js';
+import { batchTransform } from '../../pipeline/batch-transform.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
 

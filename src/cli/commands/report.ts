@@ -1,5 +1,5 @@
 import { readTable } from '../../io/index.js';
-import { Pipeline } from '../../models/artifact.js';
+import { Pipeline } from '../../pipeline/pipeline.js';
 import { writeModelReport } from '../../report/index.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';

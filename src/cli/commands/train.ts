@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { readTable } from '../../io/index.js';
-import { TRAINABLE_ALGORITHMS, runTrainingJob } from '../../models/training-job.js';
+import { TRAINABLE_ALGORITHMS, runTrainingJob } from '../../pipeline/training-job.js';
 import type { HyperValue, Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
-import { parseFlowParams, pipelineWithFlow, trainingDataFromFlow } from '../../wrangle/model.js';
+import { parseFlowParams, trainingDataFromFlow } from '../../pipeline/model-flow.js';
+import { pipelineWithFlow } from '../../pipeline/train-flow.js';
 
 export const help = `Usage: tabpilot train FILE --target COL --algorithm ALG [options]
        tabpilot train --flow FLOW --target COL --algorithm ALG [options]

@@ -2,14 +2,14 @@ import { schemaOf } from '../frame/align.js';
 import { type Column, isMissing } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
 import { alignToSchema } from '../frame/align.js';
-import { inferProblemType } from '../automl/problem-type.js';
+import { inferProblemType } from '../models/problem-type.js';
 import { computeMetrics } from '../metrics/index.js';
 import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
-import { Pipeline, type TrainingMetadata } from './artifact.js';
-import { encodeTarget } from './preprocess/target.js';
-import { getLearnerSpec } from './registry.js';
-import type { FitContext, HyperValue, ProgressEvent, Task } from './types.js';
+import { Pipeline, type TrainingMetadata } from './pipeline.js';
+import { encodeTarget } from '../models/preprocess/target.js';
+import { getLearnerSpec } from '../models/registry.js';
+import type { FitContext, HyperValue, ProgressEvent, Task } from '../models/types.js';
 
 /** The built-in algorithms a training job can run (SageMaker built-in algorithm style). */
 export const TRAINABLE_ALGORITHMS = ['gbdt', 'rf', 'extratrees', 'linear', 'mlp'] as const;

@@ -2,9 +2,9 @@ import path from 'node:path';
 import { type FeatureSchema, alignToSchema, schemaOf } from '../frame/align.js';
 import type { Frame } from '../frame/index.js';
 import { TabpilotError } from '../util/errors.js';
-import { loadFlow, saveFlow } from './flow/files.js';
-import { type InferenceFlow, applyInferenceSteps, extractInferenceFlow, parseTarget } from './flow/inference.js';
-import { runFlow } from './flow/runner.js';
+import { loadFlow, saveFlow } from '../wrangle/flow/files.js';
+import { type InferenceFlow, applyInferenceSteps, extractInferenceFlow, parseTarget } from '../wrangle/flow/inference.js';
+import { runFlow } from '../wrangle/flow/runner.js';
 
 /**
  * Flows inside models. A model trained from a flow stores the flow's row-wise steps (with their fitted
@@ -75,4 +75,3 @@ export function parseFlowParams(values: readonly string[] | undefined): Record<s
 }
 
 
-export { pipelineWithFlow } from './train-flow.js';

@@ -1,12 +1,12 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FeatureSchema, alignToSchema } from '../frame/align.js';
-import { applyModelFlow } from '../wrangle/model.js';
+import { applyModelFlow } from './model-flow.js';
 import { type Column, categoricalColumn, numericColumn } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
 import { TabpilotError } from '../util/errors.js';
-import { modelFromJSON } from './registry.js';
-import type { FittedModel, ModelJSON, Task } from './types.js';
+import { modelFromJSON } from '../models/registry.js';
+import type { FittedModel, ModelJSON, Task } from '../models/types.js';
 
 /**
  * A model directory holds one file, `model.json`: plain data describing the raw input schema, the optional
@@ -60,13 +60,6 @@ export interface PredictionResult {
   readonly invalid?: Record<string, number>;
 }
 
-/** Applies a row-wise flow to an aligned frame. Registered by src/wrangle when it supports flows in pipelines. */
-export type FlowApplier = (flow: unknown, frame: Frame) => Frame;
-// Data Wrangler's applier is the default (src/wrangle/model.ts): models trained with --flow carry their row-wise steps.
-let flowApplier: FlowApplier | null = applyModelFlow;
-export function registerFlowApplier(apply: FlowApplier): void {
-  flowApplier = apply;
-}
 
 const TASKS: readonly Task[] = ['regression', 'binary', 'multiclass'];
 const KINDS = new Set(['numeric', 'categorical', 'boolean', 'datetime', 'text']);
@@ -115,9 +108,6 @@ export class Pipeline {
     if (model.task !== a.task) throw new TabpilotError('MODEL_FORMAT', `model task "${model.task}" does not match the artifact task "${a.task}"`);
     if (a.classes && model.classes && a.classes.join('\u0000') !== model.classes.join('\u0000')) {
       throw new TabpilotError('MODEL_FORMAT', 'model class order does not match the artifact classes');
-    }
-    if (a.flow !== undefined && a.flow !== null && flowApplier === null) {
-      throw new TabpilotError('MODEL_FORMAT', 'this model includes a wrangle flow, but this build cannot apply flows in a pipeline');
     }
     return new Pipeline(a, model);
   }
@@ -187,8 +177,7 @@ export class Pipeline {
   prepare(frame: Frame, where: { file?: string } = {}): { frame: Frame; unseen: Record<string, number>; invalid: Record<string, number> } {
     const aligned = alignToSchema(frame, this.artifact.features, where);
     const hasFlow = this.artifact.flow !== undefined && this.artifact.flow !== null;
-    if (hasFlow && flowApplier === null) throw new TabpilotError('MODEL_FORMAT', 'this model includes a wrangle flow, but no flow applier is registered');
-    const prepared = hasFlow ? flowApplier!(this.artifact.flow, aligned.frame) : aligned.frame;
+    const prepared = hasFlow ? applyModelFlow(this.artifact.flow, aligned.frame) : aligned.frame;
     return { frame: prepared, unseen: aligned.unseen, invalid: aligned.invalid };
   }
 

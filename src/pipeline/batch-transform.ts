@@ -4,7 +4,7 @@ import { type Column, cellString } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
 import { formatFromExtension, readTable, streamCsv, writeTable } from '../io/index.js';
 import { TabpilotError } from '../util/errors.js';
-import { type Pipeline, predictionFrame } from './artifact.js';
+import { type Pipeline, predictionFrame } from './pipeline.js';
 
 export interface BatchTransformOptions {
   readonly input: string;

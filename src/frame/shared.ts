@@ -6,8 +6,8 @@ import {
   datetimeColumn,
   numericColumn,
   textColumn,
-} from '../frame/column.js';
-import { Frame } from '../frame/frame.js';
+} from './column.js';
+import { Frame } from './frame.js';
 
 /**
  * A frame laid out in SharedArrayBuffers so every pool worker reads the same memory: posting a SharedColumn to a

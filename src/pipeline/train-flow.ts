@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { Pipeline } from '../models/artifact.js';
-import { type FlowTrainingData, modelFlow, rawFeatureSchema } from './model.js';
+import { Pipeline } from './pipeline.js';
+import { type FlowTrainingData, modelFlow, rawFeatureSchema } from './model-flow.js';
 
 /**
  * Re-wraps a pipeline trained on a flow's output so it takes raw rows: the raw schema becomes the model's

@@ -1,5 +1,5 @@
 import { BOOL_MISSING, type Column, toStrings } from '../frame/column.js';
-import type { Task } from '../models/types.js';
+import type { Task } from './types.js';
 import { TabpilotError } from '../util/errors.js';
 
 export interface ProblemTypeInference {

@@ -30,7 +30,7 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { isAscii } from 'node:buffer';
-import { ByteInterner, decodeBytes } from '../io/bytes.js';
+import { ByteInterner, decodeBytes } from './bytes.js';
 import { TabpilotError } from '../util/errors.js';
 import {
   BOOL_MISSING,
@@ -42,8 +42,8 @@ import {
   datetimeColumn,
   numericColumn,
   textColumn,
-} from './column.js';
-import { Frame } from './frame.js';
+} from '../frame/column.js';
+import { Frame } from '../frame/frame.js';
 
 export const KIND_METADATA_KEY = 'tabpilot.kind';
 const TWO_32 = 2 ** 32;

@@ -1,0 +1,45 @@
+import { TabpilotError } from '../util/errors.js';
+import { extraTreesSpec, randomForestSpec } from './forest/index.js';
+import { gbdtSpec } from './gbdt/index.js';
+import { linearSpec } from './linear/index.js';
+import { mlpSpec } from './mlp/index.js';
+import type { FittedModel, LearnerSpec, ModelJSON } from './types.js';
+
+/**
+ * The base learners (every kind that fits on features alone) and the lookups shared by the full registry
+ * (src/models/registry.ts adds the ensemble, which holds base models). Splitting the two keeps the module
+ * graph acyclic: ensemble.ts imports this file, registry.ts imports both.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySpec = LearnerSpec<any>;
+
+export const BASE_LEARNERS: readonly AnySpec[] = [gbdtSpec, randomForestSpec, extraTreesSpec, linearSpec, mlpSpec];
+const BASE_BY_KIND: ReadonlyMap<string, AnySpec> = new Map(BASE_LEARNERS.map((s) => [s.kind, s]));
+
+/** The spec of one kind in `specs`; throws INVALID_ARGUMENT listing the known kinds. */
+export function lookupSpec(specs: ReadonlyMap<string, AnySpec>, kind: string): AnySpec {
+  const spec = specs.get(kind);
+  if (!spec) throw new TabpilotError('INVALID_ARGUMENT', `unknown learner "${kind}"; known: ${[...specs.keys()].join(', ')}`);
+  return spec;
+}
+
+/** Rebuilds a fitted model of a kind in `specs` from its JSON. Validates the envelope; never runs code. */
+export function modelFromJSONWith(specs: ReadonlyMap<string, AnySpec>, json: unknown): FittedModel {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new TabpilotError('MODEL_FORMAT', 'model: expected a JSON object');
+  const j = json as Partial<ModelJSON>;
+  if (j.format !== 'tabpilot-model') throw new TabpilotError('MODEL_FORMAT', `model: format is ${JSON.stringify(j.format)}, expected "tabpilot-model"`);
+  if (typeof j.kind !== 'string') throw new TabpilotError('MODEL_FORMAT', 'model: no "kind"');
+  const spec = specs.get(j.kind);
+  if (!spec) throw new TabpilotError('MODEL_FORMAT', `model kind "${j.kind}" is not known to this build (known: ${[...specs.keys()].join(', ')})`);
+  return spec.fromJSON(j as ModelJSON);
+}
+
+/** A base learner's spec (gbdt, rf, extratrees, linear, mlp). */
+export function baseLearnerSpec(kind: string): AnySpec {
+  return lookupSpec(BASE_BY_KIND, kind);
+}
+
+/** A fitted base model from its JSON. */
+export function baseModelFromJSON(json: unknown): FittedModel {
+  return modelFromJSONWith(BASE_BY_KIND, json);
+}
