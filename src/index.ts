@@ -30,7 +30,7 @@ export { Pipeline, predictionFrame, type ModelArtifact, type PredictionResult } 
 
 export { autopilot, type AutopilotOptions } from './automl/autopilot.js';
 export { AutopilotJob } from './automl/job.js';
-export { inferProblemType } from './models/problem-type.js';
+export { inferProblemType, detectProblemType, type ProblemTypeDecision, type ProblemTypeInference, type ProblemTypeRefusal } from './models/problem-type.js';
 export { computeMetrics, type MetricName } from './metrics/index.js';
 
 export { FlowBuilder, runFlow, loadFlow, saveFlow, validateFlow, applyInferenceSteps, exportFlowModule } from './wrangle/index.js';

@@ -1,3 +1,4 @@
+import { detectProblemType } from '../models/problem-type.js';
 import os from 'node:os';
 import { schemaOf } from '../frame/align.js';
 import { type Column, categoricalColumn, cellString, isMissing, numericColumn, toFloat64 } from '../frame/column.js';
@@ -191,15 +192,10 @@ async function prepareData(options: AutopilotOptions, warn: (m: string) => void)
   let task = options.problemType;
   let taskReason = 'set by the user';
   if (task === undefined) {
-    const { inferProblemType } = await import('../models/problem-type.js');
-    try {
-      const inferred = inferProblemType(targetCol);
-      task = inferred.task;
-      taskReason = inferred.reason;
-    } catch (e) {
-      if (e instanceof TabpilotError) throw new TabpilotError(e.code, e.message.replace(/^column "[^"]*": /, ''), where);
-      throw e;
-    }
+    const inferred = detectProblemType(targetCol);
+    if (!inferred.ok) throw new TabpilotError('INVALID_TARGET', inferred.reason, where);
+    task = inferred.task;
+    taskReason = inferred.reason;
   }
   const n = rows.numRows;
   if (n < AUTOPILOT_MIN_ROWS) {

@@ -1,6 +1,9 @@
 import { cellString, type Column } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
-import { inferProblemType } from '../models/problem-type.js';
+import { detectProblemType } from '../models/problem-type.js';
+
+/** Data Wrangler's quick-model rule: a target with more distinct values than this is a regression. */
+const DATA_WRANGLER_REGRESSION_CARDINALITY = 100;
 import type { Task } from '../models/types.js';
 import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -190,13 +193,12 @@ function stats0(col: Column): number {
  * more than 100 values), fall back to Data Wrangler's quick-model rule: regression if > 100 distinct values.
  */
 export function problemTypeOf(col: Column, cardinality: number = columnStats(col).cardinality): { task: Task; reason: string } {
-  try {
-    return inferProblemType(col);
-  } catch (e) {
-    if (!(e instanceof TabpilotError) || e.code !== 'INVALID_TARGET' || cardinality < 2 || !/cannot tell|unclear|explicit/i.test(e.message)) throw e;
-    const task: Task = cardinality > 100 ? 'regression' : cardinality === 2 ? 'binary' : 'multiclass';
-    return { task, reason: `Autopilot's rules could not decide (${e.message.replace(/^.*?: /, '')}); Data Wrangler's rule applied: ${cardinality} distinct values ${cardinality > 100 ? '> 100 means regression' : '<= 100 means classification'}. Pass a problem type to override.` };
-  }
+  const d = detectProblemType(col);
+  if (d.ok) return { task: d.task, reason: d.reason };
+  if (d.code !== 'AMBIGUOUS_INTEGER' || cardinality < 2) throw new TabpilotError('INVALID_TARGET', d.reason, { column: col.name });
+  const task: Task = cardinality > DATA_WRANGLER_REGRESSION_CARDINALITY ? 'regression' : cardinality === 2 ? 'binary' : 'multiclass';
+  const rule = cardinality > DATA_WRANGLER_REGRESSION_CARDINALITY ? '> 100 means regression' : '<= 100 means classification';
+  return { task, reason: `Autopilot's rules could not decide (${d.reason}); Data Wrangler's rule applied: ${cardinality} distinct values ${rule}. Pass a problem type to override.` };
 }
 
 function targetFeatureType(task: Task): FeatureType {
