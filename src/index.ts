@@ -27,6 +27,7 @@ export type { ReadOptions, ReadReport, ReadResult } from './io/index.js';
 export type { Task, Learner, LearnerSpec, FittedModel, FitContext } from './models/types.js';
 export { learnerSpecs, getLearnerSpec, modelFromJSON } from './models/registry.js';
 export { Pipeline, predictionFrame, type ModelArtifact, type PredictionResult } from './pipeline/pipeline.js';
+export { runTrainingJob, batchTransform, type TrainingJobOptions, type TrainingJobResult, type BatchTransformOptions } from './pipeline/index.js';
 
 export { autopilot, type AutopilotOptions } from './automl/autopilot.js';
 export { AutopilotJob } from './automl/job.js';
@@ -40,3 +41,5 @@ export { runAnalysis } from './analyses/index.js';
 export { explainPipeline } from './explain/index.js';
 export { createInferenceServer, predictorFromPipeline } from './serve/index.js';
 export { writeModelReport } from './report/index.js';
+export { forecast, loadForecaster, saveForecastJob, forecastFrame, type ForecastOptions, type ForecastJob } from './forecast/index.js';
+export { openFeatureStore, FeatureStore, buildDataset, onlineLookup, type FeatureGroupInput, type BuildDatasetOptions } from './features/index.js';

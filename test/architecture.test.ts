@@ -20,8 +20,11 @@ export const LAYERS: Readonly<Record<string, number>> = {
   wrangle: 5,
   analyses: 5,
   insights: 5,
+  // the Feature Store: wrangle flows may write to it; serve reads it.
+  features: 5,
   pipeline: 6,
   automl: 6,
+  forecast: 6,
   serve: 7,
   explain: 7,
   report: 7,

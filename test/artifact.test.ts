@@ -81,6 +81,68 @@ describe('model directory', () => {
     await expect(Pipeline.load(write('kind', JSON.stringify({ ...good, model: { ...good.model, kind: 'xgboost' } })))).rejects.toThrow(/kind "xgboost" is not known/);
     await expect(Pipeline.load(write('classes', JSON.stringify({ ...good, classes: ['a'] })))).rejects.toThrow(/classes/);
     await expect(Pipeline.load(write('coef', JSON.stringify({ ...good, model: { ...good.model, coefficients: [1, 2] } })))).rejects.toThrow(/coefficients/);
-    expect(() => validateArtifact({ ...good, features: [{ name: 'x', kind: 'tensor' }] })).toThrow(/invalid feature entry/);
+    expect(() => validateArtifact({ ...good, features: [{ name: 'x', kind: 'tensor' }] })).toThrow(/features\[0\]\.kind: expected one of/);
+  });
+
+  it('validates model.json field by field: task, classes, features, target, flow, model (MODEL_FORMAT naming the field)', () => {
+    const good = JSON.parse(readFileSync(path.join(dir, MODEL_FILE), 'utf8'));
+    const bad = (artifact: unknown, field: RegExp) => {
+      let caught: unknown;
+      try {
+        Pipeline.fromArtifact(artifact as never);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, String(field)).toMatchObject({ code: 'MODEL_FORMAT' });
+      expect((caught as Error).message).toMatch(field);
+    };
+    expect(Pipeline.fromArtifact(good).predict(votes.head(3)).labels).toHaveLength(3);
+    bad({ ...good, task: 'ranking' }, /(^|: )task: expected one of/);
+    bad({ ...good, classes: ['democrat'] }, /(^|: )classes: a binary model needs exactly 2 classes, got 1/);
+    bad({ ...good, task: 'regression' }, /(^|: )classes: a regression model has no classes/);
+    bad({ ...good, classes: ['democrat', 7] }, /(^|: )classes\[1\]: expected a string, got 7/);
+    bad({ ...good, target: ['Class'] }, /(^|: )target: expected a string/);
+    bad({ ...good, features: 'all' }, /(^|: )features: expected an array/);
+    bad({ ...good, features: [{ name: 3, kind: 'numeric' }] }, /(^|: )features\[0\]\.name: expected a string/);
+    bad({ ...good, training: 'yesterday' }, /(^|: )training: expected an object/);
+    bad({ ...good, model: { ...good.model, task: 'regression', classes: undefined } }, /(^|: )model\.task: model task "regression" does not match/);
+    bad({ ...good, model: { ...good.model, coefficients: good.model.coefficients.map((c: number, i: number) => (i === 4 ? String(c) : c)) } }, /(^|: )model\.coefficients\[4\]: expected a number/);
+    const flow = { format: 'tabpilot-inference-flow', version: 1, input_node: 'source', steps: [] as unknown[], skipped: [] };
+    // A flow of no steps is fine; so is a row-wise step. A row-reordering one, or steps of the wrong type, are not.
+    expect(Pipeline.fromArtifact({ ...good, flow }).predict(votes.head(2)).labels).toHaveLength(2);
+    bad({ ...good, flow: { ...flow, steps: 5 } }, /(^|: )flow\.steps: expected an array, got 5/);
+    bad({ ...good, flow: { ...flow, steps: [7] } }, /(^|: )flow\.steps\[0\]: expected an object/);
+    const step = (parameters: Record<string, unknown>) => ({ node_id: 'n1', type: 'TRANSFORM', operator: 'tabpilot.manage_rows_0.1', parameters, inputs: [], outputs: [] });
+    bad({ ...good, flow: { ...flow, steps: [step({ operator: 'Sort', sort_parameters: { sort_by: ['Class'] } })] } }, /(^|: )flow\.steps\[0\]\.operator: "Sort" is not a row-wise transform/);
+    bad({ ...good, flow: { ...flow, steps: [{ ...step({}), operator: 'tabpilot.no_such_thing_0.1' }] } }, /(^|: )flow\.steps\[0\]: .*unknown transform/);
+    bad({ ...good, flow: { ...flow, version: 2 } }, /(^|: )flow\.version: expected one of 1/);
+  });
+
+  it('rejects tree values stored as strings, a Sort step in the flow and `steps: 5` from Pipeline.load', async () => {
+    const { gbdtSpec } = await import('../src/models/gbdt/index.js');
+    const features = votes.columnNames.filter((c) => c !== 'Class');
+    const gbdt = await gbdtSpec.create({ numRounds: 5 }).fit(votes, votes.column('Class'), { task: 'binary', rng: new Random(0) });
+    const treeDir = mkdtempSync(path.join(tmpdir(), 'tabpilot-gbdt-artifact-'));
+    await Pipeline.fromModel(gbdt, { target: 'Class', features: schemaOf(votes, features) }).save(treeDir);
+    const good = JSON.parse(readFileSync(path.join(treeDir, MODEL_FILE), 'utf8'));
+    expect((await Pipeline.load(treeDir)).predict(votes.head(5)).labels).toEqual(pipeline.predict(votes.head(5)).labels!.map(() => expect.any(String)));
+    const load = async (artifact: unknown) => {
+      const d = mkdtempSync(path.join(tmpdir(), 'tabpilot-bad-'));
+      writeFileSync(path.join(d, MODEL_FILE), JSON.stringify(artifact));
+      return Pipeline.load(d);
+    };
+    const trees = good.model.trees.map((t: Record<string, unknown[]>, i: number) => (i === 3 ? { ...t, threshold: t.threshold.map(String) } : t));
+    const stringTree = load({ ...good, model: { ...good.model, trees } });
+    await expect(stringTree).rejects.toMatchObject({ code: 'MODEL_FORMAT', file: expect.stringContaining(MODEL_FILE) });
+    await expect(stringTree).rejects.toThrow(/(^|: )model\.trees\[3\]\.threshold\[0\]: expected a number, got "/);
+    const sort = { node_id: 's', type: 'TRANSFORM', operator: 'tabpilot.manage_rows_0.1', parameters: { operator: 'Sort', sort_parameters: { sort_by: ['Class'] } }, inputs: [], outputs: [] };
+    const flow = { format: 'tabpilot-inference-flow', version: 1, input_node: 'source', steps: [sort], skipped: [] };
+    await expect(load({ ...good, flow })).rejects.toMatchObject({ code: 'MODEL_FORMAT', message: expect.stringMatching(/(^|: )flow\.steps\[0\]\.operator: "Sort" is not a row-wise/) });
+    await expect(load({ ...good, flow: { ...flow, steps: 5 } })).rejects.toMatchObject({ code: 'MODEL_FORMAT', message: expect.stringMatching(/(^|: )flow\.steps: expected an array/) });
+    // Tree structure: a child pointing back up (a cycle) and a feature index past the feature list.
+    const cyclic = good.model.trees.map((t: Record<string, number[]>, i: number) => (i === 0 ? { ...t, left: t.left.map((c, j) => (j === 0 ? 0 : c)) } : t));
+    await expect(load({ ...good, model: { ...good.model, trees: cyclic } })).rejects.toThrow(/(^|: )model\.trees\[0\]\.left\[0\]: expected a child node index/);
+    const farFeature = good.model.trees.map((t: Record<string, number[]>, i: number) => (i === 1 ? { ...t, feature: t.feature.map((f) => (f >= 0 ? 999 : f)) } : t));
+    await expect(load({ ...good, model: { ...good.model, trees: farFeature } })).rejects.toThrow(/(^|: )model\.trees\[1\]\.feature\[0\]: expected a number in \[-1, 15\]/);
   });
 });

@@ -103,7 +103,7 @@ describe('tabpilot train + predict', () => {
     const out = path.join(work, 'never.csv');
     await expect(predict([model, input, '--out', out])).rejects.toMatchObject({ code: 'SCHEMA_MISMATCH' });
     expect(existsSync(out)).toBe(false);
-    await expect(predict([model, input, '--out', input])).rejects.toThrow(/overwrite the input/);
+    await expect(predict([model, input, '--out', input])).rejects.toMatchObject({ code: 'OUTPUT_PATH' });
   });
 
   it('passes --hyperparameters, uses --validation, drops rows with a missing target (counted)', async () => {

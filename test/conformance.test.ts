@@ -116,6 +116,25 @@ async function expectRejects(p: Promise<unknown>, codes: readonly string[]): Pro
   expect(codes).toContain((caught as { code: string }).code);
 }
 
+/**
+ * The target with every row from `start` on made wrong but valid: regression values mirrored around a far
+ * constant, class labels moved to the next class. A learner that reads those rows predicts visibly differently.
+ */
+function corruptTargetFrom(y: Column, start: number, task: Task): Column {
+  if (y.kind === 'numeric') {
+    const v = Float64Array.from(y.values);
+    const labels = [...new Set(v)].sort((a, b) => a - b);
+    for (let i = start; i < v.length; i++) v[i] = task === 'regression' ? 1000 - 10 * v[i] : labels[(labels.indexOf(v[i]) + 1) % labels.length];
+    return numericColumn(y.name, v);
+  }
+  if (y.kind === 'categorical') {
+    const codes = Int32Array.from(y.codes);
+    for (let i = start; i < codes.length; i++) if (codes[i] >= 0) codes[i] = (codes[i] + 1) % y.dictionary.length;
+    return { ...y, codes };
+  }
+  throw new Error(`unexpected target kind ${y.kind}`);
+}
+
 const SPECS = learnerSpecs();
 
 it('registers every learner kind that exists in this build', () => {
@@ -141,7 +160,12 @@ for (const spec of SPECS) {
         }
       }
       if (spec.fidelityParam) expect(Object.keys(spec.searchSpace)).toContain(spec.fidelityParam);
-      expect(spec.create().params).toBeDefined();
+      // The learner holds exactly the defaults, or the given values over them.
+      expect(spec.create().params).toEqual(spec.defaults);
+      const cheap = Object.fromEntries(Object.entries(spec.searchSpace).map(([k, v]) => [k, v.cheap]));
+      const changed = Object.keys(cheap).filter((k) => cheap[k] !== (spec.defaults as Record<string, unknown>)[k]);
+      expect(changed.length, 'the cheap values differ from the defaults somewhere').toBeGreaterThan(0);
+      expect(spec.create(cheap).params).toEqual({ ...spec.defaults, ...cheap });
       expectTabpilotError(() => spec.create({ noSuchHyperparameter: 1 } as never), ['INVALID_ARGUMENT']);
     });
 
@@ -194,6 +218,16 @@ for (const spec of SPECS) {
           expect(imp.gain.some((g) => g > 0)).toBe(true);
         });
 
+        it('records the hyperparameters it was fitted with (its defaults here) in its JSON', (t) => {
+          const json = model.toJSON() as { params?: unknown };
+          if (json.params === undefined) {
+            // The ensemble stores its members, not the bagging parameters.
+            expect(spec.tags.family).toBe('ensemble');
+            t.skip();
+          }
+          expect(json.params).toEqual({ ...spec.defaults, ...cheapParams(spec) });
+        });
+
         it('round-trips through JSON text with identical predictions', () => {
           const { test } = splits.get(c.file)!;
           const text = JSON.stringify(model.toJSON());
@@ -224,7 +258,8 @@ for (const spec of SPECS) {
           // Rows 0..69% plus a corrupted target on the other rows: using them would show.
           const cut = Math.floor(train.numRows * 0.7);
           const rows = Int32Array.from({ length: cut }, (_, i) => i);
-          const viaRows = await spec.create(cheapParams(spec)).fit(train, train.column(c.target), { ...ctx(3), rows });
+          const corrupted = corruptTargetFrom(train.column(c.target), cut, c.task);
+          const viaRows = await spec.create(cheapParams(spec)).fit(train.withColumn(corrupted), corrupted, { ...ctx(3), rows });
           const taken = train.take(rows);
           const viaTake = await spec.create(cheapParams(spec)).fit(taken, taken.column(c.target), ctx(3));
           const a = viaRows.predict(test);

@@ -25,11 +25,11 @@ beforeAll(() => {
 });
 
 describe('the credit flow from the CLI (two real tables, a join, learned steps, a split)', () => {
-  it('validates, runs, stores fitted state, and reuses it on a second run', () => {
+  it('validates, runs, stores fitted state with --save, and reuses it on a second run', () => {
     const v = cli(['flow', 'validate', 'credit.flow'], dir);
     expect(v.code).toBe(0);
     expect(v.out).toMatch(/dry run .* passed/);
-    const r = cli(['flow', 'run', 'credit.flow'], dir);
+    const r = cli(['flow', 'run', 'credit.flow', '--save'], dir);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/fitted impute-numeric, impute-categorical, loan-to-price, income-ratio, clip-outliers, one-hot, scale/);
     const flow = JSON.parse(readFileSync(path.join(dir, 'credit.flow'), 'utf8'));
@@ -42,7 +42,8 @@ describe('the credit flow from the CLI (two real tables, a join, learned steps, 
     expect(train.length - 1).toBe(Math.round(4454 * 0.8));
     expect(train[0]).toContain('Home_owner');
     expect(train[0]).not.toContain('applicant_id');
-    const again = cli(['flow', 'run', 'credit.flow'], dir);
+    const again = cli(['flow', 'run', 'credit.flow', '--overwrite'], dir);
+    expect(again.code, again.err).toBe(0);
     expect(again.out).not.toMatch(/fitted/);
     expect(readFileSync(path.join(dir, 'out/credit_train.csv'), 'utf8').trim().split('\n')).toEqual(train);
     // No temporary files are left behind.

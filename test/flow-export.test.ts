@@ -88,7 +88,7 @@ beforeAll(() => {
 
 describe('flow export over the row-wise catalog', () => {
   it('gives the engine output cell for cell on new rows, including unseen categories and bad values', async () => {
-    const run = spawnSync(process.execPath, [CLI, 'flow', 'run', 'people.flow'], { cwd: dir, encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [CLI, 'flow', 'run', 'people.flow', '--save'], { cwd: dir, encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     const e = spawnSync(process.execPath, [CLI, 'flow', 'export', 'people.flow', '--out', 'gen/people.ts'], { cwd: dir, encoding: 'utf8' });
     expect(e.status, e.stderr).toBe(0);

@@ -132,7 +132,7 @@ describe('design matrix', () => {
   it('round-trips through JSON and rejects malformed preprocessing', () => {
     const again = DesignEncoder.fromJSON(JSON.parse(JSON.stringify(enc.toJSON())));
     expect(Array.from(again.transform(train).values)).toEqual(Array.from(enc.transform(train).values));
-    expect(() => DesignEncoder.fromJSON({ features: [{ name: 'x', type: 'bogus' }] } as never)).toThrow(/invalid feature/);
+    expect(() => DesignEncoder.fromJSON({ features: [{ name: 'x', type: 'bogus' }] } as never)).toThrow(/preprocessing\.features\[0\]\.type: expected one of/);
   });
 });
 

@@ -111,3 +111,30 @@ describe('computeMetrics and names', () => {
     expect(() => parseMetricName('MSE', 'binary')).toThrow(/unknown objective metric/);
   });
 });
+
+describe('one AUC for rows and for binned counts', () => {
+  it('binnedAuc over per-bin counts equals rocAuc over the rows the bins summarise (pima: age bins vs diabetes)', async () => {
+    const { readTable } = await import('../src/io/index.js');
+    const { binnedAuc } = await import('../src/metrics/index.js');
+    const { frame } = await readTable('fixtures/pima_diabetes2.csv');
+    const age = frame.column('age');
+    const label = frame.column('diabetes');
+    if (age.kind !== 'numeric' || label.kind !== 'categorical') throw new Error('unexpected fixture types');
+    const positive = label.dictionary.indexOf('pos');
+    // Decade bins: the bin's score is its index, so tied rows share a score exactly as in the bins.
+    const bin = Int32Array.from(age.values, (v) => Math.min(7, Math.floor(v / 10)));
+    const pos = new Float64Array(8);
+    const neg = new Float64Array(8);
+    const y = new Int32Array(bin.length);
+    for (let i = 0; i < bin.length; i++) {
+      y[i] = label.codes[i] === positive ? 1 : 0;
+      (y[i] === 1 ? pos : neg)[bin[i]]++;
+    }
+    const rows = rocAuc(y, Float64Array.from(bin));
+    expect(rows).toBeGreaterThan(0.65);
+    expect(binnedAuc(Float64Array.from({ length: 8 }, (_, b) => b), pos, neg)).toBeCloseTo(rows, 12);
+    // Reversing the scores mirrors the AUC; no negatives at all gives NaN.
+    expect(binnedAuc(Float64Array.from({ length: 8 }, (_, b) => -b), pos, neg)).toBeCloseTo(1 - rows, 12);
+    expect(binnedAuc(Float64Array.from({ length: 8 }, (_, b) => b), pos, new Float64Array(8))).toBeNaN();
+  });
+});

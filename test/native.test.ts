@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { type TestContext, describe, expect, it, vi } from 'vitest';
 import { gbdtSpec } from '../src/models/gbdt/index.js';
 import { accumulateHistogramTs, nativeHistogramsAvailable, setNativeHistograms } from '../src/models/tree/histogram.js';
 import { nativeKernels } from '../src/models/tree/native.js';
@@ -6,14 +7,43 @@ import { Random } from '../src/util/random.js';
 import { loadFixture } from './tree-helpers.js';
 
 const native = nativeKernels();
+const ADDON = 'native/build/Release/tabpilot_native.node';
+
+/** Skips (visibly) where the optional addon is not built: `npm run build:native` builds it. */
+function needNative(ctx: TestContext): void {
+  if (native === null) ctx.skip('native addon not built (npm run build:native)');
+}
 
 describe('native kernels', () => {
   // Histogram inputs with few bins (<= 64) take the four-partial-histogram path, many bins the plain loop.
-  it('load optionally: absent addon means the TypeScript kernel runs', () => {
-    expect(nativeHistogramsAvailable()).toBe(native !== null);
+  it('loads the addon whenever it is built (else the TypeScript kernels run)', () => {
+    const built = existsSync(ADDON) && process.env.TABPILOT_NO_NATIVE !== '1';
+    expect(native !== null).toBe(built);
+    expect(nativeHistogramsAvailable()).toBe(built);
   });
 
-  it.skipIf(native === null)('histogram accumulation agrees with the TypeScript twin (few/many bins, Uint8/Uint16, 1 and 4 channels)', () => {
+  it('gathers gradient/hessian pairs in row order like the TypeScript loop', (ctx) => {
+    needNative(ctx);
+    const rng = new Random(5);
+    const n = 4000;
+    const grad = Float64Array.from({ length: n }, () => rng.normal());
+    const hess = Float64Array.from({ length: n }, () => rng.next());
+    const rows = Int32Array.from({ length: n }, (_, i) => i).filter(() => rng.next() < 0.5);
+    const start = 9;
+    const end = rows.length - 4;
+    const expected = new Float64Array(2 * (end - start));
+    for (let i = start, o = 0; i < end; i++, o += 2) {
+      expected[o] = grad[rows[i]];
+      expected[o + 1] = hess[rows[i]];
+    }
+    const got = new Float64Array(expected.length + 6).fill(-7);
+    native!.gatherOrdered(rows, start, end, grad, hess, got);
+    expect(Array.from(got.subarray(0, expected.length))).toEqual(Array.from(expected));
+    expect(Array.from(got.subarray(expected.length))).toEqual([-7, -7, -7, -7, -7, -7]);
+  });
+
+  it('histogram accumulation agrees with the TypeScript twin (few/many bins, Uint8/Uint16, 1 and 4 channels)', (ctx) => {
+    needNative(ctx);
     const rng = new Random(11);
     const numRows = 5000;
     const numFeatures = 4;
@@ -38,7 +68,8 @@ describe('native kernels', () => {
     }
   });
 
-  it.skipIf(native === null)('row partition agrees with the TypeScript twin (numeric and categorical splits)', async () => {
+  it('row partition agrees with the TypeScript twin (numeric and categorical splits)', async (ctx) => {
+    needNative(ctx);
     const { partitionRowsTs } = await import('../src/models/tree/builder.js');
     const rng = new Random(4);
     const numRows = 3000;
@@ -56,25 +87,37 @@ describe('native kernels', () => {
     }
   });
 
-  it.skipIf(native === null)('a model trained with the native kernel equals the TypeScript-trained one', async () => {
+  it('a model trained with the native kernel equals the TypeScript-trained one', async (ctx) => {
+    needNative(ctx);
     const { data, target } = await loadFixture('pima_diabetes2.csv', 'diabetes');
     const fit = () => gbdtSpec.create({ numRounds: 20 }).fit(data, target, { task: 'binary', rng: new Random(0) });
+    // The comparison means something only when the native kernels really ran for the first fit.
+    const histogramCalls = vi.spyOn(native!, 'accumulateHistogram');
+    const partitionCalls = vi.spyOn(native!, 'partitionRows');
     const withNative = await fit();
+    expect(histogramCalls).toHaveBeenCalled();
+    expect(partitionCalls).toHaveBeenCalled();
+    histogramCalls.mockClear();
+    partitionCalls.mockClear();
     const { setNativePartition } = await import('../src/models/tree/builder.js');
     setNativeHistograms(false);
     setNativePartition(false);
     try {
       const withTs = await fit();
+      expect(histogramCalls).not.toHaveBeenCalled();
+      expect(partitionCalls).not.toHaveBeenCalled();
       expect(JSON.stringify(withTs.toJSON())).toBe(JSON.stringify(withNative.toJSON()));
     } finally {
       setNativeHistograms(true);
       setNativePartition(true);
+      vi.restoreAllMocks();
     }
   });
 });
 
 describe('native prediction kernel', () => {
-  it.skipIf(native === null)('agrees with the TypeScript walk: missing values, categorical splits, multi-output forests', async () => {
+  it('agrees with the TypeScript walk: missing values, categorical splits, multi-output forests', async (ctx) => {
+    needNative(ctx);
     const { setNativePrediction } = await import('../src/models/tree/predict.js');
     const { randomForestSpec } = await import('../src/models/forest/index.js');
     const cases = [
@@ -85,12 +128,17 @@ describe('native prediction kernel', () => {
     for (const c of cases) {
       const { data, target } = await loadFixture(c.file, c.target);
       const model = await (c.spec as typeof gbdtSpec).create(c.params as never).fit(data, target, { task: c.task, rng: new Random(0) });
+      const predictCalls = vi.spyOn(native!, 'predictPacked');
       const withNative = model.predictProba(data);
+      expect(predictCalls, c.file).toHaveBeenCalled();
       setNativePrediction(false);
       try {
+        predictCalls.mockClear();
         expect(Array.from(model.predictProba(data)), c.file).toEqual(Array.from(withNative));
+        expect(predictCalls, c.file).not.toHaveBeenCalled();
       } finally {
         setNativePrediction(true);
+        vi.restoreAllMocks();
       }
     }
   });

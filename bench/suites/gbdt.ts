@@ -9,7 +9,7 @@ import { logLoss, rmse, rocAuc } from '../../src/metrics/index.js';
 import { gbdtSpec } from '../../src/models/gbdt/index.js';
 import type { GbdtModel } from '../../src/models/gbdt/model.js';
 import { binFrame, bytesPerBinnedValue, treeFeatureNames } from '../../src/models/tree/binning.js';
-import { sortLabels } from '../../src/models/tree/data.js';
+import { sortLabels } from '../../src/models/preprocess/target.js';
 import { nativeHistogramsAvailable, setNativeHistograms } from '../../src/models/tree/histogram.js';
 import type { Task } from '../../src/models/types.js';
 import { Random } from '../../src/util/random.js';

@@ -2,7 +2,7 @@ import type { Column } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
 import { distinctCounts, numericValues } from '../insights/stats.js';
 import { rowDistinctIndex } from '../insights/target.js';
-import { barsSvg } from '../insights/svg.js';
+import { barChart } from '../render/index.js';
 import { TabpilotError } from '../util/errors.js';
 import { type AnalysisParams, type AnalysisResult, groupsOf, listParam, numberParam, optionalColumn, requireColumn } from './common.js';
 
@@ -140,7 +140,7 @@ export function biasAnalysis(frame: Frame, params: AnalysisParams): AnalysisResu
         ...(Object.values(metrics).some((v) => v === null) && Number.isFinite(all.KL) === false ? ['KL is infinite: facet d has no rows of an outcome that facet a has.'] : []),
       ],
     },
-    svg: barsSvg({ labels: shown, values: shown.map((m) => metrics[m] as number), title: 'Pre-training bias metrics', kind: 'bias', width: 480 }),
+    svg: barChart({ items: shown.map((m) => ({ label: m, value: metrics[m] as number })), title: 'Pre-training bias metrics', kind: 'bias', width: 480 }),
     summary: `Facet d (${nd} rows) positive rate ${(100 * qd).toFixed(1)}% vs facet a (${na} rows) ${(100 * qa).toFixed(1)}%: ${shown.map((m) => `${m} ${(metrics[m] as number).toFixed(4)}`).join(', ')}.`,
   };
 }

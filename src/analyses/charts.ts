@@ -1,11 +1,11 @@
 import type { Frame } from '../frame/frame.js';
 import { distinctCounts, numericValues, sortedFinite } from '../insights/stats.js';
 import { rowDistinctIndex } from '../insights/target.js';
-import { histogramSvg, scatterSvg } from '../insights/svg.js';
+import { histogramChart, scatterChart, stackCharts } from '../render/index.js';
 import { Random } from '../util/random.js';
 import { TabpilotError } from '../util/errors.js';
 import { sampleRows } from '../insights/split.js';
-import { type AnalysisParams, type AnalysisResult, groupsOf, isNumericColumn, numberParam, optionalColumn, requireColumn, stackSvgs } from './common.js';
+import { type AnalysisParams, type AnalysisResult, groupsOf, isNumericColumn, numberParam, optionalColumn, requireColumn } from './common.js';
 
 /** A.2 Histogram: value counts (categorical) or equal-width bins (numeric), stacked by `colorBy`, one chart per `facetBy` value. */
 export function histogramAnalysis(frame: Frame, params: AnalysisParams): AnalysisResult {
@@ -56,13 +56,13 @@ export function histogramAnalysis(frame: Frame, params: AnalysisParams): Analysi
   });
   const charts = facets.map((f) => ({
     caption: facetCol ? `${facetCol.name} = ${f.facet}` : col.name,
-    svg: histogramSvg({ edges, labels, series: f.series, title: `${col.name}${facetCol ? ` (${facetCol.name} = ${f.facet})` : ''}`, width: 520, height: 220, xLabel: col.name }),
+    svg: histogramChart({ edges, labels, series: f.series, title: `${col.name}${facetCol ? ` (${facetCol.name} = ${f.facet})` : ''}`, width: 520, height: 220, xLabel: col.name }),
   }));
   return {
     analysis: 'histogram',
     params,
     data: { column: col.name, colorBy: colorCol?.name ?? null, facetBy: facetCol?.name ?? null, edges: edges ?? null, labels: labels ?? null, facets },
-    svg: stackSvgs(charts, 'histogram'),
+    svg: stackCharts(charts, 'histogram'),
     summary: `Histogram of ${col.name}: ${nb} ${edges ? 'bins' : 'categories'}${colorCol ? `, colored by ${colorCol.name}` : ''}${facetCol ? `, ${facets.length} facets by ${facetCol.name}` : ''}.`,
   };
 }
@@ -95,13 +95,13 @@ export function scatterAnalysis(frame: Frame, params: AnalysisParams): AnalysisR
   });
   const charts = facets.map((f) => ({
     caption: facetCol ? `${facetCol.name} = ${f.facet}` : `${yc.name} vs ${xc.name}`,
-    svg: scatterSvg({ x: f.x, y: f.y, group: f.group, groups: color?.labels, xLabel: xc.name, yLabel: yc.name, width: 520, height: 340 }),
+    svg: scatterChart({ x: f.x, y: f.y, group: f.group, groups: color?.labels, xLabel: xc.name, yLabel: yc.name, width: 520, height: 340 }),
   }));
   return {
     analysis: 'scatter',
     params,
     data: { x: xc.name, y: yc.name, colorBy: colorCol?.name ?? null, groups: color?.labels ?? null, facets },
-    svg: stackSvgs(charts, 'scatter'),
+    svg: stackCharts(charts, 'scatter'),
     summary: `Scatter plot of ${yc.name} against ${xc.name}: ${facets.reduce((s, f) => s + f.points, 0)} points${facets.some((f) => f.shown < f.points) ? ` (sampled to ${maxPoints} per chart)` : ''}.`,
   };
 }

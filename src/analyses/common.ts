@@ -77,24 +77,3 @@ export function groupsOf(col: Column, maxGroups = 10): { ids: Int32Array; labels
   for (let i = 0; i < col.length; i++) ids[i] = idx[i] < 0 ? -1 : remap[idx[i]];
   return { ids, labels };
 }
-
-/** Stacks several SVG charts vertically into one SVG document with captions. */
-export function stackSvgs(charts: readonly { caption: string; svg: string }[], kind: string): string {
-  let y = 0;
-  let width = 0;
-  let body = '';
-  for (const c of charts) {
-    const m = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(c.svg);
-    const w = m ? Number(m[1]) : 400;
-    const h = m ? Number(m[2]) : 200;
-    body += `<text x="4" y="${y + 14}" font-size="12" font-weight="600" fill="#222">${escape(c.caption)}</text>`;
-    body += c.svg.replace('<svg ', `<svg x="0" y="${y + 20}" `);
-    y += h + 28;
-    width = Math.max(width, w);
-  }
-  return `<svg class="chart" data-chart="${kind}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${y}" width="${width}" height="${y}" font-family="system-ui, sans-serif">${body}</svg>`;
-}
-
-function escape(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}

@@ -4,8 +4,8 @@ import { numericValues } from '../insights/stats.js';
 import { pearsonPairwise } from '../util/numeric.js';
 
 export { pearsonPairwise };
-import { heatmapSvg } from '../insights/svg.js';
-import { type AnalysisParams, type AnalysisResult, groupsOf, isNumericColumn, listParam, stackSvgs } from './common.js';
+import { heatmapChart, stackCharts } from '../render/index.js';
+import { type AnalysisParams, type AnalysisResult, groupsOf, isNumericColumn, listParam } from './common.js';
 
 /**
  * Feature correlation (spec A.2 [GAP], decided here): Pearson (linear) and Spearman (rank) matrices over the
@@ -109,10 +109,10 @@ export function correlationAnalysis(frame: Frame, params: AnalysisParams): Analy
   const cat = categorical.map((c) => c.name);
   const charts = [];
   if (p > 1) {
-    charts.push({ caption: 'Pearson correlation (linear)', svg: heatmapSvg({ rows: num, cols: num, values: pearson, diverging: true, kind: 'pearson' }) });
-    charts.push({ caption: 'Spearman correlation (rank, non-linear monotonic)', svg: heatmapSvg({ rows: num, cols: num, values: spearman, diverging: true, kind: 'spearman' }) });
+    charts.push({ caption: 'Pearson correlation (linear)', svg: heatmapChart({ rows: num, cols: num, values: pearson, diverging: true, kind: 'pearson' }) });
+    charts.push({ caption: 'Spearman correlation (rank, non-linear monotonic)', svg: heatmapChart({ rows: num, cols: num, values: spearman, diverging: true, kind: 'spearman' }) });
   }
-  if (q > 1) charts.push({ caption: "Cramér's V (categorical association)", svg: heatmapSvg({ rows: cat, cols: cat, values: cramer, kind: 'cramers-v' }) });
+  if (q > 1) charts.push({ caption: "Cramér's V (categorical association)", svg: heatmapChart({ rows: cat, cols: cat, values: cramer, kind: 'cramers-v' }) });
   const strongest: { a: string; b: string; method: string; value: number }[] = [];
   for (let i = 0; i < p; i++) for (let j = i + 1; j < p; j++) strongest.push({ a: num[i], b: num[j], method: 'pearson', value: pearson[i][j] });
   for (let i = 0; i < q; i++) for (let j = i + 1; j < q; j++) strongest.push({ a: cat[i], b: cat[j], method: 'cramers_v', value: cramer[i][j] });
@@ -122,7 +122,7 @@ export function correlationAnalysis(frame: Frame, params: AnalysisParams): Analy
     analysis: 'correlation',
     params,
     data: { numeric: num, pearson, spearman, categorical: cat, cramersV: cramer, strongestPairs: top },
-    svg: charts.length > 0 ? stackSvgs(charts, 'correlation') : undefined,
+    svg: charts.length > 0 ? stackCharts(charts, 'correlation') : undefined,
     summary:
       top.length > 0
         ? `Strongest pairs: ${top.slice(0, 3).map((s) => `${s.a}/${s.b} ${s.method} ${s.value.toFixed(3)}`).join('; ')}.`

@@ -116,11 +116,11 @@ export const FLOW_OPERATORS: Readonly<Record<string, string>> = {
 
 /** The analysis a flow VISUALIZATION node's operator names, or null when it is not one we know. */
 export function analysisForOperator(operator: string): string | null {
-  return FLOW_OPERATORS[operator] ?? null;
+  return Object.hasOwn(FLOW_OPERATORS, operator) ? FLOW_OPERATORS[operator] : null;
 }
 
 export function analysisInfo(name: string): AnalysisInfo {
-  const key = ALIASES[name] ?? name;
+  const key = Object.hasOwn(ALIASES, name) ? ALIASES[name] : name;
   const info = ANALYSES.find((a) => a.name === key);
   if (!info) throw new TabpilotError('INVALID_ARGUMENT', `unknown analysis "${name}"; available: ${ANALYSES.map((a) => a.name).join(', ')}`);
   return info;

@@ -1,11 +1,11 @@
 import type { Frame } from '../frame/frame.js';
 import { crossValidatedPower, encodeFeature } from '../insights/power.js';
 import { quickModel } from '../insights/quick-model.js';
-import { problemTypeOf } from '../insights/report.js';
+import { problemTypeOf } from '../insights/target-report.js';
 import { sampleRows } from '../insights/split.js';
 import { columnStats } from '../insights/stats.js';
 import { encodeTarget } from '../insights/target.js';
-import { barsSvg } from '../insights/svg.js';
+import { barChart } from '../render/index.js';
 import type { Task } from '../models/types.js';
 import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -55,7 +55,7 @@ export function targetLeakageAnalysis(frame: Frame, params: AnalysisParams): Ana
     analysis: 'target-leakage',
     params,
     data: { target: targetCol.name, task, metric, rows: sample.numRows, folds: 5, features: results },
-    svg: barsSvg({ labels: results.map((r) => r.feature), values: results.map((r) => r.score ?? NaN), max: 1, title: `${metric} of each feature alone`, kind: 'target-leakage', width: 520 }),
+    svg: barChart({ items: results.map((r) => ({ label: r.feature, value: r.score ?? NaN })), max: 1, title: `${metric} of each feature alone`, kind: 'target-leakage', width: 520 }),
     summary: `${metric} of each feature alone on ${sample.numRows} rows (5-fold CV). ${
       leaking.length > 0 ? `Possible leakage: ${leaking.map((r) => `${r.feature} (${r.score!.toFixed(3)})`).join(', ')}.` : 'No feature scores above 0.95.'
     } ${results.filter((r) => r.score !== null && r.score <= threshold).length} feature(s) are not informative alone.`,
@@ -82,7 +82,7 @@ export async function quickModelAnalysis(frame: Frame, params: AnalysisParams): 
     analysis: 'quick-model',
     params,
     data: { target: targetCol.name, task, metric: metricName, score, result: q },
-    svg: barsSvg({ labels: q.featureImportance.map((f) => f.name), values: q.featureImportance.map((f) => f.importance), title: 'Feature importance', kind: 'importance', width: 520 }),
+    svg: barChart({ items: q.featureImportance.map((f) => ({ label: f.name, value: f.importance })), title: 'Feature importance', kind: 'importance', width: 520 }),
     summary: `${task} quick model on ${q.trainRows} rows, scored on ${q.validationRows}: ${metricName} ${score === null ? 'n/a' : score.toFixed(4)}. Most important: ${q.featureImportance
       .slice(0, 3)
       .map((f) => f.name)

@@ -3,12 +3,12 @@ import type { Frame } from '../frame/frame.js';
 import { encodeTarget } from '../insights/target.js';
 import { kFolds, sampleRows } from '../insights/split.js';
 import { numericValues } from '../insights/stats.js';
-import { problemTypeOf } from '../insights/report.js';
-import { barsSvg } from '../insights/svg.js';
+import { problemTypeOf } from '../insights/target-report.js';
+import { barChart, barItems, stackCharts } from '../render/index.js';
 import type { Task } from '../models/types.js';
 import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
-import { type AnalysisParams, type AnalysisResult, isNumericColumn, listParam, numberParam, stackSvgs } from './common.js';
+import { type AnalysisParams, type AnalysisResult, isNumericColumn, listParam, numberParam } from './common.js';
 
 /**
  * A.2 Multicollinearity over the numeric features (missing values imputed with the median, each feature
@@ -183,13 +183,13 @@ export function multicollinearityAnalysis(frame: Frame, params: AnalysisParams):
     };
   }
   const charts = [
-    { caption: `Variance inflation factor (clipped at ${VIF_CLIP}; ≥ 5 is high)`, svg: barsSvg({ labels: kept, values: vif, title: 'VIF', kind: 'vif', width: 520 }) },
-    { caption: 'PCA: share of variance per component (standardised features)', svg: barsSvg({ labels: order.map((_, i) => `PC${i + 1}`), values: varianceRatio, title: 'PCA variance ratio', kind: 'pca', width: 520 }) },
+    { caption: `Variance inflation factor (clipped at ${VIF_CLIP}; ≥ 5 is high)`, svg: barChart({ items: barItems(kept, vif), title: 'VIF', kind: 'vif', width: 520 }) },
+    { caption: 'PCA: share of variance per component (standardised features)', svg: barChart({ items: barItems(order.map((_, i) => `PC${i + 1}`), varianceRatio), title: 'PCA variance ratio', kind: 'pca', width: 520 }) },
   ];
   if (lassoResult) {
     charts.push({
       caption: `Lasso coefficients for ${lassoResult.target} (alpha ${lassoResult.alpha.toPrecision(3)}, standardised)`,
-      svg: barsSvg({ labels: lassoResult.coefficients.map((c) => c.feature), values: lassoResult.coefficients.map((c) => c.coefficient), title: 'Lasso', kind: 'lasso', width: 520 }),
+      svg: barChart({ items: lassoResult.coefficients.map((c) => ({ label: c.feature, value: c.coefficient })), title: 'Lasso', kind: 'lasso', width: 520 }),
     });
   }
   const high = kept.filter((_, i) => vif[i] >= 5);
@@ -203,7 +203,7 @@ export function multicollinearityAnalysis(frame: Frame, params: AnalysisParams):
       pca: { singularValues, varianceRatio },
       lasso: lassoResult,
     },
-    svg: stackSvgs(charts, 'multicollinearity'),
+    svg: stackCharts(charts, 'multicollinearity'),
     summary: `${high.length} of ${p} features have VIF ≥ 5${high.length > 0 ? ` (${high.slice(0, 6).join(', ')})` : ''}; the first principal component holds ${(100 * varianceRatio[0]).toFixed(1)}% of the variance.${
       lassoResult ? ` Lasso keeps ${lassoResult.coefficients.filter((c) => c.selected).length} of ${p} features.` : ''
     }`,

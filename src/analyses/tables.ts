@@ -2,7 +2,7 @@ import { cellString } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
 import { findDuplicates } from '../insights/duplicates.js';
 import { distinctCounts, moments, sortedFinite, numericValues } from '../insights/stats.js';
-import { barsSvg } from '../insights/svg.js';
+import { barChart } from '../render/index.js';
 import { type AnalysisParams, type AnalysisResult, isNumericColumn, numberParam } from './common.js';
 
 /**
@@ -35,7 +35,7 @@ export function duplicatesAnalysis(frame: Frame, params: AnalysisParams): Analys
   const shown = numberParam(params, 'maxRows', 20, (v) => Number.isInteger(v) && v >= 0);
   const d = findDuplicates(frame, shown);
   const groups = d.groups.map((g) => {
-    const values: Record<string, string | null> = {};
+    const values: Record<string, string | null> = Object.create(null); // keyed by column name
     for (const c of frame.columns) values[c.name] = cellString(c, g.row);
     return { row: g.row, count: g.count, values };
   });
@@ -43,7 +43,7 @@ export function duplicatesAnalysis(frame: Frame, params: AnalysisParams): Analys
     analysis: 'duplicates',
     params,
     data: { rows: d.rows, duplicatedRows: d.duplicatedRows, redundantRows: d.redundantRows, ratio: d.ratio, groups },
-    svg: groups.length > 0 ? barsSvg({ labels: groups.map((g) => `row ${g.row}`), values: groups.map((g) => g.count), title: 'Copies of the most repeated rows', kind: 'duplicates' }) : undefined,
+    svg: groups.length > 0 ? barChart({ items: groups.map((g) => ({ label: `row ${g.row}`, value: g.count })), title: 'Copies of the most repeated rows', kind: 'duplicates' }) : undefined,
     summary: `${d.duplicatedRows} of ${d.rows} rows (${(100 * d.ratio).toFixed(2)}%) have an identical twin; dropping duplicates removes ${d.redundantRows}.`,
   };
 }

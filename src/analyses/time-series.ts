@@ -1,8 +1,8 @@
 import type { Frame } from '../frame/frame.js';
 import { numericValues } from '../insights/stats.js';
-import { lineSvg } from '../insights/svg.js';
+import { lineChart, stackCharts } from '../render/index.js';
 import { TabpilotError } from '../util/errors.js';
-import { type AnalysisParams, type AnalysisResult, numberParam, optionalColumn, requireColumn, stackSvgs } from './common.js';
+import { type AnalysisParams, type AnalysisResult, numberParam, optionalColumn, requireColumn } from './common.js';
 
 /**
  * A.2 Seasonal-trend decomposition (STL, Cleveland et al. 1990: LOESS cycle-subseries smoothing, low-pass
@@ -182,13 +182,13 @@ export function seasonalTrendAnalysis(frame: Frame, params: AnalysisParams): Ana
   const r = stl(s.y, { period, robust: params.robust === true || params.robust === 'true', seasonal: params.seasonal === undefined ? undefined : numberParam(params, 'seasonal', 7) });
   const varRes = variance(r.residual);
   const strength = (comp: Float64Array) => Math.max(0, 1 - varRes / variance(Float64Array.from(comp, (v, i) => v + r.residual[i])));
-  const opts = { x: s.t, xLabel: s.timeName, xIsTime: s.isTime, width: 640, height: 150 };
-  const svg = stackSvgs(
+  const opts = { xLabel: s.timeName, xIsTime: s.isTime, width: 640, height: 150 };
+  const svg = stackCharts(
     [
-      { caption: `${s.valueName}`, svg: lineSvg({ ...opts, series: [{ name: s.valueName, y: s.y }], yLabel: s.valueName, kind: 'observed' }) },
-      { caption: 'Trend', svg: lineSvg({ ...opts, series: [{ name: 'trend', y: r.trend }], yLabel: 'trend', kind: 'trend' }) },
-      { caption: `Seasonal (period ${period})`, svg: lineSvg({ ...opts, series: [{ name: 'seasonal', y: r.seasonal }], yLabel: 'seasonal', kind: 'seasonal' }) },
-      { caption: 'Residual', svg: lineSvg({ ...opts, series: [{ name: 'residual', y: r.residual }], yLabel: 'residual', kind: 'residual' }) },
+      { caption: `${s.valueName}`, svg: lineChart({ ...opts, series: [{ name: s.valueName, x: s.t, y: s.y }], yLabel: s.valueName, kind: 'observed' }) },
+      { caption: 'Trend', svg: lineChart({ ...opts, series: [{ name: 'trend', x: s.t, y: r.trend }], yLabel: 'trend', kind: 'trend' }) },
+      { caption: `Seasonal (period ${period})`, svg: lineChart({ ...opts, series: [{ name: 'seasonal', x: s.t, y: r.seasonal }], yLabel: 'seasonal', kind: 'seasonal' }) },
+      { caption: 'Residual', svg: lineChart({ ...opts, series: [{ name: 'residual', x: s.t, y: r.residual }], yLabel: 'residual', kind: 'residual' }) },
     ],
     'seasonal-trend',
   );
@@ -249,15 +249,14 @@ export function timeSeriesAnomalyAnalysis(frame: Frame, params: AnalysisParams):
     const z = std > 0 ? (r - mean) / std : 0;
     if (Math.abs(z) > threshold) anomalies.push({ index: i, time: s.isTime ? new Date(s.t[i]).toISOString() : s.t[i], value: s.y[i], predicted: predicted[i], zScore: z });
   });
-  const svg = stackSvgs(
+  const svg = stackCharts(
     [
       {
         caption: `${s.valueName}: observed, predicted (trend + seasonality) and ${anomalies.length} anomalies (> ${threshold} std)`,
-        svg: lineSvg({
-          x: s.t,
+        svg: lineChart({
           series: [
-            { name: 'observed', y: s.y },
-            { name: 'predicted', y: predicted },
+            { name: 'observed', x: s.t, y: s.y },
+            { name: 'predicted', x: s.t, y: predicted },
           ],
           marks: Int32Array.from(anomalies, (a) => a.index),
           xLabel: s.timeName,

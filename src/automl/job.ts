@@ -5,19 +5,12 @@ import type { Frame } from '../frame/frame.js';
 import type { MetricName } from '../metrics/index.js';
 import { MODEL_DIR_FORMAT, MODEL_DIR_FORMAT_VERSION, MODEL_FILE, type PredictionResult, Pipeline, validateArtifact } from '../pipeline/pipeline.js';
 import { ENSEMBLE_FORMAT_VERSION } from '../models/ensemble.js';
-import type { HyperValue, Task } from '../models/types.js';
+import type { Task } from '../models/types.js';
 import { type LeaderboardRow, formatLeaderboard, leaderboardCsv } from './leaderboard.js';
 import { type MemberText, memberJsonText } from './trial.js';
+import type { CandidateDefinition } from './types.js';
 
-/** Enough to re-run one candidate: `tabpilot autopilot FILE --target T --candidates <this file>`. */
-export interface CandidateDefinition {
-  readonly candidateId?: string;
-  readonly learner: string;
-  readonly hyperparameters: Readonly<Record<string, HyperValue>>;
-  readonly origin?: string;
-  /** Fits of the candidate are seeded from the job seed and this key; keep it to reproduce the candidate exactly. */
-  readonly seedKey?: number;
-}
+export type { CandidateDefinition } from './types.js';
 
 export interface JobSettings {
   readonly target: string;
@@ -56,6 +49,8 @@ interface JobInit {
   readonly warnings: readonly string[];
   readonly startedAt: number;
   readonly phases: Readonly<Record<string, number>>;
+  /** Rewraps the job's pipeline (e.g. with a Data Wrangler flow's row-wise steps); model.json then holds the result. */
+  readonly wrapPipeline?: (pipeline: Pipeline) => Pipeline;
 }
 
 /** A finished Autopilot job: the leaderboard, the best model as a Pipeline, and everything to reproduce it. */
@@ -93,11 +88,18 @@ export class AutopilotJob {
       trainRows: init.settings.rows,
       autopilot: { candidateId: best.candidateId, objective: best.objectiveMetric, value: best.objective, metrics: best.metrics, refit: init.settings.refit },
     };
-    this.modelFileText =
+    const modelFileText =
       `{"format":${JSON.stringify(MODEL_DIR_FORMAT)},"formatVersion":${MODEL_DIR_FORMAT_VERSION},"task":${JSON.stringify(task)},` +
       `"target":${JSON.stringify(init.settings.target)},` +
       (init.classes ? `"classes":${JSON.stringify(init.classes)},` : '') +
       `"features":${JSON.stringify(init.features)},"model":${modelText},"training":${JSON.stringify(training)}}\n`;
+    if (init.wrapPipeline) {
+      // The wrapped artifact is written as Pipeline.save writes it.
+      this.pipelineCache = init.wrapPipeline(Pipeline.fromArtifact(validateArtifact(JSON.parse(modelFileText))));
+      this.modelFileText = JSON.stringify(this.pipelineCache.artifact) + '\n';
+    } else {
+      this.modelFileText = modelFileText;
+    }
     const finished = Date.now();
     this.timings = { startedAt: new Date(init.startedAt).toISOString(), finishedAt: new Date(finished).toISOString(), totalSeconds: (finished - init.startedAt) / 1000, phases: init.phases };
   }

@@ -1,5 +1,8 @@
 import type { MetricName } from '../metrics/index.js';
+import { getLearnerSpec } from '../models/registry.js';
 import type { HyperValue } from '../models/types.js';
+import type { EnsembleChoice } from './ensemble.js';
+import { type CandidateResult, lossOf } from './search-state.js';
 
 export type CandidateStatus = 'Completed' | 'Failed' | 'Stopped';
 
@@ -81,4 +84,56 @@ export function formatLeaderboard(rows: readonly LeaderboardRow[], limit = 15): 
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)];
   if (rows.length > limit) out.push(`... ${rows.length - limit} more rows in leaderboard.csv`);
   return out.join('\n');
+}
+
+const STATUS_ORDER = { Completed: 0, Failed: 1, Stopped: 2 } as const;
+
+/**
+ * The ranked leaderboard: completed rows by objective (best first), then failed, then stopped; ties and
+ * non-completed rows in candidate order (by index, the ensemble first).
+ */
+export function rankLeaderboard(results: readonly CandidateResult[], ensemble: EnsembleChoice | undefined, objective: MetricName): LeaderboardRow[] {
+  const rows: { index: number; row: Omit<LeaderboardRow, 'rank'> }[] = results.map((r) => ({
+    index: r.candidate.index,
+    row: {
+      candidateId: r.candidate.id,
+      learner: r.candidate.kind,
+      origin: r.candidate.origin,
+      hyperparameters: { ...getLearnerSpec(r.candidate.kind).defaults, ...r.candidate.params },
+      status: r.status,
+      objectiveMetric: objective,
+      objective: r.status === 'Completed' ? r.objective : null,
+      metrics: r.metrics,
+      fitSeconds: r.fitSeconds,
+      predictSecondsPer1000Rows: r.predictSecondsPer1000Rows,
+      ...(r.failureReason ? { failureReason: r.failureReason } : {}),
+    },
+  }));
+  if (ensemble) {
+    rows.push({
+      index: -1,
+      row: {
+        candidateId: 'ensemble',
+        learner: 'ensemble',
+        origin: 'ensemble',
+        hyperparameters: { rounds: ensemble.rounds },
+        status: 'Completed',
+        objectiveMetric: objective,
+        objective: ensemble.objective,
+        metrics: ensemble.metrics,
+        fitSeconds: ensemble.members.reduce((s, m) => s + m.result.fitSeconds, 0),
+        predictSecondsPer1000Rows: ensemble.members.reduce((s, m) => s + (m.result.predictSecondsPer1000Rows ?? 0), 0),
+        members: ensemble.members.map((m) => ({ candidateId: m.result.candidate.id, weight: m.weight })),
+      },
+    });
+  }
+  rows.sort((a, b) => {
+    if (a.row.status !== b.row.status) return STATUS_ORDER[a.row.status] - STATUS_ORDER[b.row.status];
+    if (a.row.status === 'Completed') {
+      const d = lossOf(objective, a.row.objective!) - lossOf(objective, b.row.objective!);
+      if (d !== 0) return d;
+    }
+    return a.index - b.index;
+  });
+  return rows.map((r, i) => ({ ...r.row, rank: i + 1 }));
 }

@@ -1,96 +1,34 @@
-import { existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
-import { TabpilotError } from '../util/errors.js';
+import { type TaskPool, availableCores, compiledWorkerPath, inProcessPool, workerPool } from '../util/pool.js';
 import { type TrialOutput, type TrialTask, runTrial } from './trial.js';
 
-/** Runs trials, in pool workers or in this thread. `hardLimitMs` stops a trial that ignores its deadline. */
-export interface TrialRunner {
-  readonly instances: number;
-  run(task: TrialTask, hardLimitMs: number): Promise<TrialOutput>;
-  close(): Promise<void>;
-}
-
-export class TrialTimeoutError extends Error {
-  constructor(seconds: number) {
-    super(`trial passed its time limit (${seconds.toFixed(1)} s) and was stopped`);
-    this.name = 'TrialTimeoutError';
-  }
-}
-
-/** Compiled worker script. Workers always run the JS in dist/, also when the caller runs from TypeScript sources. */
-export function workerScriptPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'worker.js'), path.resolve(here, '../../dist/src/automl/worker.js')];
-  for (const c of candidates) if (c.includes(`${path.sep}dist${path.sep}`) && existsSync(c)) return c;
-  throw new TabpilotError('INTERNAL', `the Autopilot worker script is not built (looked for ${candidates[1]}); run "npm run build" first`);
-}
-
-export function defaultInstances(): number {
-  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-}
+/**
+ * Runs trials, in pool workers or in this thread (src/util/pool.ts). `run(task, hardLimitMs)` stops a trial that
+ * ignores its deadline (pool workers only): it rejects with a PoolTimeoutError and its worker is replaced.
+ */
+export type TrialRunner = TaskPool<TrialTask, TrialOutput>;
 
 /**
- * A piscina pool of `instances` worker threads. A trial that throws rejects with its error; one that runs out
- * of memory (resourceLimits) or passes its hard limit gets its worker terminated; piscina starts a fresh worker
- * for the next task, so the job goes on.
+ * Makes the runner of one phase (search or refit): `slots` trials at once, `memoryMb` heap per worker; slots 0
+ * means run in this thread. The default is `defaultTrialRunner`; tests inject one whose workers fail on purpose.
  */
-export class PoolRunner implements TrialRunner {
-  private readonly pool: Piscina<TrialTask, TrialOutput>;
+export type TrialRunnerFactory = (slots: number, memoryMb: number) => TrialRunner;
 
-  constructor(
-    readonly instances: number,
-    workerMemoryMb = 4096,
-  ) {
-    this.pool = new Piscina({
-      filename: workerScriptPath(),
-      minThreads: instances,
-      maxThreads: instances,
-      idleTimeout: 60_000,
-      concurrentTasksPerWorker: 1,
-      resourceLimits: { maxOldGenerationSizeMb: workerMemoryMb },
-    });
-  }
+/** V8 old-space limit per trial worker (MB) unless the job sets workerMemoryMb. */
+export const DEFAULT_WORKER_MEMORY_MB = 4096;
 
-  async run(task: TrialTask, hardLimitMs: number): Promise<TrialOutput> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(
-      () => {
-        timedOut = true;
-        controller.abort();
-      },
-      Math.max(1, hardLimitMs),
-    );
-    try {
-      return await this.pool.run(task, { signal: controller.signal });
-    } catch (e) {
-      if (timedOut) throw new TrialTimeoutError(hardLimitMs / 1000);
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.pool.destroy();
-  }
+export function defaultInstances(): number {
+  return availableCores();
 }
 
-/** Runs trials one at a time in this thread (no hard stop: the learner's own deadline is the only limit). */
-export class InProcessRunner implements TrialRunner {
-  readonly instances = 1;
-  private chain: Promise<unknown> = Promise.resolve();
-
-  run(task: TrialTask): Promise<TrialOutput> {
-    const next = this.chain.then(() => runTrial(task));
-    this.chain = next.catch(() => undefined);
-    return next;
-  }
-
-  async close(): Promise<void> {
-    await this.chain;
-  }
+/** The compiled trial worker (dist/src/automl/worker.js). */
+export function trialWorkerPath(): string {
+  return compiledWorkerPath(import.meta.url, 'worker.js');
 }
+
+/** A piscina pool of `slots` workers running `filename` (default: the trial worker), or in-thread with 0 slots. */
+export function trialRunner(slots: number, memoryMb: number, filename?: string, workerData?: unknown): TrialRunner {
+  if (slots === 0) return inProcessPool(runTrial);
+  return workerPool<TrialTask, TrialOutput>({ filename: filename ?? trialWorkerPath(), threads: slots, memoryMb, workerData });
+}
+
+export const defaultTrialRunner: TrialRunnerFactory = (slots, memoryMb) => trialRunner(slots, memoryMb);

@@ -1,3 +1,4 @@
+import { getLearnerSpec, trainableKinds } from '../models/registry.js';
 import type { HyperValue, LearnerSpec } from '../models/types.js';
 
 /**
@@ -33,12 +34,23 @@ const ENTRIES: readonly PortfolioEntry[] = [
   { kind: 'mlp', name: 'wide', params: { hiddenWidth: 256, dropout: 0.2 }, prior: 0.45, cost: 2 },
 ];
 
+/** A learner's relative cost is measured on up to this many classes; learners whose cost grows per class scale above it. */
+const CLASSES_AT_UNIT_COST = 3;
+/** Floor of an entry's cost, so value per second stays finite. */
+const MIN_COST = 0.01;
+
+/** Every trainable learner of the registry. */
+function registrySpecs(): LearnerSpec<object>[] {
+  return trainableKinds().map((k) => getLearnerSpec(k) as LearnerSpec<object>);
+}
+
 /**
- * Portfolio entries for the given learners, in run order. With `numClasses` > 2, boosting pays one tree per
- * class per round and the multinomial linear model one weight vector per class, so their cost is scaled by
- * numClasses / 3 (forests grow one tree for all classes).
+ * Portfolio entries for the given learners (default: every trainable learner of the registry), in run order.
+ * Entries of learners not among them are skipped. With `numClasses` > 2, a learner whose spec says `costPerClass`
+ * (boosting pays one tree per class per round, the multinomial linear model one weight vector per class) has its
+ * cost scaled by numClasses / CLASSES_AT_UNIT_COST (forests grow one tree for all classes).
  */
-export function portfolio(specs: readonly LearnerSpec<object>[], numClasses = 2): PortfolioEntry[] {
+export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(), numClasses = 2): PortfolioEntry[] {
   const byKind = new Map(specs.map((s) => [s.kind, s]));
   const out: PortfolioEntry[] = [];
   const seen = new Set<string>();
@@ -59,8 +71,11 @@ export function portfolio(specs: readonly LearnerSpec<object>[], numClasses = 2)
     seen.add(key);
     out.push({ ...e, params });
   }
-  const perClass = (kind: string) => (kind === 'gbdt' || kind === 'linear' ? Math.max(1, numClasses / 3) : 1);
-  const cost = (e: PortfolioEntry) => Math.max(0.01, byKind.get(e.kind)!.relativeCost * (e.cost ?? 1) * perClass(e.kind));
+  const perClass = (spec: LearnerSpec<object>) => (spec.costPerClass ? Math.max(1, numClasses / CLASSES_AT_UNIT_COST) : 1);
+  const cost = (e: PortfolioEntry) => {
+    const spec = byKind.get(e.kind)!;
+    return Math.max(MIN_COST, spec.relativeCost * (e.cost ?? 1) * perClass(spec));
+  };
   // Stable sort: equal value keeps the table order.
   return out
     .map((e, i) => ({ e, i, value: e.prior / Math.sqrt(cost(e)) }))

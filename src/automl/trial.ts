@@ -34,8 +34,8 @@ export interface TrialTask {
   readonly sampleWeight?: SharedArrayBuffer;
   /** Source label stored with the fitted member. */
   readonly source: string;
-  /** Test hook: a learner kind that throws or allocates without bound, to exercise failure handling. */
-  readonly chaos?: 'throw' | 'oom' | 'hang';
+  /** The candidate's index in the job (its number in the candidate id). */
+  readonly candidate: number;
 }
 
 export interface TrialOutput {
@@ -95,6 +95,8 @@ function splitRows(foldOf: Int32Array, fold: number): { train: Int32Array; valid
   return { train, valid };
 }
 
+/** Below this many training rows a fold fits without an early-stopping split (too few rows to spare). */
+const EARLY_STOPPING_MIN_ROWS = 200;
 /** Fraction of a fold's training rows held out for early stopping. */
 const INNER_VALIDATION_FRACTION = 0.1;
 
@@ -126,20 +128,7 @@ function innerSplit(train: Int32Array, target: Column, rng: Random): { train: In
   return { train: Int32Array.from(trainPositions, (p) => train[p]), valid: Int32Array.from(valid, (p) => train[p]), trainPositions: Int32Array.from(trainPositions) };
 }
 
-async function chaos(kind: NonNullable<TrialTask['chaos']>): Promise<never> {
-  if (kind === 'throw') throw new Error('chaos: this trial fails on purpose');
-  if (kind === 'hang') {
-    for (;;) {
-      // Busy loop: only a hard abort (worker termination) stops it.
-    }
-  }
-  // Plain JS arrays live on the V8 heap (typed-array storage does not), so this hits resourceLimits.
-  const hoard: number[][] = [];
-  for (;;) hoard.push(new Array<number>(1 << 20).fill(1.5));
-}
-
 export async function runTrial(task: TrialTask): Promise<TrialOutput> {
-  if (task.chaos) await chaos(task.chaos);
   const { frame, target, foldOf } = prepare(task);
   const { train, valid } = splitRows(foldOf, task.fold);
   const spec = getLearnerSpec(task.kind);
@@ -157,7 +146,7 @@ export async function runTrial(task: TrialTask): Promise<TrialOutput> {
   const learner = spec.create({ ...task.params });
   const rng = new Random(task.seed);
   // Early stopping watches an inner split of the training rows, never the fold's validation rows.
-  const inner = spec.tags.supportsEarlyStopping && train.length >= 200 ? innerSplit(train, target, rng.fork(7)) : null;
+  const inner = spec.tags.supportsEarlyStopping && train.length >= EARLY_STOPPING_MIN_ROWS ? innerSplit(train, target, rng.fork(7)) : null;
   if (inner && sampleWeight) {
     const fold = sampleWeight;
     sampleWeight = Float64Array.from(inner.trainPositions, (p) => fold[p]);

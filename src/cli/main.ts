@@ -2,6 +2,11 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isTabpilotError } from '../util/errors.js';
+import { userFsError } from '../util/output.js';
+
+/** Exit codes: bad input or usage (2), and an internal error (70, sysexits' EX_SOFTWARE). */
+const EXIT_USER_ERROR = 2;
+const EXIT_INTERNAL_ERROR = 70;
 
 /**
  * The `tabpilot` command. Each subcommand lives in ./commands/<name>.ts and exports
@@ -26,6 +31,8 @@ const COMMANDS: Record<string, string> = {
   serve: 'Local inference endpoint (SageMaker container contract)',
   explain: 'SHAP contributions for rows of a file',
   report: 'Model quality report (HTML)',
+  forecast: 'Time-series forecasting: backtested candidates, ensemble, quantile forecasts',
+  features: 'Feature Store: feature groups, ingest, online get, point-in-time datasets',
 };
 
 function usage(): string {
@@ -49,14 +56,14 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name === undefined ? 1 : 0;
   }
-  if (!(name in COMMANDS)) {
+  if (!Object.hasOwn(COMMANDS, name)) {
     console.error(`tabpilot: unknown command "${name}"\n\n${usage()}`);
-    return 2;
+    return EXIT_USER_ERROR;
   }
   const cmd = await loadCommand(name);
   if (cmd === null) {
     console.error(`tabpilot: command "${name}" is not available in this build`);
-    return 2;
+    return EXIT_USER_ERROR;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(cmd.help);
@@ -80,9 +87,12 @@ if (isEntryPoint()) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      if (isTabpilotError(e)) console.error(`tabpilot: ${e.message}`);
+      // A file system error the user caused (no such file, permission denied, a pipe where a file belongs,
+      // ...) is one line and exit code 2 like any bad input; anything else is a bug: stack and exit 70.
+      const user = isTabpilotError(e) ? e : userFsError(e);
+      if (user !== null) console.error(`tabpilot: ${user.message}`);
       else console.error(`tabpilot: internal error: ${(e as Error)?.stack ?? String(e)}`);
-      process.exitCode = isTabpilotError(e) ? 2 : 70;
+      process.exitCode = user !== null ? EXIT_USER_ERROR : EXIT_INTERNAL_ERROR;
     },
   );
 }

@@ -2,7 +2,7 @@ import { type Column, takeColumn } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
 import { type MetricName, METRIC_DIRECTION, computeMetrics } from '../metrics/index.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import { Random } from '../util/random.js';
+import { type Random } from '../util/random.js';
 import { type EvaluationData } from './target.js';
 
 /**

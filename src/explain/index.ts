@@ -1,6 +1,7 @@
 import { alignToSchema } from '../frame/align.js';
 import type { Frame } from '../frame/frame.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
+import { getLearnerSpec } from '../models/registry.js';
 import type { ContributionSource } from './types.js';
 import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -49,7 +50,8 @@ export function explainPipeline(pipeline: Pipeline, frame: Frame, opts: ExplainO
   const source = opts.background ?? frame;
   if (source.numRows === 0) throw new TabpilotError('INVALID_ARGUMENT', 'explanations need at least one background row');
   const background = alignToSchema(source, features).frame;
-  if (pipeline.model.kind === 'linear') {
+  // Linear-family models are additive in their margin, so their SHAP values are exact and cheap.
+  if (getLearnerSpec(pipeline.model.kind).tags.family === 'linear') {
     const bg = sampleRows(background, opts.backgroundRows ?? DEFAULT_BACKGROUND_ROWS, rng.fork(1));
     const exact = additiveShap(pipelineOutput(pipeline, 'margin'), x, bg);
     if (exact) return exact;

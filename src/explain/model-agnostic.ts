@@ -1,6 +1,6 @@
 import type { Frame } from '../frame/frame.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
-import { Random } from '../util/random.js';
+import { type Random } from '../util/random.js';
 import { RowMixer } from './frames.js';
 import type { Explanation } from './types.js';
 

@@ -23,7 +23,7 @@ export function evaluationData(pipeline: Pipeline, frame: Frame, where: { file?:
   const n = frame.numRows;
   const keep: number[] = [];
   let missingTarget = 0;
-  const unknownLabels: Record<string, number> = {};
+  const unknownLabels: Record<string, number> = Object.create(null); // keyed by label text
   if (pipeline.task === 'regression') {
     const v = toFloat64(col);
     const y: number[] = [];

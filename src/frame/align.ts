@@ -52,8 +52,9 @@ export function alignToSchema(frame: Frame, features: readonly FeatureSchema[], 
       { file: where.file, column: missing[0] },
     );
   }
-  const unseen: Record<string, number> = {};
-  const invalid: Record<string, number> = {};
+  // Keyed by column name: null-prototype objects, so a column may be called "constructor" or "__proto__".
+  const unseen: Record<string, number> = Object.create(null);
+  const invalid: Record<string, number> = Object.create(null);
   const columns = features.map((f) => {
     const { column, unseenCount, invalidCount } = convertColumn(frame.column(f.name), f);
     if (unseenCount > 0) unseen[f.name] = unseenCount;

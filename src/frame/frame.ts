@@ -107,7 +107,7 @@ export class Frame {
 
   rename(mapping: Readonly<Record<string, string>>): Frame {
     for (const n of Object.keys(mapping)) if (!this.byName.has(n)) throw new TabpilotError('UNKNOWN_COLUMN', `no column "${n}"`, { column: n });
-    return this.derive(this.base.map((c) => (mapping[c.name] !== undefined ? renameColumn(c, mapping[c.name]) : c)));
+    return this.derive(this.base.map((c) => (Object.hasOwn(mapping, c.name) ? renameColumn(c, mapping[c.name]) : c)));
   }
 
   /** Adds or replaces a column. The column must have this frame's row count (it is taken as-is). */
@@ -157,9 +157,9 @@ export class Frame {
     return new Frame(this.base, idx);
   }
 
-  /** One row as a plain object (display and row-wise APIs only). */
+  /** One row as a null-prototype object keyed by column name (display and row-wise APIs only). */
   row(i: number): Record<string, CellValue> {
-    const out: Record<string, CellValue> = {};
+    const out: Record<string, CellValue> = Object.create(null);
     for (let c = 0; c < this.base.length; c++) out[this.base[c].name] = cellValue(this.columnAt(c), i);
     return out;
   }

@@ -110,9 +110,3 @@ export function frameFromShared(s: SharedFrame): Frame {
   return Frame.fromColumns(s.columns.map(columnFromShared));
 }
 
-/** Bytes held in shared memory by a shared frame (for memory reports). */
-export function sharedBytes(s: SharedFrame): number {
-  let total = 0;
-  for (const c of s.columns) total += c.buffer.byteLength + (c.textBytes?.byteLength ?? 0) + (c.textMissing?.byteLength ?? 0);
-  return total;
-}

@@ -2,7 +2,7 @@ import type { CatalogEntry } from './catalog.js';
 import type { FeatureReport, InsightsReport, SampleRow } from './report.js';
 import type { QuickModelResult } from './quick-model.js';
 import type { Histogram } from './stats.js';
-import { barsSvg, escapeXml as esc, formatNumber as fmt, heatmapSvg, histogramSvg } from './svg.js';
+import { barChart, barItems, escapeXml as esc, formatNumber as fmt, heatmapChart, histogramChart } from '../render/index.js';
 import type { Warning } from './warnings.js';
 
 /**
@@ -54,6 +54,9 @@ dl dt { font-weight: 600; margin-top: 10px; } dl dd { margin: 2px 0 0 0; color: 
 }
 `;
 
+/** The importance chart of the quick model shows this many features. */
+const TOP_IMPORTANCES = 15;
+
 const TASK_NAMES: Record<string, string> = { regression: 'Regression', binary: 'Binary classification', multiclass: 'Multiclass classification' };
 
 function pct(x: number | null | undefined): string {
@@ -73,7 +76,8 @@ function warningBlock(w: Warning): string {
   )}.</em></div><div class="muted">Rule: ${esc(w.rule)}</div></div>`;
 }
 
-export function histogramChart(h: Histogram, title: string, width = 360, xIsTime = false): string {
+/** The chart of a report histogram: category bars (with other and missing) or numeric bins. */
+export function featureHistogram(h: Histogram, title: string, width = 360, xIsTime = false): string {
   if (h.labels) {
     const labels = h.labels.slice();
     const counts = h.counts.slice();
@@ -85,11 +89,11 @@ export function histogramChart(h: Histogram, title: string, width = 360, xIsTime
       labels.push('(missing)');
       counts.push(h.missing);
     }
-    return histogramSvg({ labels, series: [{ name: title, counts }], title, width });
+    return histogramChart({ labels, series: [{ name: title, counts }], title, width });
   }
   if (!h.edges || h.edges.length === 0) return `<p class="muted">No values to plot.</p>`;
   const note = h.other ? `<p class="muted">${h.other} outlying value(s) outside the plotted range.</p>` : '';
-  return histogramSvg({ edges: h.edges, series: [{ name: title, counts: h.counts }], title, width, xIsTime }) + note;
+  return histogramChart({ edges: h.edges, series: [{ name: title, counts: h.counts }], title, width, xIsTime }) + note;
 }
 
 function rowsTable(rows: readonly (SampleRow & { score?: number; count?: number })[], columns: readonly string[], extra?: { key: 'score' | 'count'; label: string }): string {
@@ -136,7 +140,7 @@ function targetSection(r: InsightsReport): string {
   if (!t) return `<section id="target"><h2>Target column</h2><p class="muted">No target column was given, so the target, quick model and prediction power sections are empty. Pass --target COLUMN.</p></section>`;
   const st = t.stats;
   let body = `<p><code>${esc(t.name)}</code>: ${esc(TASK_NAMES[t.task])} (${esc(t.taskReason)}). ${t.validRows.toLocaleString('en-US')} rows have a valid target; ${t.missing} missing, ${t.invalid} invalid (ignored by the models).</p>`;
-  const chart = histogramChart(t.histogram, t.task === 'regression' ? `Distribution of ${t.name}` : `Most common classes of ${t.name}`, 460);
+  const chart = featureHistogram(t.histogram, t.task === 'regression' ? `Distribution of ${t.name}` : `Most common classes of ${t.name}`, 460);
   let table: string;
   if (t.classes) {
     table = `<table><tr><th>class</th><th class="num">rows</th><th class="num">share</th></tr>${t.classes
@@ -179,22 +183,21 @@ function quickModelSection(r: InsightsReport): string {
   let html = `<p>Gradient boosting (${esc(m.learner)}), ${esc(how)}; early stopping on validation after ${m.rounds.map((x) => fmt(x)).join(', ')} round(s).${
     m.positiveClass !== undefined ? ` Positive class: <code>${esc(m.positiveClass)}</code> (the minority class).` : ''
   }</p>`;
-  html += `<div class="grid2"><div><table><tr><th>metric</th><th class="num">quick model</th><th class="num">trivial baseline</th></tr>${metricRows}</table></div><div>${barsSvg({
-    labels: m.featureImportance.slice(0, 15).map((f) => f.name),
-    values: m.featureImportance.slice(0, 15).map((f) => f.importance),
+  html += `<div class="grid2"><div><table><tr><th>metric</th><th class="num">quick model</th><th class="num">trivial baseline</th></tr>${metricRows}</table></div><div>${barChart({
+    items: m.featureImportance.slice(0, TOP_IMPORTANCES).map((f) => ({ label: f.name, value: f.importance })),
     title: 'Feature importance (share of total gain)',
     kind: 'importance',
   })}</div></div>`;
   if (m.confusionMatrix) {
     const cm = m.confusionMatrix;
     const k = Math.min(cm.labels.length, 30);
-    html += `<h3>Confusion matrix (rows: true class, columns: predicted)</h3>${heatmapSvg({
+    html += `<h3>Confusion matrix (rows: true class, columns: predicted)</h3>${heatmapChart({
       rows: cm.labels.slice(0, k),
       cols: cm.labels.slice(0, k),
       values: cm.matrix.slice(0, k).map((row) => row.slice(0, k)),
       title: 'Confusion matrix',
       kind: 'confusion-matrix',
-      digits: 0,
+      significant: 1,
     })}`;
   }
   if (m.perClass) {
@@ -233,14 +236,14 @@ function featureBlock(f: FeatureReport): string {
       .map((w) => `<tr><td><code>${esc(w.word)}</code></td><td class="num">${w.rows}</td><td class="num">${fmt(w.power)}</td></tr>`)
       .join('')}</table>`;
   }
-  return `<div class="feature" data-feature="${esc(f.name)}"><div><h3>${esc(f.name)}</h3>${table}${f.warnings.map(warningBlock).join('')}</div><div>${histogramChart(f.histogram, f.name, 360, f.featureType === 'datetime')}</div></div>`;
+  return `<div class="feature" data-feature="${esc(f.name)}"><div><h3>${esc(f.name)}</h3>${table}${f.warnings.map(warningBlock).join('')}</div><div>${featureHistogram(f.histogram, f.name, 360, f.featureType === 'datetime')}</div></div>`;
 }
 
 function featureSection(r: InsightsReport): string {
   const withPower = r.features.filter((f) => f.predictionPower !== null);
   const overview =
     withPower.length > 0
-      ? barsSvg({ labels: withPower.map((f) => f.name), values: withPower.map((f) => f.predictionPower!), max: 1, title: 'Prediction power', kind: 'prediction-power', width: 520 })
+      ? barChart({ items: barItems(withPower.map((f) => f.name), withPower.map((f) => f.predictionPower!)), max: 1, title: 'Prediction power', kind: 'prediction-power', width: 520 })
       : '';
   const table = `<div class="scroll"><table><tr><th>feature</th><th>type</th><th class="num">prediction power</th><th class="num">missing</th><th class="num">distinct</th><th>warnings</th></tr>${r.features
     .map(

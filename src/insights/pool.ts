@@ -1,12 +1,8 @@
-import { existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import type { Frame } from '../frame/frame.js';
 import { type SharedFrame, shareFrame } from '../frame/shared.js';
 import type { Task } from '../models/types.js';
 import { isTabpilotError } from '../util/errors.js';
+import { type TaskPool, availableCores, compiledWorkerPath, workerPool } from '../util/pool.js';
 import { Random } from '../util/random.js';
 import { isolationForestScores } from './isolation-forest.js';
 import { type EncodedFeature, type PowerResult, predictionPower } from './power.js';
@@ -15,8 +11,10 @@ import type { EncodedTarget } from './target.js';
 
 /**
  * A piscina pool for the report's model fits: the quick model's folds and the per-feature prediction-power
- * models. The frame, target and encoded features are copied once into SharedArrayBuffers; every task reads
- * that memory (posting a SharedArrayBuffer shares it). Workers run the compiled JS in dist/.
+ * models, on the shared worker pool (src/util/pool.ts). The frame, target and encoded features are copied once
+ * into SharedArrayBuffers; every task reads that memory (posting a SharedArrayBuffer shares it). Workers run the
+ * compiled JS in dist/; when it is not built the pool throws WORKER_UNAVAILABLE (ask for workers: 1 to run in
+ * this thread).
  */
 
 export interface SharedTarget {
@@ -68,19 +66,24 @@ export function featuresFromShared(s: readonly SharedFeature[]): EncodedFeature[
   return s.map((f) => ({ name: f.name, values: new Float64Array(f.values, 0, f.length), categorical: f.categorical }));
 }
 
-/** The compiled worker, or null when the project has not been built (callers then run inline). */
-export function insightsWorkerPath(): string | null {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'worker.js'), path.resolve(here, '../../dist/src/insights/worker.js')];
-  return candidates.find((c) => c.includes(`${path.sep}dist${path.sep}`) && existsSync(c)) ?? null;
+/** The compiled insights worker (dist/src/insights/worker.js); throws WORKER_UNAVAILABLE when it is not built. */
+export function insightsWorkerPath(): string {
+  return compiledWorkerPath(import.meta.url, 'worker.js');
 }
+
+/** Report workers by default: one per core, at most MAX_DEFAULT_WORKERS. */
+const MAX_DEFAULT_WORKERS = 4;
+/** Idle report workers exit after this long (ms). */
+const IDLE_TIMEOUT_MS = 30_000;
 
 export function defaultWorkers(): number {
-  return Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length));
+  return Math.min(MAX_DEFAULT_WORKERS, availableCores());
 }
 
+type InsightsResult = FoldOutput | PowerResult[] | Float64Array;
+
 export class InsightsPool {
-  private readonly pool: Piscina<InsightsTask, FoldOutput | PowerResult[] | Float64Array>;
+  private readonly pool: TaskPool<InsightsTask, InsightsResult>;
   private sharedFrame: { frame: Frame; shared: SharedFrame } | null = null;
   private sharedTarget: { target: EncodedTarget; shared: SharedTarget } | null = null;
 
@@ -88,14 +91,16 @@ export class InsightsPool {
     filename: string,
     readonly workers: number,
   ) {
-    this.pool = new Piscina({ filename, minThreads: workers, maxThreads: workers, idleTimeout: 30_000, concurrentTasksPerWorker: 1 });
+    this.pool = workerPool({ filename, threads: workers, idleTimeoutMs: IDLE_TIMEOUT_MS });
   }
 
-  /** A pool of `workers` threads, or null when workers < 2 or the worker script is not built. */
+  /**
+   * A pool of `workers` threads, or null when workers < 2: the caller then runs every task in this thread.
+   * Throws WORKER_UNAVAILABLE when the worker script is not built.
+   */
   static create(workers: number): InsightsPool | null {
     if (workers < 2) return null;
-    const file = insightsWorkerPath();
-    return file ? new InsightsPool(file, workers) : null;
+    return new InsightsPool(insightsWorkerPath(), workers);
   }
 
   private frameOf(frame: Frame): SharedFrame {
@@ -165,11 +170,7 @@ export class InsightsPool {
     );
   }
 
-  private closed = false;
-
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.pool.destroy();
+    await this.pool.close();
   }
 }

@@ -1,5 +1,4 @@
 import type { Column } from '../frame/column.js';
-import type { Frame } from '../frame/frame.js';
 import type { Random } from '../util/random.js';
 import { binFeature, singleFeatureScore, type SingleFeatureResult, type SingleFeatureTarget } from './single-feature.js';
 import { trainValidSplit, kFolds } from './split.js';
@@ -74,10 +73,6 @@ export function crossValidatedPower(feature: EncodedFeature, target: EncodedTarg
   if (used === 0) return { score: NaN, baseline: NaN, normalized: NaN, rounds: 0 };
   const mean = { score: score / used, baseline: baseline / used, normalized: normalized / used, rounds: rounds / used };
   return target.task === 'multiclass' ? { ...mean, aucOvr: auc / used } : mean;
-}
-
-export function encodeFeatures(frame: Frame, names: readonly string[], types: ReadonlyMap<string, FeatureType>): EncodedFeature[] {
-  return names.map((n) => encodeFeature(frame.column(n), types.get(n) ?? 'numeric'));
 }
 
 export interface WordPower {

@@ -1,9 +1,10 @@
 import { categoricalColumn, numericColumn, type Column } from '../frame/column.js';
-import { Frame } from '../frame/frame.js';
+import { type Frame } from '../frame/frame.js';
 import { Featurizer, needsFeaturizer } from '../models/featurize.js';
 import { rocAuc } from '../metrics/index.js';
 import { GbdtModel, gbdtSpec, type GbdtParams } from '../models/gbdt/index.js';
 import type { FittedModel } from '../models/types.js';
+import { argmaxRows } from '../util/numeric.js';
 import { Random } from '../util/random.js';
 import { kFolds, trainValidSplit, type Split } from './split.js';
 import type { EncodedTarget } from './target.js';
@@ -172,8 +173,7 @@ export async function quickModel(
     } else {
       const counts = new Float64Array(K);
       for (const r of split.train) counts[yOfRow[r]]++;
-      let most = 0;
-      for (let k = 1; k < K; k++) if (counts[k] > counts[most]) most = k;
+      const most = argmaxRows(counts, K)[0];
       for (const r of split.valid) for (let k = 0; k < K; k++) baseline[r * K + k] = k === most ? 1 : 0;
     }
     outputs[f].importanceNames.forEach((name, j) => {
@@ -284,12 +284,11 @@ function classificationMetrics(
   const yTrue = new Int32Array(n);
   const proba = new Float64Array(n * K);
   rows.forEach((r, i) => {
-    let arg = 0;
-    for (let k = 1; k < K; k++) if (p[r * K + k] > p[r * K + arg]) arg = k;
-    matrix[y[r]][arg]++;
     yTrue[i] = y[r];
     for (let k = 0; k < K; k++) proba[i * K + k] = p[r * K + k];
   });
+  const labelOf = argmaxRows(proba, K);
+  for (let i = 0; i < n; i++) matrix[yTrue[i]][labelOf[i]]++;
   const support = matrix.map((row) => row.reduce((a, b) => a + b, 0));
   const predicted = matrix[0].map((_, j) => matrix.reduce((s, row) => s + row[j], 0));
   const prec = matrix.map((row, k) => (predicted[k] > 0 ? row[k] / predicted[k] : 0));

@@ -1,4 +1,6 @@
+import { binnedAuc } from '../metrics/auc.js';
 import type { Task } from '../models/types.js';
+import { argmaxRows, sigmoid, softmaxInto } from '../util/numeric.js';
 
 /**
  * Gradient boosting on one feature, for prediction power (A.3.3) and target leakage (A.2).
@@ -214,37 +216,203 @@ function buildTree(G: Float64Array, H: Float64Array, order: Int32Array, missingB
   grow(0, order.length, true, 0);
 }
 
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
+/** Prediction power is not computed on fewer rows than this (train + validation; A.3.3). */
+const MIN_ROWS = 100;
+/** Clamp of the binary prior (so its log-odds stay finite) and of probabilities inside a log loss. */
+const PRIOR_CLAMP = 1e-6;
+const PROB_CLAMP = 1e-15;
+/** A round improves on the best validation loss only by more than this relative amount. */
+const IMPROVEMENT_TOL = 1e-12;
+
+/** The per-bin state of one boosting run. */
+interface Run {
+  readonly task: Task;
+  /** Label columns of the aggregates (1 for regression, else the number of classes). */
+  readonly K: number;
+  /** Raw scores per bin (K for multiclass, else 1). */
+  readonly outputs: number;
+  /** Bins including the missing bin. */
+  readonly nb: number;
+  readonly tr: Aggregates;
+  readonly va: Aggregates;
+  /** Multiclass: class probabilities per bin, written by `softmaxBins`. */
+  readonly prob: Float64Array;
 }
 
-/** ROC-AUC from per-bin scores and positive/negative counts (ties count one half). */
-export function binnedAuc(score: Float64Array, pos: Float64Array, neg: Float64Array): number {
-  const idx = Array.from({ length: score.length }, (_, i) => i).filter((i) => pos[i] + neg[i] > 0);
-  idx.sort((a, b) => score[a] - score[b]);
-  let P = 0;
-  let N = 0;
-  for (const i of idx) {
-    P += pos[i];
-    N += neg[i];
+function softmaxBins(run: Run, F: Float64Array): void {
+  for (let b = 0; b < run.nb; b++) softmaxInto(F, b * run.K, run.K, run.prob, b * run.K);
+}
+
+/** Classes with at least one validation row. */
+function classesPresent(run: Run): number {
+  let present = 0;
+  for (let k = 0; k < run.K; k++) {
+    let c = 0;
+    for (let b = 0; b < run.nb; b++) c += run.va.sum[b * run.K + k];
+    if (c > 0) present++;
   }
-  if (P === 0 || N === 0) return NaN;
-  let negBelow = 0;
-  let area = 0;
-  for (let k = 0; k < idx.length; ) {
-    let j = k;
-    let gp = 0;
-    let gn = 0;
-    while (j < idx.length && score[idx[j]] === score[idx[k]]) {
-      gp += pos[idx[j]];
-      gn += neg[idx[j]];
-      j++;
+  return present;
+}
+
+/** The starting raw score of every bin: the training mean, prior log-odds or log class shares. */
+function initialScores(run: Run): Float64Array {
+  const { task, K, nb, tr } = run;
+  const F = new Float64Array(nb * run.outputs);
+  let nTrain = 0;
+  for (let b = 0; b < nb; b++) nTrain += tr.count[b];
+  if (task === 'regression') {
+    let s = 0;
+    for (let b = 0; b < nb; b++) s += tr.sum[b];
+    F.fill(s / nTrain);
+  } else if (task === 'binary') {
+    let pos = 0;
+    for (let b = 0; b < nb; b++) pos += tr.sum[b * K + 1];
+    const prior = Math.min(1 - PRIOR_CLAMP, Math.max(PRIOR_CLAMP, pos / nTrain));
+    F.fill(Math.log(prior / (1 - prior)));
+  } else {
+    for (let k = 0; k < K; k++) {
+      let c = 0;
+      for (let b = 0; b < nb; b++) c += tr.sum[b * K + k];
+      const init = Math.log(Math.max(c, PRIOR_CLAMP) / nTrain);
+      for (let b = 0; b < nb; b++) F[b * K + k] = init;
     }
-    area += gp * (negBelow + 0.5 * gn);
-    negBelow += gn;
-    k = j;
   }
-  return area / (P * N);
+  return F;
+}
+
+/** Squared error or log loss of the raw scores F on the validation rows. */
+function validLoss(run: Run, F: Float64Array): number {
+  const { task, K, nb, va, prob } = run;
+  let loss = 0;
+  if (task === 'regression') {
+    for (let b = 0; b < nb; b++) loss += va.sumSq[b] - 2 * F[b] * va.sum[b] + va.count[b] * F[b] * F[b];
+  } else if (task === 'binary') {
+    for (let b = 0; b < nb; b++) {
+      const p = Math.min(1 - PROB_CLAMP, Math.max(PROB_CLAMP, sigmoid(F[b])));
+      loss -= va.sum[b * 2 + 1] * Math.log(p) + va.sum[b * 2] * Math.log(1 - p);
+    }
+  } else {
+    softmaxBins(run, F);
+    for (let b = 0; b < nb; b++) for (let k = 0; k < K; k++) loss -= va.sum[b * K + k] * Math.log(Math.max(PROB_CLAMP, prob[b * K + k]));
+  }
+  return loss;
+}
+
+/** Per-bin gradient and hessian sums of output k (multiclass reads `run.prob`). */
+function fillGradients(run: Run, F: Float64Array, k: number, G: Float64Array, H: Float64Array): void {
+  const { task, K, tr, prob } = run;
+  for (let b = 0; b < run.nb; b++) {
+    const c = tr.count[b];
+    if (task === 'regression') {
+      G[b] = c * F[b] - tr.sum[b];
+      H[b] = c;
+    } else if (task === 'binary') {
+      const p = sigmoid(F[b]);
+      G[b] = c * p - tr.sum[b * 2 + 1];
+      H[b] = c * p * (1 - p);
+    } else {
+      const p = prob[b * K + k];
+      G[b] = c * p - tr.sum[b * K + k];
+      H[b] = c * p * (1 - p);
+    }
+  }
+}
+
+/** Boosting rounds with early stopping on the validation loss; the best round's raw scores. */
+function boost(run: Run, binned: BinnedFeature, params: SingleFeatureParams): { bestF: Float64Array; bestRound: number } {
+  const { nb, outputs } = run;
+  const F = initialScores(run);
+  const G = new Float64Array(nb);
+  const H = new Float64Array(nb);
+  const delta = new Float64Array(nb);
+  const order = new Int32Array(binned.numBins);
+  const ratio = new Float64Array(binned.numBins);
+  for (let b = 0; b < binned.numBins; b++) order[b] = b;
+  let bestLoss = validLoss(run, F);
+  let bestF = F.slice();
+  let bestRound = 0;
+  for (let round = 1; round <= params.rounds; round++) {
+    if (run.task === 'multiclass') softmaxBins(run, F);
+    for (let k = 0; k < outputs; k++) {
+      fillGradients(run, F, k, G, H);
+      if (binned.categorical) {
+        for (let b = 0; b < binned.numBins; b++) ratio[b] = H[b] > 0 ? G[b] / (H[b] + params.lambda) : 0;
+        order.sort((a, b) => ratio[a] - ratio[b] || a - b);
+      }
+      delta.fill(0);
+      buildTree(G, H, order, binned.numBins, params, delta);
+      for (let b = 0; b < nb; b++) F[b * outputs + k] += delta[b];
+    }
+    const loss = validLoss(run, F);
+    if (loss < bestLoss - IMPROVEMENT_TOL * Math.abs(bestLoss)) {
+      bestLoss = loss;
+      bestF = F.slice();
+      bestRound = round;
+    } else if (round - bestRound >= params.earlyStopping) break;
+  }
+  return { bestF, bestRound };
+}
+
+/** Validation R² (baseline 0: the mean). */
+function regressionScore(run: Run, F: Float64Array): { score: number; baseline: number } {
+  const { va } = run;
+  let n = 0;
+  let s = 0;
+  let ss = 0;
+  let sse = 0;
+  for (let b = 0; b < run.nb; b++) {
+    n += va.count[b];
+    s += va.sum[b];
+    ss += va.sumSq[b];
+    sse += va.sumSq[b] - 2 * F[b] * va.sum[b] + va.count[b] * F[b] * F[b];
+  }
+  const sst = ss - (s * s) / n;
+  return { score: sst > 0 ? 1 - sse / sst : NaN, baseline: 0 };
+}
+
+/** Validation ROC-AUC (baseline 0.5). */
+function binaryScore(run: Run, F: Float64Array): { score: number; baseline: number } {
+  const pos = new Float64Array(run.nb);
+  const neg = new Float64Array(run.nb);
+  for (let b = 0; b < run.nb; b++) {
+    pos[b] = run.va.sum[b * 2 + 1];
+    neg[b] = run.va.sum[b * 2];
+  }
+  return { score: binnedAuc(F, pos, neg), baseline: 0.5 };
+}
+
+/** Validation accuracy (baseline: the majority class share) and the mean one-vs-rest AUC. */
+function multiclassScore(run: Run, F: Float64Array): { score: number; baseline: number; aucOvr: number } {
+  const { K, nb, va, prob } = run;
+  let correct = 0;
+  let n = 0;
+  const perClass = new Float64Array(K);
+  const predicted = argmaxRows(F, K);
+  for (let b = 0; b < nb; b++) {
+    correct += va.sum[b * K + predicted[b]];
+    n += va.count[b];
+    for (let k = 0; k < K; k++) perClass[k] += va.sum[b * K + k];
+  }
+  softmaxBins(run, F);
+  const pos = new Float64Array(nb);
+  const neg = new Float64Array(nb);
+  const s = new Float64Array(nb);
+  let aucSum = 0;
+  let aucCount = 0;
+  for (let k = 0; k < K; k++) {
+    if (perClass[k] === 0 || perClass[k] === n) continue;
+    for (let b = 0; b < nb; b++) {
+      pos[b] = va.sum[b * K + k];
+      neg[b] = va.count[b] - pos[b];
+      s[b] = prob[b * K + k];
+    }
+    const a = binnedAuc(s, pos, neg);
+    if (Number.isFinite(a)) {
+      aucSum += a;
+      aucCount++;
+    }
+  }
+  return { score: correct / n, baseline: Math.max(...perClass) / n, aucOvr: aucCount > 0 ? aucSum / aucCount : NaN };
 }
 
 /** Trains on `trainRows`, scores on `validRows`. */
@@ -256,179 +424,24 @@ export function singleFeatureScore(
   params: SingleFeatureParams = DEFAULT_SINGLE_FEATURE_PARAMS,
 ): SingleFeatureResult {
   const nan = { score: NaN, baseline: NaN, normalized: NaN, rounds: 0 };
-  if (trainRows.length + validRows.length < 100 || validRows.length === 0) return nan;
+  if (trainRows.length + validRows.length < MIN_ROWS || validRows.length === 0) return nan;
   const task = target.task;
   const K = task === 'regression' ? 1 : target.numClasses;
-  const outputs = task === 'multiclass' ? K : 1;
   const nb = binned.numBins + 1;
-  const missingBin = binned.numBins;
-  const tr = aggregate(binned, target, trainRows, K);
-  const va = aggregate(binned, target, validRows, K);
-
-  if (task !== 'regression') {
-    let present = 0;
-    for (let k = 0; k < K; k++) {
-      let c = 0;
-      for (let b = 0; b < nb; b++) c += va.sum[b * K + k];
-      if (c > 0) present++;
-    }
-    if (present < 2) return nan;
-  }
-
-  // F: raw prediction per bin and output.
-  const F = new Float64Array(nb * outputs);
-  let nTrain = 0;
-  for (let b = 0; b < nb; b++) nTrain += tr.count[b];
-  if (task === 'regression') {
-    let s = 0;
-    for (let b = 0; b < nb; b++) s += tr.sum[b];
-    F.fill(s / nTrain);
-  } else if (task === 'binary') {
-    let pos = 0;
-    for (let b = 0; b < nb; b++) pos += tr.sum[b * K + 1];
-    const prior = Math.min(1 - 1e-6, Math.max(1e-6, pos / nTrain));
-    F.fill(Math.log(prior / (1 - prior)));
-  } else {
-    for (let k = 0; k < K; k++) {
-      let c = 0;
-      for (let b = 0; b < nb; b++) c += tr.sum[b * K + k];
-      const init = Math.log(Math.max(c, 1e-6) / nTrain);
-      for (let b = 0; b < nb; b++) F[b * K + k] = init;
-    }
-  }
-
-  const G = new Float64Array(nb);
-  const H = new Float64Array(nb);
-  const delta = new Float64Array(nb);
-  const prob = new Float64Array(nb * K);
-  const order = new Int32Array(binned.numBins);
-  const ratio = new Float64Array(binned.numBins);
-  for (let b = 0; b < binned.numBins; b++) order[b] = b;
-
-  const softmax = () => {
-    for (let b = 0; b < nb; b++) {
-      let mx = -Infinity;
-      for (let k = 0; k < K; k++) mx = Math.max(mx, F[b * K + k]);
-      let z = 0;
-      for (let k = 0; k < K; k++) z += prob[b * K + k] = Math.exp(F[b * K + k] - mx);
-      for (let k = 0; k < K; k++) prob[b * K + k] /= z;
-    }
+  const run: Run = {
+    task,
+    K,
+    outputs: task === 'multiclass' ? K : 1,
+    nb,
+    tr: aggregate(binned, target, trainRows, K),
+    va: aggregate(binned, target, validRows, K),
+    prob: new Float64Array(nb * K),
   };
-
-  const validLoss = (): number => {
-    let loss = 0;
-    if (task === 'regression') {
-      for (let b = 0; b < nb; b++) loss += va.sumSq[b] - 2 * F[b] * va.sum[b] + va.count[b] * F[b] * F[b];
-    } else if (task === 'binary') {
-      for (let b = 0; b < nb; b++) {
-        const p = Math.min(1 - 1e-15, Math.max(1e-15, sigmoid(F[b])));
-        loss -= va.sum[b * 2 + 1] * Math.log(p) + va.sum[b * 2] * Math.log(1 - p);
-      }
-    } else {
-      softmax();
-      for (let b = 0; b < nb; b++) for (let k = 0; k < K; k++) loss -= va.sum[b * K + k] * Math.log(Math.max(1e-15, prob[b * K + k]));
-    }
-    return loss;
-  };
-
-  let bestLoss = validLoss();
-  let bestF = F.slice();
-  let bestRound = 0;
-  for (let round = 1; round <= params.rounds; round++) {
-    if (task === 'multiclass') softmax();
-    for (let k = 0; k < outputs; k++) {
-      for (let b = 0; b < nb; b++) {
-        const c = tr.count[b];
-        if (task === 'regression') {
-          G[b] = c * F[b] - tr.sum[b];
-          H[b] = c;
-        } else if (task === 'binary') {
-          const p = sigmoid(F[b]);
-          G[b] = c * p - tr.sum[b * 2 + 1];
-          H[b] = c * p * (1 - p);
-        } else {
-          const p = prob[b * K + k];
-          G[b] = c * p - tr.sum[b * K + k];
-          H[b] = c * p * (1 - p);
-        }
-      }
-      if (binned.categorical) {
-        for (let b = 0; b < binned.numBins; b++) ratio[b] = H[b] > 0 ? G[b] / (H[b] + params.lambda) : 0;
-        order.sort((a, b) => ratio[a] - ratio[b] || a - b);
-      }
-      delta.fill(0);
-      buildTree(G, H, order, missingBin, params, delta);
-      for (let b = 0; b < nb; b++) F[b * outputs + k] += delta[b];
-    }
-    const loss = validLoss();
-    if (loss < bestLoss - 1e-12 * Math.abs(bestLoss)) {
-      bestLoss = loss;
-      bestF = F.slice();
-      bestRound = round;
-    } else if (round - bestRound >= params.earlyStopping) break;
-  }
-
-  let score: number;
-  let baseline: number;
-  let aucOvr: number | undefined;
-  if (task === 'regression') {
-    let n = 0;
-    let s = 0;
-    let ss = 0;
-    let sse = 0;
-    for (let b = 0; b < nb; b++) {
-      n += va.count[b];
-      s += va.sum[b];
-      ss += va.sumSq[b];
-      sse += va.sumSq[b] - 2 * bestF[b] * va.sum[b] + va.count[b] * bestF[b] * bestF[b];
-    }
-    const sst = ss - (s * s) / n;
-    score = sst > 0 ? 1 - sse / sst : NaN;
-    baseline = 0;
-  } else if (task === 'binary') {
-    const pos = new Float64Array(nb);
-    const neg = new Float64Array(nb);
-    for (let b = 0; b < nb; b++) {
-      pos[b] = va.sum[b * 2 + 1];
-      neg[b] = va.sum[b * 2];
-    }
-    score = binnedAuc(bestF, pos, neg);
-    baseline = 0.5;
-  } else {
-    let correct = 0;
-    let n = 0;
-    const perClass = new Float64Array(K);
-    for (let b = 0; b < nb; b++) {
-      let arg = 0;
-      for (let k = 1; k < K; k++) if (bestF[b * K + k] > bestF[b * K + arg]) arg = k;
-      correct += va.sum[b * K + arg];
-      n += va.count[b];
-      for (let k = 0; k < K; k++) perClass[k] += va.sum[b * K + k];
-    }
-    score = correct / n;
-    baseline = Math.max(...perClass) / n;
-    F.set(bestF);
-    softmax();
-    const pos = new Float64Array(nb);
-    const neg = new Float64Array(nb);
-    const s = new Float64Array(nb);
-    let aucSum = 0;
-    let aucCount = 0;
-    for (let k = 0; k < K; k++) {
-      if (perClass[k] === 0 || perClass[k] === n) continue;
-      for (let b = 0; b < nb; b++) {
-        pos[b] = va.sum[b * K + k];
-        neg[b] = va.count[b] - pos[b];
-        s[b] = prob[b * K + k];
-      }
-      const a = binnedAuc(s, pos, neg);
-      if (Number.isFinite(a)) {
-        aucSum += a;
-        aucCount++;
-      }
-    }
-    aucOvr = aucCount > 0 ? aucSum / aucCount : NaN;
-  }
+  if (task !== 'regression' && classesPresent(run) < 2) return nan;
+  const { bestF, bestRound } = boost(run, binned, params);
+  const result: { score: number; baseline: number; aucOvr?: number } =
+    task === 'regression' ? regressionScore(run, bestF) : task === 'binary' ? binaryScore(run, bestF) : multiclassScore(run, bestF);
+  const { score, baseline, aucOvr } = result;
   const normalized = Number.isFinite(score) ? (baseline < 1 ? Math.max((score - baseline) / (1 - baseline), 0) : 0) : NaN;
   return { score, baseline, normalized, rounds: bestRound, ...(aucOvr !== undefined ? { aucOvr } : {}) };
 }

@@ -1,4 +1,5 @@
 import { BOOL_MISSING, type Column } from '../frame/column.js';
+import { quantileSorted } from '../util/numeric.js';
 
 /**
  * Per-column statistics of the Data Quality and Insights report (spec A.4.2 `calc_stats_pandas_series`,
@@ -151,15 +152,6 @@ export function sortedFinite(values: ArrayLike<number>): Float64Array {
   return out.sort();
 }
 
-/** Linear-interpolated quantile of sorted data (numpy's default). */
-export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = (n - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
 
 interface Moments {
   mean: number;
@@ -282,150 +274,140 @@ function bestType(scores: Record<FeatureType, number>): FeatureType {
 }
 
 /** Statistics of one column. `featureType` overrides the inferred type (e.g. a stated target type). */
-export function columnStats(col: Column, featureType?: FeatureType): ColumnStats {
-  const nrows = col.length;
-  const distinct = distinctCounts(col);
-  let empty = 0;
-  let whitespace = 0;
-  let numericFinite = 0;
-  let integerCount = 0;
-  const numbers = new Float64Array(nrows);
-  const keys = new Set<string>();
-  const isStringKind = col.kind === 'categorical' || col.kind === 'text';
+/** A numeric value farther than this many robust standard deviations from the median is an outlier (A.3.5). */
+export const OUTLIER_ROBUST_STDS = 5;
 
+/** What one pass over a column's values finds: the values as numbers (NaN = missing or not a number) and counts. */
+interface ValueScan {
+  readonly numbers: Float64Array;
+  empty: number;
+  whitespace: number;
+  numericFinite: number;
+  integerCount: number;
+  /** Distinct non-missing values (strings whitespace-stripped). */
+  readonly keys: Set<string>;
+}
+
+/** Categorical and text columns: numbers parsed per distinct string, empty and whitespace-only counted as missing. */
+function scanStrings(col: Column & { kind: 'categorical' | 'text' }, distinct: DistinctCounts, scan: ValueScan): void {
+  const facts = distinct.values.map(stringFacts);
+  const { numbers } = scan;
+  if (col.kind === 'categorical') {
+    for (let i = 0; i < col.length; i++) numbers[i] = col.codes[i] < 0 ? NaN : facts[col.codes[i]].number;
+  } else {
+    const byValue = new Map<string, number>();
+    distinct.values.forEach((v, i) => byValue.set(v, i));
+    for (let i = 0; i < col.length; i++) {
+      const s = col.values[i];
+      numbers[i] = s === null ? NaN : facts[byValue.get(s)!].number;
+    }
+  }
+  facts.forEach((f, i) => {
+    const c = distinct.counts[i];
+    if (c === 0) return;
+    if (f.missingKind === 1) scan.empty += c;
+    else if (f.missingKind === 2) scan.whitespace += c;
+    else {
+      scan.keys.add(f.key);
+      if (Number.isFinite(f.number)) {
+        scan.numericFinite += c;
+        if (Number.isInteger(f.number)) scan.integerCount += c;
+      }
+    }
+  });
+}
+
+function scanValues(col: Column, distinct: DistinctCounts): ValueScan {
+  const nrows = col.length;
+  const scan: ValueScan = { numbers: new Float64Array(nrows), empty: 0, whitespace: 0, numericFinite: 0, integerCount: 0, keys: new Set<string>() };
   if (col.kind === 'numeric' || col.kind === 'datetime') {
     for (let i = 0; i < nrows; i++) {
       const v = col.values[i];
-      numbers[i] = Number.isFinite(v) ? v : NaN;
+      scan.numbers[i] = Number.isFinite(v) ? v : NaN;
       if (Number.isFinite(v)) {
-        numericFinite++;
-        if (Number.isInteger(v)) integerCount++;
+        scan.numericFinite++;
+        if (Number.isInteger(v)) scan.integerCount++;
       }
     }
-    for (const v of distinct.values) keys.add(v);
+    for (const v of distinct.values) scan.keys.add(v);
   } else if (col.kind === 'boolean') {
-    for (let i = 0; i < nrows; i++) numbers[i] = col.values[i] === BOOL_MISSING ? NaN : col.values[i];
-    numericFinite = nrows - distinct.nullCount;
-    integerCount = numericFinite;
-    distinct.values.forEach((v, i) => distinct.counts[i] > 0 && keys.add(v));
-  } else {
-    const facts = distinct.values.map(stringFacts);
-    const factOfRow = (i: number): StringFacts | null => {
-      if (col.kind === 'categorical') return col.codes[i] < 0 ? null : facts[col.codes[i]];
-      return null;
-    };
-    if (col.kind === 'categorical') {
-      for (let i = 0; i < nrows; i++) numbers[i] = factOfRow(i)?.number ?? NaN;
-    } else {
-      const byValue = new Map<string, number>();
-      distinct.values.forEach((v, i) => byValue.set(v, i));
-      for (let i = 0; i < nrows; i++) {
-        const s = col.values[i];
-        numbers[i] = s === null ? NaN : facts[byValue.get(s)!].number;
-      }
-    }
-    facts.forEach((f, i) => {
-      const c = distinct.counts[i];
-      if (c === 0) return;
-      if (f.missingKind === 1) empty += c;
-      else if (f.missingKind === 2) whitespace += c;
-      else {
-        keys.add(f.key);
-        if (Number.isFinite(f.number)) {
-          numericFinite += c;
-          if (Number.isInteger(f.number)) integerCount += c;
-        }
-      }
-    });
-  }
-  const missing = distinct.nullCount + empty + whitespace;
-  const cardinality = keys.size;
-  const scores = typeScores(nrows, missing, numericFinite, cardinality);
-  let inferred: FeatureType;
-  if (col.kind === 'datetime') inferred = 'datetime';
-  else if (col.kind === 'boolean') inferred = 'binary';
-  else if (cardinality === 2) inferred = 'binary';
-  else inferred = bestType(scores);
-  const type = featureType ?? inferred;
+    for (let i = 0; i < nrows; i++) scan.numbers[i] = col.values[i] === BOOL_MISSING ? NaN : col.values[i];
+    scan.numericFinite = nrows - distinct.nullCount;
+    scan.integerCount = scan.numericFinite;
+    distinct.values.forEach((v, i) => distinct.counts[i] > 0 && scan.keys.add(v));
+  } else if (col.kind === 'categorical' || col.kind === 'text') scanStrings(col, distinct, scan);
+  return scan;
+}
 
-  const sorted = sortedFinite(numbers);
-  let min: number | null = null;
-  let max: number | null = null;
-  let mean: number | null = null;
-  let median: number | null = null;
-  let std: number | null = null;
-  let skew: number | null = null;
-  let kurtosis: number | null = null;
-  let rstd: number | null = null;
+type NumericSummary = Pick<ColumnStats, 'min' | 'max' | 'mean' | 'median' | 'std' | 'skew' | 'kurtosis' | 'robustStd' | 'outliers'>;
+
+/** Order statistics and moments of the finite values (all null when there are none to summarise). */
+function numericSummary(sorted: Float64Array, summarise: boolean, countOutliers: boolean): NumericSummary {
+  if (sorted.length === 0 || !summarise) return { min: null, max: null, mean: null, median: null, std: null, skew: null, kurtosis: null, robustStd: null, outliers: 0 };
+  const median = quantileSorted(sorted, 0.5);
+  const m = moments(sorted);
+  const rstd = robustStd(sorted);
   let outliers = 0;
-  const numericLike = type === 'numeric' || type === 'datetime' || (type === 'binary' && !isStringKind);
-  if (sorted.length > 0 && (numericLike || numericFinite > 0)) {
-    min = sorted[0];
-    max = sorted[sorted.length - 1];
-    median = quantileSorted(sorted, 0.5);
-    const m = moments(sorted);
-    mean = m.mean;
-    std = m.std;
-    skew = m.skew;
-    kurtosis = m.kurtosis;
-    rstd = robustStd(sorted);
-    if (type === 'numeric') {
-      const lo = median - 5 * rstd;
-      const hi = median + 5 * rstd;
-      for (let i = 0; i < sorted.length; i++) if (sorted[i] < lo || sorted[i] > hi) outliers++;
-    }
+  if (countOutliers) {
+    const lo = median - OUTLIER_ROBUST_STDS * rstd;
+    const hi = median + OUTLIER_ROBUST_STDS * rstd;
+    for (let i = 0; i < sorted.length; i++) if (sorted[i] < lo || sorted[i] > hi) outliers++;
   }
+  return { min: sorted[0], max: sorted[sorted.length - 1], mean: m.mean, median, std: m.std, skew: m.skew, kurtosis: m.kurtosis, robustStd: rstd, outliers };
+}
 
-  const present = nrows - missing;
-  // A.3.5: numeric features must cast to a finite float; any other type accepts every non-missing value.
-  const valid = type === 'numeric' ? numericFinite : present;
-  const invalid = present - valid;
-
-  const top = topOf(distinct, TOP_VALUES);
-  const topValues = top.map((i) => ({ value: distinct.values[i], count: distinct.counts[i] }));
-
-  let histogram: Histogram;
+/** Numeric bins over the non-outlier range (outliers counted as "other"), or the most common categories. */
+function columnHistogram(type: FeatureType, numbers: Float64Array, distinct: DistinctCounts, missing: number, s: NumericSummary): Histogram {
   if (type === 'numeric' || type === 'datetime') {
     // Outliers would squash the bars into one bin: plot the non-outlier range and count the rest as "other".
     const range: [number, number] | undefined =
-      outliers > 0 && median !== null && rstd !== null && min !== null && max !== null ? [Math.max(min, median - 5 * rstd), Math.min(max, median + 5 * rstd)] : undefined;
-    histogram = { ...numericHistogram(numbers, HISTOGRAM_BINS, range), missing, ...(range ? { other: outliers } : {}) };
-  } else {
-    const shown = topOf(distinct, HISTOGRAM_CATEGORIES).filter((i) => distinct.counts[i] > 0);
-    const shownTotal = shown.reduce((s, i) => s + distinct.counts[i], 0);
-    histogram = {
-      labels: shown.map((i) => distinct.values[i]),
-      counts: shown.map((i) => distinct.counts[i]),
-      missing: distinct.nullCount,
-      other: nrows - distinct.nullCount - shownTotal,
-    };
+      s.outliers > 0 && s.median !== null && s.robustStd !== null && s.min !== null && s.max !== null
+        ? [Math.max(s.min, s.median - OUTLIER_ROBUST_STDS * s.robustStd), Math.min(s.max, s.median + OUTLIER_ROBUST_STDS * s.robustStd)]
+        : undefined;
+    return { ...numericHistogram(numbers, HISTOGRAM_BINS, range), missing, ...(range ? { other: s.outliers } : {}) };
   }
+  const shown = topOf(distinct, HISTOGRAM_CATEGORIES).filter((i) => distinct.counts[i] > 0);
+  const shownTotal = shown.reduce((sum, i) => sum + distinct.counts[i], 0);
+  return {
+    labels: shown.map((i) => distinct.values[i]),
+    counts: shown.map((i) => distinct.counts[i]),
+    missing: distinct.nullCount,
+    other: numbers.length - distinct.nullCount - shownTotal,
+  };
+}
 
+export function columnStats(col: Column, featureType?: FeatureType): ColumnStats {
+  const nrows = col.length;
+  const distinct = distinctCounts(col);
+  const scan = scanValues(col, distinct);
+  const missing = distinct.nullCount + scan.empty + scan.whitespace;
+  const cardinality = scan.keys.size;
+  const scores = typeScores(nrows, missing, scan.numericFinite, cardinality);
+  const inferred: FeatureType = col.kind === 'datetime' ? 'datetime' : col.kind === 'boolean' || cardinality === 2 ? 'binary' : bestType(scores);
+  const type = featureType ?? inferred;
+  const isStringKind = col.kind === 'categorical' || col.kind === 'text';
+  const numericLike = type === 'numeric' || type === 'datetime' || (type === 'binary' && !isStringKind);
+  const summary = numericSummary(sortedFinite(scan.numbers), numericLike || scan.numericFinite > 0, type === 'numeric');
+  const present = nrows - missing;
+  // A.3.5: numeric features must cast to a finite float; any other type accepts every non-missing value.
+  const valid = type === 'numeric' ? scan.numericFinite : present;
   return {
     name: col.name,
     kind: col.kind,
     featureType: type,
     nrows,
     missing,
-    emptyCount: empty,
-    whitespaceCount: whitespace,
-    invalid,
+    emptyCount: scan.empty,
+    whitespaceCount: scan.whitespace,
+    invalid: present - valid,
     valid,
-    numericFiniteCount: numericFinite,
-    integerCount,
+    numericFiniteCount: scan.numericFinite,
+    integerCount: scan.integerCount,
     cardinality,
-    min,
-    max,
-    mean,
-    median,
-    std,
-    skew,
-    kurtosis,
-    robustStd: rstd,
-    outliers,
+    ...summary,
     scores,
-    topValues,
-    histogram,
+    topValues: topOf(distinct, TOP_VALUES).map((i) => ({ value: distinct.values[i], count: distinct.counts[i] })),
+    histogram: columnHistogram(type, scan.numbers, distinct, missing, summary),
   };
 }
 

@@ -43,7 +43,7 @@ interface ArrayNode {
 
 export interface FfiColumns {
   columns: Column[];
-  recorded: Record<string, ColumnKind>;
+  recorded: Map<string, ColumnKind>;
   nullCounts: Map<string, number>;
 }
 
@@ -132,7 +132,7 @@ const INT_TYPES: Record<string, [number, new (b: ArrayBuffer, o: number, n: numb
 
 /** A typed view of a 1/2/4/8-byte primitive buffer (copied when unaligned), from the array's offset. */
 function primitiveView(r: Reader, format: string, a: ArrayNode): ArrayLike<number> | null {
-  const spec = INT_TYPES[format];
+  const spec = Object.hasOwn(INT_TYPES, format) ? INT_TYPES[format] : undefined;
   if (!spec) return null;
   const [size, Ctor] = spec;
   const start = a.buffers[1] + a.offset * size;
@@ -225,12 +225,12 @@ export function columnsFromFfi(memory: ArrayBuffer, schemaAddr: number, arrayAdd
   const batches = Array.from(arrayAddrs, (p) => r.array(p));
   const numRows = batches.reduce((n, b) => n + b.length, 0);
   const columns: Column[] = [];
-  const recorded: Record<string, ColumnKind> = {};
+  const recorded = new Map<string, ColumnKind>();
   const nullCounts = new Map<string, number>();
   for (let c = 0; c < fields.length; c++) {
     const field = fields[c];
     const kind = field.metadata.get(KIND_METADATA_KEY);
-    if (kind === 'numeric' || kind === 'categorical' || kind === 'boolean' || kind === 'datetime' || kind === 'text') recorded[field.name] = kind;
+    if (kind === 'numeric' || kind === 'categorical' || kind === 'boolean' || kind === 'datetime' || kind === 'text') recorded.set(field.name, kind);
     const chunks = batches.map((b) => r.array(b.children[c]));
     nullCounts.set(field.name, chunks.reduce((n, a) => n + a.nullCount, 0));
     const column = readColumn(r, field, chunks, numRows);
@@ -245,7 +245,7 @@ function readColumn(r: Reader, field: SchemaNode, chunks: ArrayNode[], n: number
   if (field.dictionary !== 0) {
     const valueFormat = r.schema(field.dictionary).format;
     if (valueFormat !== 'u' && valueFormat !== 'U') return null;
-    if (!(f in INT_TYPES) && f !== 'l' && f !== 'L') return null;
+    if (!Object.hasOwn(INT_TYPES, f) && f !== 'l' && f !== 'L') return null;
     const codes = new Int32Array(n);
     const dictionary: string[] = [];
     const index = new Map<string, number>();
@@ -327,6 +327,6 @@ function readColumn(r: Reader, field: SchemaNode, chunks: ArrayNode[], n: number
     row += a.length;
   }
   if (scale !== null) return datetimeColumn(field.name, out);
-  if (f in INT_TYPES || f === 'l' || f === 'L') return numericColumn(field.name, out);
+  if (Object.hasOwn(INT_TYPES, f) || f === 'l' || f === 'L') return numericColumn(field.name, out);
   return null;
 }

@@ -392,11 +392,11 @@ export function arrowToFrame(table: Table): Frame {
 }
 
 /** The `tabpilot.kind` recorded by frameToArrow for each field, when present. */
-export function recordedKinds(table: Table): Record<string, ColumnKind> {
-  const out: Record<string, ColumnKind> = {};
+export function recordedKinds(table: Table): Map<string, ColumnKind> {
+  const out = new Map<string, ColumnKind>();
   for (const f of table.schema.fields) {
     const k = f.metadata.get(KIND_METADATA_KEY);
-    if (k === 'numeric' || k === 'categorical' || k === 'boolean' || k === 'datetime' || k === 'text') out[f.name] = k;
+    if (k === 'numeric' || k === 'categorical' || k === 'boolean' || k === 'datetime' || k === 'text') out.set(f.name, k);
   }
   return out;
 }

@@ -3,7 +3,6 @@
  * src/frame/arrow.ts. Columns keep their stored types; string columns written by other tools (no
  * `tabpilot.kind` metadata) get spec A.4.2 inference so low-cardinality strings become categorical.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DataType, type Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { createRequire } from 'node:module';
 import { arrowToFrame, frameToArrow, recordedKinds } from './arrow.js';
@@ -11,20 +10,16 @@ import { type Column, type ColumnKind, countMissing } from '../frame/column.js';
 import { columnsFromFfi } from './arrow-ffi.js';
 import { Frame } from '../frame/frame.js';
 import { TabpilotError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/output.js';
 import { coerceColumn } from './coerce.js';
+import { readWhole, statInput } from './csv-source.js';
 import { DEFAULT_INFERENCE_ROWS } from './csv.js';
 import { decideFeatureType, DEFAULT_MISSING_TOKENS, metricsOfStrings } from './infer.js';
-import type { ColumnReadReport, ReadOptions, ReadReport, ReadResult, TableFormat } from './types.js';
+import { type ColumnReadReport, forcedKinds, type ReadOptions, type ReadReport, type ReadResult, type TableFormat } from './types.js';
 
 function readBytes(path: string): Buffer {
-  try {
-    if (statSync(path).isDirectory()) throw new TabpilotError('BAD_FORMAT', 'is a directory, not a file', { file: path });
-    return readFileSync(path);
-  } catch (e) {
-    if (e instanceof TabpilotError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new TabpilotError('FILE_NOT_FOUND', 'no such file', { file: path });
-    throw new TabpilotError('FILE_NOT_FOUND', `cannot read: ${(e as Error).message}`, { file: path });
-  }
+  statInput(path);
+  return readWhole(path);
 }
 
 const PARQUET_MAGIC = Buffer.from('PAR1');
@@ -67,7 +62,7 @@ function decodeParquet(bytes: Uint8Array, file: string, limit?: number): ReturnT
  * Parquet bytes as Frame columns, read from wasm memory through the Arrow C Data Interface (no IPC copy);
  * layouts that path does not handle go through Arrow IPC instead.
  */
-function parquetBytesToColumns(bytes: Uint8Array, file: string, limit?: number): { frame: Frame; recorded: Record<string, ColumnKind>; nullCounts: Map<string, number> } {
+function parquetBytesToColumns(bytes: Uint8Array, file: string, limit?: number): { frame: Frame; recorded: Map<string, ColumnKind>; nullCounts: Map<string, number> } {
   checkParquetBytes(bytes, file);
   const stream = decodeParquet(bytes, file, limit).intoFFI();
   try {
@@ -94,7 +89,7 @@ export function arrowToParquetBytes(table: Table): Uint8Array {
 }
 
 /** Frame, recorded kinds and null counts of an Arrow table (IPC path). */
-function fromArrowTable(table: Table): { frame: Frame; recorded: Record<string, ColumnKind>; nullCounts: Map<string, number> } {
+function fromArrowTable(table: Table): { frame: Frame; recorded: Map<string, ColumnKind>; nullCounts: Map<string, number> } {
   const nullCounts = new Map<string, number>();
   table.schema.fields.forEach((f, i) => {
     // Float columns may hold NaN that is not null: those are counted on the values.
@@ -105,7 +100,7 @@ function fromArrowTable(table: Table): { frame: Frame; recorded: Record<string, 
 
 /** Applies recorded kinds, string inference, forced `types` and `limit` to a Frame read from Arrow. */
 function finishColumnar(
-  read: { frame: Frame; recorded: Record<string, ColumnKind>; nullCounts: Map<string, number> },
+  read: { frame: Frame; recorded: Map<string, ColumnKind>; nullCounts: Map<string, number> },
   format: TableFormat, file: string | null, bytes: number | null, options: ReadOptions,
 ): ReadResult {
   let frame = read.frame;
@@ -114,8 +109,8 @@ function finishColumnar(
   const nullCounts = options.limit === undefined || frame.numRows <= options.limit ? read.nullCounts : new Map<string, number>();
   const truncated = options.limit !== undefined && frame.numRows > options.limit;
   if (options.limit !== undefined) frame = frame.head(options.limit);
-  const forced = options.types ?? {};
-  for (const name of Object.keys(forced)) {
+  const forced = forcedKinds(options.types);
+  for (const name of forced.keys()) {
     if (!frame.has(name)) throw new TabpilotError('UNKNOWN_COLUMN', `types names a column the file does not have; columns are: ${frame.columnNames.join(', ')}`, { file: file ?? undefined, column: name });
   }
   const tokens = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
@@ -123,22 +118,22 @@ function finishColumnar(
   const columns: Column[] = [];
   const reports: ColumnReadReport[] = [];
   for (const col of frame.columns) {
-    let target = forced[col.name];
+    let target = forced.get(col.name);
     let report: Partial<ColumnReadReport> = { featureType: col.kind === 'boolean' ? 'boolean' : col.kind };
-    if (target === undefined && col.kind === 'text' && recorded[col.name] === undefined) {
+    if (target === undefined && col.kind === 'text' && !recorded.has(col.name)) {
       const sample = col.values.length > inferenceRows ? col.values.slice(0, inferenceRows) : col.values;
       const decision = decideFeatureType(metricsOfStrings(sample, options.missingTokens), { preferCategorical: options.preferCategorical });
       target = decision.kind;
       report = { featureType: decision.featureType, scores: decision.scores, categoricalCandidate: decision.categoricalCandidate };
     }
     const coerced = target !== undefined ? coerceColumn(col, target, tokens) : { column: col, invalid: 0, invalidExamples: [] };
-    if (forced[col.name] !== undefined) report = { featureType: target === 'boolean' ? 'boolean' : target! };
+    if (forced.has(col.name)) report = { featureType: target === 'boolean' ? 'boolean' : target! };
     columns.push(coerced.column);
     reports.push({
       name: col.name,
       kind: coerced.column.kind,
       featureType: report.featureType!,
-      forced: forced[col.name] !== undefined,
+      forced: forced.has(col.name),
       ...(report.scores ? { scores: report.scores, categoricalCandidate: report.categoricalCandidate } : {}),
       missing: coerced.column === col ? nullCounts.get(col.name) ?? countMissing(col) : countMissing(coerced.column) - coerced.invalid,
       invalid: coerced.invalid,
@@ -154,14 +149,22 @@ function finishColumnar(
 }
 
 export async function readParquet(path: string, options: ReadOptions = {}): Promise<ReadResult> {
-  const bytes = readBytes(path);
+  return readParquetBytes(readBytes(path), path, options);
+}
+
+/** Parquet file bytes (named `path` in messages) into a Frame, as readParquet. */
+export function readParquetBytes(bytes: Uint8Array, path: string, options: ReadOptions = {}): ReadResult {
   // parquet-wasm's limit reads only the row groups needed; one extra row tells whether the file was cut.
   const limit = options.limit !== undefined ? options.limit + 1 : undefined;
   return finishColumnar(parquetBytesToColumns(bytes, path, limit), 'parquet', path, bytes.length, options);
 }
 
 export async function readArrow(path: string, options: ReadOptions = {}): Promise<ReadResult> {
-  const bytes = readBytes(path);
+  return readArrowBytes(readBytes(path), path, options);
+}
+
+/** Arrow IPC file or stream bytes (named `path` in messages) into a Frame, as readArrow. */
+export function readArrowBytes(bytes: Uint8Array, path: string, options: ReadOptions = {}): ReadResult {
   if (bytes.length === 0) throw new TabpilotError('EMPTY_FILE', 'the file is empty', { file: path });
   if (!isArrowBytes(bytes)) throw new TabpilotError('BAD_ARROW', 'not an Arrow IPC file or stream', { file: path });
   let table: Table;
@@ -183,9 +186,5 @@ export function writeArrow(frame: Frame, path: string, options: { stream?: boole
 }
 
 function writeOut(path: string, bytes: Uint8Array): void {
-  try {
-    writeFileSync(path, bytes);
-  } catch (e) {
-    throw new TabpilotError('INVALID_ARGUMENT', `cannot write: ${(e as Error).message}`, { file: path });
-  }
+  writeFileAtomic(path, bytes);
 }

@@ -82,6 +82,45 @@ export interface ScanParams {
   file: string;
 }
 
+/** What `closingQuote` updates as it scans: the line counter and the field's flags. */
+interface QuoteScan {
+  line: number;
+  flag: number;
+}
+
+/**
+ * From j, just after an opening quote, finds the closing quote and returns its index, or -1 when the buffer
+ * ends first and more bytes may come (not `final`). Doubled quotes set FLAG_ESCAPED; line breaks inside the
+ * quotes advance `s.line`.
+ */
+function closingQuote(buf: Uint8Array, j: number, end: number, final: boolean, s: QuoteScan, file: string, recordLine: number): number {
+  for (;;) {
+    // Plain content runs until a quote or a line break.
+    while (j < end) {
+      const b = buf[j];
+      if (b === QUOTE || b === LF || b === CR) break;
+      j++;
+    }
+    if (j >= end) {
+      if (final) throw new TabpilotError('BAD_FORMAT', `quoted field opened here is never closed`, { file, line: recordLine });
+      return -1;
+    }
+    const b = buf[j];
+    if (b === QUOTE) {
+      if (j + 1 >= end && !final) return -1;
+      if (j + 1 < end && buf[j + 1] === QUOTE) {
+        s.flag |= FLAG_ESCAPED;
+        j += 2;
+        continue;
+      }
+      return j;
+    }
+    if (b === LF) s.line++;
+    else if (!(j + 1 < end && buf[j + 1] === LF)) s.line++;
+    j++;
+  }
+}
+
 /**
  * Scans complete records from buf[state.position, end) into index, advancing state. Incomplete trailing
  * records are left for the next call (unless `final`). Returns the number of records stored.
@@ -109,6 +148,8 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
     cap = starts.length;
   };
 
+  const quote: QuoteScan = { line, flag: 0 };
+
   records: while (i < end && stored < maxRecords) {
     const recordLine = line;
     const firstField = fc;
@@ -119,34 +160,13 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
       let fe: number;
       let flag = 0;
       if (i < end && buf[i] === QUOTE) {
-        flag = FLAG_QUOTED;
-        let j = i + 1;
-        fs = j;
-        for (;;) {
-          // Plain content runs until a quote or a line break (line numbers count breaks inside quotes).
-          while (j < end) {
-            const b = buf[j];
-            if (b === QUOTE || b === LF || b === CR) break;
-            j++;
-          }
-          if (j >= end) {
-            if (final) throw new TabpilotError('BAD_FORMAT', `quoted field opened here is never closed`, { file: p.file, line: recordLine });
-            break records;
-          }
-          const b = buf[j];
-          if (b === QUOTE) {
-            if (j + 1 >= end && !final) break records;
-            if (j + 1 < end && buf[j + 1] === QUOTE) {
-              flag |= FLAG_ESCAPED;
-              j += 2;
-              continue;
-            }
-            break;
-          }
-          if (b === LF) line++;
-          else if (!(j + 1 < end && buf[j + 1] === LF)) line++;
-          j++;
-        }
+        fs = i + 1;
+        quote.line = line;
+        quote.flag = FLAG_QUOTED;
+        const j = closingQuote(buf, fs, end, final, quote, p.file, recordLine);
+        if (j < 0) break records;
+        line = quote.line;
+        flag = quote.flag;
         fe = j;
         i = j + 1;
         while (i < end && (buf[i] === SPACE || buf[i] === TAB) && buf[i] !== delim) i++;

@@ -4,110 +4,21 @@
  * second converts every cell straight from bytes into the column's typed array. With `limit`, only the
  * bytes up to the K-th row are read, so the head of a file larger than memory can be inspected.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { type Column, type ColumnKind, cellString } from '../frame/column.js';
+import type { ColumnKind } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
 import { TabpilotError } from '../util/errors.js';
 import type { TextEncodingName } from './bytes.js';
 import { type BatchView, type ColumnBuilder, makeBuilder } from './column-builders.js';
-import { FieldIndex, FLAG_ESCAPED, scanRecords, type ScanParams, type ScanState } from './csv-tokenizer.js';
+import { type ByteSource, bufferSource, fileSource, RecordStream } from './csv-source.js';
+import { FieldIndex, FLAG_ESCAPED, scanRecords, type ScanState } from './csv-tokenizer.js';
 import { decideFeatureType, DEFAULT_MISSING_TOKENS, type FeatureTypeDecision, MetricsAccumulator, MissingTokens } from './infer.js';
-import type { ColumnReadReport, ReadOptions, ReadReport, ReadResult } from './types.js';
+import { type ColumnReadReport, forcedKinds, type ReadOptions, type ReadReport, type ReadResult } from './types.js';
 
 export const DEFAULT_INFERENCE_ROWS = 50_000;
 const CHUNK_BYTES = 4 << 20;
 const DELIMITER_CANDIDATES = [',', ';', '|', '\t'];
 const COLUMN_KINDS: readonly ColumnKind[] = ['numeric', 'categorical', 'boolean', 'datetime', 'text'];
-
-/** Where the bytes come from: a file read in chunks, or an in-memory buffer. */
-interface ByteSource {
-  readonly name: string;
-  readonly size: number;
-  read(target: Buffer, offset: number, length: number, position: number): number;
-  close(): void;
-}
-
-function fileSource(path: string): ByteSource {
-  let fd: number;
-  try {
-    if (statSync(path).isDirectory()) throw new TabpilotError('BAD_FORMAT', 'is a directory, not a file', { file: path });
-    fd = openSync(path, 'r');
-  } catch (e) {
-    if (e instanceof TabpilotError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new TabpilotError('FILE_NOT_FOUND', 'no such file', { file: path });
-    throw new TabpilotError('FILE_NOT_FOUND', `cannot open: ${(e as Error).message}`, { file: path });
-  }
-  return {
-    name: path,
-    size: fstatSync(fd).size,
-    read: (target, offset, length, position) => readSync(fd, target, offset, length, position),
-    close: () => closeSync(fd),
-  };
-}
-
-function bufferSource(bytes: Buffer, name: string): ByteSource {
-  return {
-    name,
-    size: bytes.length,
-    read: (target, offset, length, position) => bytes.copy(target, offset, position, Math.min(bytes.length, position + length)),
-    close: () => {},
-  };
-}
-
-/**
- * Reads a source from a byte offset in chunks and hands out batches of complete records. A record cut by a
- * chunk boundary is carried into the next chunk; a record longer than a chunk grows the buffer.
- */
-class RecordStream {
-  buf: Buffer;
-  private filled = 0;
-  private position: number;
-  private eof = false;
-  private readonly state: ScanState;
-
-  constructor(
-    private readonly source: ByteSource,
-    startOffset: number,
-    startLine: number,
-    chunkBytes: number,
-  ) {
-    this.buf = Buffer.allocUnsafe(Math.max(1024, Math.min(chunkBytes, source.size - startOffset + 1)));
-    this.position = startOffset;
-    this.state = { position: 0, line: startLine };
-  }
-
-  get bytesConsumed(): number {
-    return this.position - (this.filled - this.state.position);
-  }
-
-  /** Fills `index` with up to maxRecords complete records; false at the end of input. */
-  next(index: FieldIndex, params: Omit<ScanParams, 'final'>): boolean {
-    for (;;) {
-      index.reset();
-      if (this.state.position < this.filled || this.eof) {
-        const stored = scanRecords(this.buf, this.filled, this.state, index, { ...params, final: this.eof });
-        if (stored > 0) return true;
-        if (this.eof) return false;
-      }
-      // Need more bytes: move the unconsumed tail to the front, grow when a single record fills the buffer.
-      const tail = this.filled - this.state.position;
-      if (this.state.position > 0) this.buf.copy(this.buf, 0, this.state.position, this.filled);
-      this.filled = tail;
-      this.state.position = 0;
-      if (this.filled === this.buf.length) {
-        const grown = Buffer.allocUnsafe(this.buf.length * 2);
-        this.buf.copy(grown, 0, 0, this.filled);
-        this.buf = grown;
-      }
-      const n = this.source.read(this.buf, this.filled, this.buf.length - this.filled, this.position);
-      this.position += n;
-      this.filled += n;
-      if (n === 0) this.eof = true;
-    }
-  }
-}
 
 interface CsvLayout {
   names: string[];
@@ -320,13 +231,13 @@ interface Plan {
 /** First pass: spec A.4.2 metrics on the first rows, then a kind per column (forced kinds win). */
 function planColumns(ctx: PassContext, inferenceRows: number): Plan {
   const { layout, options } = ctx;
-  const forced = options.types ?? {};
-  for (const [name, kind] of Object.entries(forced)) {
+  const forced = forcedKinds(options.types);
+  for (const [name, kind] of forced) {
     if (!layout.names.includes(name)) throw new TabpilotError('UNKNOWN_COLUMN', `types names a column the file does not have; columns are: ${layout.names.join(', ')}`, { file: ctx.source.name, column: name });
     if (!COLUMN_KINDS.includes(kind)) throw new TabpilotError('INVALID_ARGUMENT', `unknown column kind "${kind}"; use one of ${COLUMN_KINDS.join(', ')}`, { column: name });
   }
   const width = layout.names.length;
-  const needed = layout.names.map((n) => forced[n] === undefined);
+  const needed = layout.names.map((n) => !forced.has(n));
 
   let bytes = 0;
   // With every kind forced, a short sample still gives the bytes-per-row estimate.
@@ -344,7 +255,7 @@ function planColumns(ctx: PassContext, inferenceRows: number): Plan {
     }
   }, false);
   const decisions = layout.names.map((_, c) => (needed[c] ? decideFeatureType(accumulators[c].metrics(), { preferCategorical: options.preferCategorical }) : null));
-  const kinds = layout.names.map((n, c) => forced[n] ?? decisions[c]!.kind);
+  const kinds = layout.names.map((n, c) => forced.get(n) ?? decisions[c]!.kind);
   const canonicalNumbers = decisions.map((d, c) => d !== null && accumulators[c].numericFiniteCount > 0);
   const sampleAllMissing = accumulators.map((a, c) => needed[c] && a.cardinality === 0);
   return { kinds, decisions, canonicalNumbers, sampleAllMissing, sampleRows: rows, sampleBytes: bytes, sampleReachedEnd: rows < limit };
@@ -407,9 +318,9 @@ function readCsvSource(open: () => ByteSource, options: ReadOptions): ReadResult
       plan.decisions[c] !== null &&
       (((r.kind === 'numeric' || r.kind === 'datetime') && r.invalid > rows - r.missing - r.invalid) || (plan.sampleAllMissing[c] && r.missing < rows)));
     if (contradicted.length > 0 && inferenceRows < rows) {
-      const types: Record<string, ColumnKind> = { ...(options.types ?? {}) };
+      const types = forcedKinds(options.types);
       report.columnReports.forEach((r, c) => {
-        if (!contradicted.includes(r) && plan.decisions[c] !== null) types[r.name] = r.kind;
+        if (!contradicted.includes(r) && plan.decisions[c] !== null) types.set(r.name, r.kind);
       });
       builders.length = 0; // release this pass's columns before the second one
       const again = readCsvSource(open, { ...options, types, inferenceRows: Number.MAX_SAFE_INTEGER });
@@ -496,38 +407,5 @@ export async function streamCsv(
     return ctx.report;
   } finally {
     source.close();
-  }
-}
-
-/** Writes a Frame as RFC 4180 CSV (header row; missing = empty field; datetimes as ISO 8601 UTC). */
-export function writeCsv(frame: Frame, path: string, options: { delimiter?: string } = {}): void {
-  const delimiter = options.delimiter ?? ',';
-  const columns = frame.columns;
-  const needsQuote = new RegExp(`[${delimiter === '\t' ? '\\t' : delimiter.replace(/[\\\]^-]/g, '\\$&')}"\\r\\n]|^\\s|\\s$`);
-  const quote = (s: string) => (needsQuote.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  let fd: number;
-  try {
-    fd = openSync(path, 'w');
-  } catch (e) {
-    throw new TabpilotError('INVALID_ARGUMENT', `cannot write: ${(e as Error).message}`, { file: path });
-  }
-  try {
-    let out = columns.map((c) => quote(c.name)).join(delimiter) + '\n';
-    const quoteColumn = columns.map((c: Column) => c.kind === 'categorical' || c.kind === 'text');
-    for (let i = 0; i < frame.numRows; i++) {
-      for (let c = 0; c < columns.length; c++) {
-        if (c > 0) out += delimiter;
-        const s = cellString(columns[c], i);
-        out += quoteColumn[c] ? quote(s) : s;
-      }
-      out += '\n';
-      if (out.length > 1 << 20) {
-        writeSync(fd, out);
-        out = '';
-      }
-    }
-    writeSync(fd, out);
-  } finally {
-    closeSync(fd);
   }
 }

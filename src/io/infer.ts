@@ -353,7 +353,8 @@ export function inferColumnKinds(
   columns: Readonly<Record<string, readonly (string | null)[]>>,
   options: InferOptions & { missingTokens?: readonly string[] } = {},
 ): Record<string, FeatureTypeDecision & { metrics: ColumnMetrics }> {
-  const out: Record<string, FeatureTypeDecision & { metrics: ColumnMetrics }> = {};
+  // Keyed by column names: a null-prototype object, so "__proto__" or "constructor" are ordinary keys.
+  const out: Record<string, FeatureTypeDecision & { metrics: ColumnMetrics }> = Object.create(null);
   for (const [name, values] of Object.entries(columns)) out[name] = inferFromStrings(values, options);
   return out;
 }

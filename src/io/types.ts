@@ -5,8 +5,11 @@ import type { FeatureScores, FeatureType } from './infer.js';
 export type TableFormat = 'csv' | 'parquet' | 'arrow';
 
 export interface ReadOptions {
-  /** Force the kind of some columns, e.g. `{ zip: 'categorical' }`; the others are inferred. */
-  types?: Readonly<Record<string, ColumnKind>>;
+  /**
+   * Force the kind of some columns, e.g. `{ zip: 'categorical' }` or a Map; the others are inferred. Only
+   * the object's own keys count, so a column may be named "constructor" or "__proto__".
+   */
+  types?: Readonly<Record<string, ColumnKind>> | ReadonlyMap<string, ColumnKind>;
   /** Read only the first K data rows (only the bytes needed are read). */
   limit?: number;
   /** Cells equal (after trimming) to one of these are missing. Default DEFAULT_MISSING_TOKENS. */
@@ -83,4 +86,12 @@ export interface ReadReport {
 export interface ReadResult {
   frame: Frame;
   report: ReadReport;
+}
+
+/** `options.types` as a Map of the caller's own keys (never inherited Object.prototype members). */
+export function forcedKinds(types: ReadOptions['types']): Map<string, ColumnKind> {
+  if (types === undefined) return new Map();
+  if (types instanceof Map) return new Map(types);
+  const record = types as Readonly<Record<string, ColumnKind>>;
+  return new Map(Object.keys(record).map((name) => [name, record[name]]));
 }

@@ -9,6 +9,11 @@
  */
 import type { Task } from './task.js';
 import { TabpilotError } from '../util/errors.js';
+import { argmaxRows } from '../util/numeric.js';
+import { rocAuc } from './auc.js';
+
+export { binnedAuc, rocAuc } from './auc.js';
+export { argmaxRows } from '../util/numeric.js';
 
 export type MetricName =
   | 'MSE'
@@ -297,92 +302,6 @@ export function logLoss(yTrue: Int32Array, probabilities: Float64Array, weight?:
   return sum / total;
 }
 
-/** Area under the ROC curve of `score` for `isPositive` (Mann-Whitney U with average ranks for ties). */
-function binaryAuc(score: Float64Array, isPositive: Uint8Array, weight?: Float64Array): number {
-  const n = score.length;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => score[a] - score[b]);
-  // Walk groups of tied scores: a negative below a positive counts 1, a tie counts 1/2.
-  let negBelow = 0;
-  let area = 0;
-  let pos = 0;
-  let neg = 0;
-  for (let g = 0; g < n; ) {
-    let end = g;
-    let groupPos = 0;
-    let groupNeg = 0;
-    while (end < n && score[order[end]] === score[order[g]]) {
-      const r = order[end];
-      const w = weightAt(weight, r);
-      if (isPositive[r]) groupPos += w;
-      else groupNeg += w;
-      end++;
-    }
-    area += groupPos * (negBelow + groupNeg / 2);
-    negBelow += groupNeg;
-    pos += groupPos;
-    neg += groupNeg;
-    g = end;
-  }
-  if (pos === 0 || neg === 0) return NaN;
-  return area / (pos * neg);
-}
-
-/**
- * ROC AUC. Binary: `scores` is either n positive-class scores or n x 2 probabilities (column `positive`, default 1).
- * Multiclass (n x k, k > 2): unweighted mean of one-vs-rest AUCs over classes present with both outcomes.
- * NaN when only one class is present.
- */
-export function rocAuc(yTrue: Int32Array, scores: Float64Array, positive = 1, weight?: Float64Array): number {
-  const n = yTrue.length;
-  if (n === 0) throw new TabpilotError('INVALID_ARGUMENT', 'AUC: no rows to evaluate');
-  const k = scores.length / n;
-  if (!Number.isInteger(k)) throw new TabpilotError('INVALID_ARGUMENT', `AUC: ${scores.length} scores for ${n} rows`);
-  if (k <= 2) {
-    const col = k === 1 ? 0 : positive;
-    const s = k === 1 ? scores : new Float64Array(n);
-    if (k === 2) for (let i = 0; i < n; i++) s[i] = scores[i * 2 + col];
-    const isPos = new Uint8Array(n);
-    for (let i = 0; i < n; i++) isPos[i] = yTrue[i] === positive ? 1 : 0;
-    return binaryAuc(s, isPos, weight);
-  }
-  let sum = 0;
-  let count = 0;
-  const s = new Float64Array(n);
-  const isPos = new Uint8Array(n);
-  for (let j = 0; j < k; j++) {
-    for (let i = 0; i < n; i++) {
-      s[i] = scores[i * k + j];
-      isPos[i] = yTrue[i] === j ? 1 : 0;
-    }
-    const auc = binaryAuc(s, isPos, weight);
-    if (!Number.isNaN(auc)) {
-      sum += auc;
-      count++;
-    }
-  }
-  return count === 0 ? NaN : sum / count;
-}
-
-/** Index of the largest probability in each row (first on ties). */
-export function argmaxRows(probabilities: Float64Array, k: number): Int32Array {
-  const n = probabilities.length / k;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let bestP = probabilities[i * k];
-    for (let j = 1; j < k; j++) {
-      const p = probabilities[i * k + j];
-      if (p > bestP) {
-        bestP = p;
-        best = j;
-      }
-    }
-    out[i] = best;
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------- all metrics of a task
 

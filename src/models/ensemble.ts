@@ -1,9 +1,12 @@
 import type { Column } from '../frame/column.js';
-import { Frame } from '../frame/frame.js';
+import { type Frame } from '../frame/frame.js';
 import { Featurizer, type FeaturizerJSON, needsFeaturizer } from './featurize.js';
 import { quantileStrata, stratifiedFolds } from './folds.js';
 import { TabpilotError } from '../util/errors.js';
-import { baseLearnerSpec as getLearnerSpec, baseModelFromJSON as modelFromJSON } from './learners.js';
+import { argmaxRows } from '../util/numeric.js';
+import { type ParamConstraints, resolveParams } from './hyperparams.js';
+import { arrayAt, checkModelJSON, classesAt, field, formatError, numberAt, objectAt, stringArrayAt, stringAt, taskAt } from './model-json.js';
+import { BASE_LEARNERS, baseLearnerSpec as getLearnerSpec, baseModelFromJSON as modelFromJSON } from './learners.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperValue, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from './types.js';
 
 /**
@@ -95,15 +98,7 @@ export class EnsembleModel implements FittedModel {
       }
       return out;
     }
-    const k = this.classes!.length;
-    const proba = this.predictProba(data);
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (proba[i * k + j] > proba[i * k + best]) best = j;
-      out[i] = best;
-    }
-    return out;
+    return Float64Array.from(argmaxRows(this.predictProba(data), this.classes!.length));
   }
 
   /** Weighted sum of member importances, mapped back to raw input columns (featurizer outputs fold into their source). */
@@ -143,45 +138,33 @@ export class EnsembleModel implements FittedModel {
     };
   }
 
-  static fromJSON(json: ModelJSON): EnsembleModel {
-    if (json.kind !== 'ensemble') throw new TabpilotError('MODEL_FORMAT', `expected an ensemble model, got kind "${json.kind}"`);
-    if (json.formatVersion > ENSEMBLE_FORMAT_VERSION) {
-      throw new TabpilotError('MODEL_FORMAT', `ensemble formatVersion ${json.formatVersion} is newer than this tabpilot (${ENSEMBLE_FORMAT_VERSION})`);
-    }
-    const e = json as EnsembleJSON;
-    if (!Array.isArray(e.members) || !Array.isArray(e.featureNames)) throw new TabpilotError('MODEL_FORMAT', 'ensemble model is missing members or featureNames');
-    const members = e.members.map((m) => ({
-      weight: m.weight,
-      source: m.source,
-      featurizer: m.featurizer ? Featurizer.fromJSON(m.featurizer) : undefined,
-      model: modelFromJSON(m.model),
-    }));
-    return new EnsembleModel(e.task, e.featureNames, members, e.classes);
+  static fromJSON(json: ModelJSON, path = 'model'): EnsembleModel {
+    const j = checkModelJSON(json, 'ensemble', ENSEMBLE_FORMAT_VERSION, path);
+    const task = taskAt(field(j, 'task'), `${path}.task`);
+    const classes = classesAt(field(j, 'classes'), `${path}.classes`, task);
+    const featureNames = stringArrayAt(field(j, 'featureNames'), `${path}.featureNames`);
+    const list = arrayAt(field(j, 'members'), `${path}.members`);
+    if (list.length === 0) throw formatError(`${path}.members`, 'an ensemble needs at least one member');
+    const members = list.map((m, i) => {
+      const at = `${path}.members[${i}]`;
+      const o = objectAt(m, at);
+      const source = field(o, 'source');
+      const featurizer = field(o, 'featurizer');
+      return {
+        weight: numberAt(field(o, 'weight'), `${at}.weight`, { min: 0 }),
+        source: source === undefined ? undefined : stringAt(source, `${at}.source`),
+        featurizer: featurizer === undefined ? undefined : Featurizer.fromJSON(featurizer, `${at}.featurizer`),
+        model: modelFromJSON(field(o, 'model'), `${at}.model`),
+      };
+    });
+    members.forEach((m, i) => {
+      const at = `${path}.members[${i}].model`;
+      if (m.model.task !== task) throw formatError(`${at}.task`, `expected "${task}" (the ensemble's task), got "${m.model.task}"`);
+      if (String(m.model.classes) !== String(classes)) throw formatError(`${at}.classes`, `expected [${classes}] (the ensemble's classes), got [${m.model.classes}]`);
+    });
+    if (!(members.reduce((s, m) => s + m.weight, 0) > 0)) throw formatError(`${path}.members`, 'member weights must sum to a positive number');
+    return new EnsembleModel(task, featureNames, members, classes);
   }
-}
-
-/** Builds an ensemble from fitted members (weights need not be normalised). */
-export function makeEnsemble(
-  task: Task,
-  featureNames: readonly string[],
-  members: readonly { weight: number; source?: string; featurizer?: FeaturizerJSON | Featurizer; model: FittedModel | ModelJSON }[],
-  classes?: readonly string[],
-): EnsembleModel {
-  return new EnsembleModel(
-    task,
-    featureNames,
-    members.map((m) => ({
-      weight: m.weight,
-      source: m.source,
-      featurizer: m.featurizer === undefined ? undefined : m.featurizer instanceof Featurizer ? m.featurizer : Featurizer.fromJSON(m.featurizer),
-      model: isFitted(m.model) ? m.model : modelFromJSON(m.model),
-    })),
-    classes,
-  );
-}
-
-function isFitted(m: FittedModel | ModelJSON): m is FittedModel {
-  return typeof (m as FittedModel).predict === 'function';
 }
 
 // ---------------------------------------------------------------- bagging learner
@@ -256,27 +239,32 @@ class BaggingLearner implements Learner<BaggingParams> {
   }
 }
 
+const BAGGING_DEFAULTS: Readonly<BaggingParams> = { base: 'gbdt', bags: 5 };
+
+/** Every base learner kind (the registry's, never a copy), so a new learner can be bagged without edits here. */
+const BASE_KINDS: readonly string[] = BASE_LEARNERS.map((s) => s.kind);
+
+/** What each hyperparameter accepts at all. */
+const BAGGING_CONSTRAINTS: ParamConstraints<BaggingParams> = {
+  base: { type: 'choice', values: BASE_KINDS },
+  // Each bag leaves one of `bags` folds out, so fewer than two bags would train on nothing.
+  bags: { type: 'int', min: 2 },
+};
+
 export const ensembleSpec: LearnerSpec<BaggingParams> = {
   kind: 'ensemble',
   description: 'Weighted average of fitted models (Autopilot greedy ensemble selection); trained alone, bagging of one base learner',
   tags: ENSEMBLE_TAGS,
-  defaults: { base: 'gbdt', bags: 5 },
+  defaults: BAGGING_DEFAULTS,
   searchSpace: {
-    base: { domain: { type: 'choice', values: ['gbdt', 'rf', 'extratrees', 'linear', 'mlp'] }, default: 'gbdt', cheap: 'linear' },
+    base: { domain: { type: 'choice', values: BASE_KINDS }, default: 'gbdt', cheap: 'linear' },
     bags: { domain: { type: 'int', low: 2, high: 10 }, default: 5, cheap: 2 },
   },
   relativeCost: 5,
-  create(params: Partial<BaggingParams> = {}): Learner<BaggingParams> {
-    const merged = { base: 'gbdt', bags: 5, ...params } as BaggingParams;
-    for (const key of Object.keys(params)) {
-      if (key !== 'base' && key !== 'bags') throw new TabpilotError('INVALID_ARGUMENT', `ensemble: unknown hyperparameter "${key}" (expected base, bags)`);
-    }
-    if (!Number.isInteger(merged.bags) || merged.bags < 2) throw new TabpilotError('INVALID_ARGUMENT', `ensemble: bags must be an integer >= 2, got ${merged.bags}`);
-    if (merged.base === 'ensemble') throw new TabpilotError('INVALID_ARGUMENT', 'ensemble: base must be a single learner, not ensemble');
-    getLearnerSpec(merged.base);
-    return new BaggingLearner(merged);
+  create(params?: Partial<BaggingParams>): Learner<BaggingParams> {
+    return new BaggingLearner(resolveParams('ensemble', BAGGING_DEFAULTS, BAGGING_CONSTRAINTS, params));
   },
-  fromJSON: (json: ModelJSON) => EnsembleModel.fromJSON(json),
+  fromJSON: (json: ModelJSON, path?: string) => EnsembleModel.fromJSON(json, path),
 };
 
 export type { HyperValue };

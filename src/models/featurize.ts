@@ -1,5 +1,6 @@
 import { type Column, numericColumn } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
+import { arrayAt, field, numberArrayAt, numberAt, objectAt, oneOfAt, stringAt } from './model-json.js';
 
 /**
  * Featurizer for the column kinds learners do not take natively, fitted on training rows only:
@@ -113,8 +114,22 @@ export class Featurizer {
     return new Featurizer({ text, datetime });
   }
 
-  static fromJSON(json: FeaturizerJSON): Featurizer {
-    return new Featurizer(json);
+  /** The featurizer from its JSON at `path`, every entry checked (MODEL_FORMAT naming the field). */
+  static fromJSON(json: unknown, path = 'featurizer'): Featurizer {
+    const o = objectAt(json, path);
+    const text = arrayAt(field(o, 'text'), `${path}.text`).map((t, i) => {
+      const at = `${path}.text[${i}]`;
+      const e = objectAt(t, at);
+      const buckets = numberAt(field(e, 'buckets'), `${at}.buckets`, { integer: true, min: 1 });
+      return { name: stringAt(field(e, 'name'), `${at}.name`), buckets, idf: Array.from(numberArrayAt(field(e, 'idf'), `${at}.idf`, buckets)) };
+    });
+    const datetime = arrayAt(field(o, 'datetime'), `${path}.datetime`).map((d, i) => {
+      const at = `${path}.datetime[${i}]`;
+      const e = objectAt(d, at);
+      const parts = arrayAt(field(e, 'parts'), `${at}.parts`).map((p, j) => oneOfAt(p, `${at}.parts[${j}]`, DATE_PARTS));
+      return { name: stringAt(field(e, 'name'), `${at}.name`), parts };
+    });
+    return new Featurizer({ text, datetime });
   }
 
   toJSON(): FeaturizerJSON {

@@ -3,6 +3,7 @@ import { extraTreesSpec, randomForestSpec } from './forest/index.js';
 import { gbdtSpec } from './gbdt/index.js';
 import { linearSpec } from './linear/index.js';
 import { mlpSpec } from './mlp/index.js';
+import { field, formatError, objectAt, stringAt } from './model-json.js';
 import type { FittedModel, LearnerSpec, ModelJSON } from './types.js';
 
 /**
@@ -24,14 +25,12 @@ export function lookupSpec(specs: ReadonlyMap<string, AnySpec>, kind: string): A
 }
 
 /** Rebuilds a fitted model of a kind in `specs` from its JSON. Validates the envelope; never runs code. */
-export function modelFromJSONWith(specs: ReadonlyMap<string, AnySpec>, json: unknown): FittedModel {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new TabpilotError('MODEL_FORMAT', 'model: expected a JSON object');
-  const j = json as Partial<ModelJSON>;
-  if (j.format !== 'tabpilot-model') throw new TabpilotError('MODEL_FORMAT', `model: format is ${JSON.stringify(j.format)}, expected "tabpilot-model"`);
-  if (typeof j.kind !== 'string') throw new TabpilotError('MODEL_FORMAT', 'model: no "kind"');
-  const spec = specs.get(j.kind);
-  if (!spec) throw new TabpilotError('MODEL_FORMAT', `model kind "${j.kind}" is not known to this build (known: ${[...specs.keys()].join(', ')})`);
-  return spec.fromJSON(j as ModelJSON);
+export function modelFromJSONWith(specs: ReadonlyMap<string, AnySpec>, json: unknown, path = 'model'): FittedModel {
+  const j = objectAt(json, path);
+  const kind = stringAt(field(j, 'kind'), `${path}.kind`);
+  const spec = specs.get(kind);
+  if (!spec) throw formatError(`${path}.kind`, `model kind "${kind}" is not known to this build (known: ${[...specs.keys()].join(', ')})`);
+  return spec.fromJSON(j as ModelJSON, path);
 }
 
 /** A base learner's spec (gbdt, rf, extratrees, linear, mlp). */
@@ -40,6 +39,6 @@ export function baseLearnerSpec(kind: string): AnySpec {
 }
 
 /** A fitted base model from its JSON. */
-export function baseModelFromJSON(json: unknown): FittedModel {
-  return modelFromJSONWith(BASE_BY_KIND, json);
+export function baseModelFromJSON(json: unknown, path?: string): FittedModel {
+  return modelFromJSONWith(BASE_BY_KIND, json, path);
 }

@@ -25,6 +25,6 @@ export function getLearnerSpec(kind: string): AnySpec {
 }
 
 /** Rebuilds a fitted model from its JSON (any registered kind). Validates the envelope; never runs code. */
-export function modelFromJSON(json: unknown): FittedModel {
-  return modelFromJSONWith(BY_KIND, json);
+export function modelFromJSON(json: unknown, path?: string): FittedModel {
+  return modelFromJSONWith(BY_KIND, json, path);
 }

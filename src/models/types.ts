@@ -1,6 +1,7 @@
 import type { Column } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
 import type { Random } from '../util/random.js';
+import type { FlatTree } from './tree/tree.js';
 
 /** The three supervised problem types (Autopilot's Regression, BinaryClassification, MulticlassClassification). */
 import type { Task } from '../metrics/task.js';
@@ -68,6 +69,23 @@ export interface ModelJSON {
   readonly [key: string]: unknown;
 }
 
+/**
+ * The `treeEnsemble` capability of tree models (exact TreeSHAP reads it): the flattened trees and how their
+ * outputs add up to the model's raw output, `bias + scale * sum of tree outputs` (tree t adds into output
+ * `channel[t]` when its trees are single-output but the model has several outputs).
+ */
+export interface TreeEnsembleView {
+  readonly features: readonly { readonly name: string; readonly kind: 'numeric' | 'categorical'; readonly dictionary?: readonly string[] }[];
+  readonly trees: readonly FlatTree[];
+  /** Outputs of the raw output per row. */
+  readonly dim: number;
+  readonly bias: Float64Array;
+  readonly scale: number;
+  readonly channel?: Int32Array;
+  /** What the raw output is: a booster's raw score (log-odds, logits, value) or a forest's averaged leaf values. */
+  readonly output: 'raw-score' | 'average';
+}
+
 /** A fitted model: read-only learned state. */
 export interface FittedModel {
   readonly kind: string;
@@ -82,6 +100,8 @@ export interface FittedModel {
   predictProba(data: Frame): Float64Array;
   featureImportance(): FeatureImportance;
   toJSON(): ModelJSON;
+  /** Tree models only: the trees as TreeSHAP reads them (see TreeEnsembleView). */
+  treeEnsemble?(): TreeEnsembleView;
 }
 
 export type HyperValue = number | string | boolean;
@@ -118,7 +138,13 @@ export interface LearnerSpec<P extends object = Record<string, HyperValue>> {
   readonly relativeCost: number;
   /** The hyperparameter that controls training length (rounds, trees, epochs) for multi-fidelity search. */
   readonly fidelityParam?: string;
+  /** Fit cost grows with the number of classes (one tree per class per round, one weight vector per class). */
+  readonly costPerClass?: boolean;
   /** Validates and fills defaults; throws TabpilotError('INVALID_ARGUMENT') naming the bad hyperparameter. */
   create(params?: Partial<P>): Learner<P>;
-  fromJSON(json: ModelJSON): FittedModel;
+  /**
+   * Rebuilds a fitted model from its JSON, checking every field; throws MODEL_FORMAT naming the bad field by its
+   * path (`path` is where the model sits in model.json, 'model' by default).
+   */
+  fromJSON(json: ModelJSON, path?: string): FittedModel;
 }

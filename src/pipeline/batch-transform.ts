@@ -89,8 +89,9 @@ export async function batchTransform(pipeline: Pipeline, options: BatchTransform
   if (outFormat === null) throw new TabpilotError('INVALID_ARGUMENT', 'cannot tell the output format from the extension; use .csv, .parquet or .arrow', { file: output });
   const keep = options.keep ?? [];
   const chunkRows = options.chunkRows ?? 65_536;
-  const unseen: Record<string, number> = {};
-  const invalid: Record<string, number> = {};
+  // Keyed by column name: null-prototype objects, so a column may be called "constructor" or "__proto__".
+  const unseen: Record<string, number> = Object.create(null);
+  const invalid: Record<string, number> = Object.create(null);
   const tmp = path.join(path.dirname(path.resolve(output)), `.${path.basename(output)}.tmp-${process.pid}-${Date.now()}${path.extname(output)}`);
   let rows = 0;
   let chunks = 0;
@@ -119,7 +120,7 @@ export async function batchTransform(pipeline: Pipeline, options: BatchTransform
       const appender = new CsvAppender(tmp);
       try {
         const report = await streamCsv(input, { types, chunkRows }, (chunk) => appender.append(predictChunk(chunk)));
-        for (const c of report.columnReports) if (c.name in types && c.invalid > 0) invalid[c.name] = (invalid[c.name] ?? 0) + c.invalid;
+        for (const c of report.columnReports) if (Object.hasOwn(types, c.name) && c.invalid > 0) invalid[c.name] = (invalid[c.name] ?? 0) + c.invalid;
         if (rows === 0) appender.append(predictionFrame(pipeline.predict(emptyLike(pipeline))));
       } finally {
         appender.close();

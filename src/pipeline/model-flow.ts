@@ -65,7 +65,7 @@ export function rawFeatureSchema(data: FlowTrainingData, target: string, ignore:
 
 /** `--param name=value` flags to flow parameter overrides. */
 export function parseFlowParams(values: readonly string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // keyed by parameter name
   for (const v of values ?? []) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new TabpilotError('INVALID_ARGUMENT', `--param expects name=value, got "${v}"`);

@@ -5,6 +5,9 @@ import { applyModelFlow } from './model-flow.js';
 import { type Column, categoricalColumn, numericColumn } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
 import { TabpilotError } from '../util/errors.js';
+import { argmaxRows } from '../util/numeric.js';
+import { arrayAt, classesAt, field, formatError, numberAt, objectAt, oneOfAt, stringArrayAt, stringAt, taskAt } from '../models/model-json.js';
+import { CAST_OPERATORS, type FlowNode, resolveStep } from '../wrangle/flow/format.js';
 import { modelFromJSON } from '../models/registry.js';
 import type { FittedModel, ModelJSON, Task } from '../models/types.js';
 
@@ -61,35 +64,77 @@ export interface PredictionResult {
 }
 
 
-const TASKS: readonly Task[] = ['regression', 'binary', 'multiclass'];
-const KINDS = new Set(['numeric', 'categorical', 'boolean', 'datetime', 'text']);
+const KINDS = ['numeric', 'categorical', 'boolean', 'datetime', 'text'] as const;
 
-/** Validates a parsed model.json; throws MODEL_FORMAT with a message saying what is wrong. */
+/** The raw input schema at `path`: name, kind, and for categoricals an optional string dictionary. */
+function featureSchemaAt(v: unknown, path: string): FeatureSchema[] {
+  return arrayAt(v, path).map((f, i) => {
+    const at = `${path}[${i}]`;
+    const o = objectAt(f, at);
+    const name = stringAt(field(o, 'name'), `${at}.name`);
+    const kind = oneOfAt(field(o, 'kind'), `${at}.kind`, KINDS);
+    const dictionary = field(o, 'dictionary');
+    return dictionary === undefined ? { name, kind } : { name, kind, dictionary: stringArrayAt(dictionary, `${at}.dictionary`) };
+  });
+}
+
+/**
+ * The model's flow at `path`: an extracted inference flow whose steps are all row-wise transforms (a step whose
+ * output rows depend on other rows, such as Sort or a sample, cannot run on one request's rows).
+ */
+function checkModelFlow(v: unknown, path: string): void {
+  const o = objectAt(v, path);
+  oneOfAt(field(o, 'format'), `${path}.format`, ['tabpilot-inference-flow']);
+  oneOfAt(field(o, 'version'), `${path}.version`, [1]);
+  stringAt(field(o, 'input_node'), `${path}.input_node`);
+  arrayAt(field(o, 'steps'), `${path}.steps`).forEach((node, i) => {
+    const at = `${path}.steps[${i}]`;
+    const n = objectAt(node, at);
+    stringAt(field(n, 'node_id'), `${at}.node_id`);
+    const operator = stringAt(field(n, 'operator'), `${at}.operator`);
+    objectAt(field(n, 'parameters'), `${at}.parameters`);
+    if (CAST_OPERATORS.includes(operator)) throw formatError(`${at}.operator`, 'a type-cast node cannot be part of a model flow');
+    let step: ReturnType<typeof resolveStep>;
+    try {
+      step = resolveStep(n as unknown as FlowNode);
+    } catch (e) {
+      if (e instanceof TabpilotError) throw formatError(at, e.message);
+      throw e;
+    }
+    if (step.def.arity === 2 || step.def.group === 'custom_function' || !step.def.rowWise(step.params)) {
+      throw formatError(`${at}.operator`, `"${step.def.operator}" is not a row-wise transform, so it cannot be part of a model flow`);
+    }
+  });
+  const outputFeatures = field(o, 'output_features');
+  if (outputFeatures !== undefined) featureSchemaAt(outputFeatures, `${path}.output_features`);
+}
+
+/**
+ * Validates a parsed model.json field by field; throws MODEL_FORMAT naming the field (`model.trees[3].threshold[12]:
+ * expected a number`). The model itself is checked by its learner's fromJSON (Pipeline.fromArtifact).
+ */
 export function validateArtifact(json: unknown, file = MODEL_FILE): ModelArtifact {
-  const fail = (msg: string): never => {
-    throw new TabpilotError('MODEL_FORMAT', msg, { file });
-  };
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) fail('expected a JSON object');
-  const a = json as Record<string, unknown>;
-  if (a.format !== MODEL_DIR_FORMAT) fail(`not a tabpilot model directory file (format is ${JSON.stringify(a.format)}, expected "${MODEL_DIR_FORMAT}")`);
-  if (typeof a.formatVersion !== 'number' || !Number.isInteger(a.formatVersion) || a.formatVersion < 1) fail(`invalid formatVersion ${JSON.stringify(a.formatVersion)}`);
-  if ((a.formatVersion as number) > MODEL_DIR_FORMAT_VERSION) {
-    fail(`format version ${a.formatVersion} is newer than this build supports (${MODEL_DIR_FORMAT_VERSION}); upgrade tabpilot`);
+  try {
+    const a = objectAt(json, 'model.json');
+    const format = field(a, 'format');
+    if (format !== MODEL_DIR_FORMAT) throw formatError('format', `not a tabpilot model directory file (format is ${JSON.stringify(format)}, expected "${MODEL_DIR_FORMAT}")`);
+    const version = numberAt(field(a, 'formatVersion'), 'formatVersion', { integer: true, min: 1 });
+    if (version > MODEL_DIR_FORMAT_VERSION) throw formatError('formatVersion', `format version ${version} is newer than this build supports (${MODEL_DIR_FORMAT_VERSION}); upgrade tabpilot`);
+    const task = taskAt(field(a, 'task'), 'task');
+    stringAt(field(a, 'target'), 'target');
+    classesAt(field(a, 'classes'), 'classes', task);
+    featureSchemaAt(field(a, 'features'), 'features');
+    const flow = field(a, 'flow');
+    if (flow !== undefined && flow !== null) checkModelFlow(flow, 'flow');
+    const model = objectAt(field(a, 'model'), 'model');
+    stringAt(field(model, 'kind'), 'model.kind');
+    const training = field(a, 'training');
+    if (training !== undefined) objectAt(training, 'training');
+    return { ...(a as unknown as ModelArtifact), training: (training as TrainingMetadata) ?? {} };
+  } catch (e) {
+    if (e instanceof TabpilotError && e.code === 'MODEL_FORMAT' && e.file === undefined) throw new TabpilotError(e.code, e.message, { file });
+    throw e;
   }
-  if (!TASKS.includes(a.task as Task)) fail(`invalid task ${JSON.stringify(a.task)}`);
-  if (typeof a.target !== 'string') fail('missing "target"');
-  if (a.task !== 'regression') {
-    if (!Array.isArray(a.classes) || a.classes.length < 2 || a.classes.some((c) => typeof c !== 'string')) fail('a classifier needs "classes": at least 2 strings');
-  }
-  if (!Array.isArray(a.features)) fail('missing "features"');
-  for (const f of a.features as unknown[]) {
-    const fe = f as Record<string, unknown>;
-    if (typeof fe?.name !== 'string' || !KINDS.has(fe.kind as string)) fail(`invalid feature entry ${JSON.stringify(f).slice(0, 200)}`);
-    if (fe.dictionary !== undefined && (!Array.isArray(fe.dictionary) || fe.dictionary.some((d) => typeof d !== 'string'))) fail(`feature "${fe.name}": dictionary must be strings`);
-  }
-  if (a.model === null || typeof a.model !== 'object') fail('missing "model"');
-  if (a.training !== undefined && (a.training === null || typeof a.training !== 'object')) fail('"training" must be an object');
-  return { ...(a as unknown as ModelArtifact), training: (a.training as TrainingMetadata) ?? {} };
 }
 
 /** Raw input -> aligned features -> optional flow -> model. The one prediction path of tabpilot. */
@@ -105,9 +150,9 @@ export class Pipeline {
   static fromArtifact(artifact: ModelArtifact): Pipeline {
     const a = validateArtifact(artifact);
     const model = modelFromJSON(a.model);
-    if (model.task !== a.task) throw new TabpilotError('MODEL_FORMAT', `model task "${model.task}" does not match the artifact task "${a.task}"`);
+    if (model.task !== a.task) throw formatError('model.task', `model task "${model.task}" does not match the artifact task "${a.task}"`);
     if (a.classes && model.classes && a.classes.join('\u0000') !== model.classes.join('\u0000')) {
-      throw new TabpilotError('MODEL_FORMAT', 'model class order does not match the artifact classes');
+      throw formatError('model.classes', 'model class order does not match the artifact classes');
     }
     return new Pipeline(a, model);
   }
@@ -188,17 +233,9 @@ export class Pipeline {
     const classes = this.artifact.classes!;
     const k = classes.length;
     const probabilities = this.model.predictProba(input);
-    const n = input.numRows;
-    const labelIndex = new Int32Array(n);
-    const probability = new Float64Array(n);
-    const labels = new Array<string>(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let c = 1; c < k; c++) if (probabilities[i * k + c] > probabilities[i * k + best]) best = c;
-      labelIndex[i] = best;
-      probability[i] = probabilities[i * k + best];
-      labels[i] = classes[best];
-    }
+    const labelIndex = argmaxRows(probabilities, k);
+    const probability = Float64Array.from(labelIndex, (best, i) => probabilities[i * k + best]);
+    const labels = Array.from(labelIndex, (best) => classes[best]);
     return { task, classes, labelIndex, labels, probability, probabilities, unseen, invalid };
   }
 }

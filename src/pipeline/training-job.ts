@@ -8,11 +8,11 @@ import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { Pipeline, type TrainingMetadata } from './pipeline.js';
 import { encodeTarget } from '../models/preprocess/target.js';
-import { getLearnerSpec } from '../models/registry.js';
+import { getLearnerSpec, trainableKinds } from '../models/registry.js';
 import type { FitContext, HyperValue, ProgressEvent, Task } from '../models/types.js';
 
 /** The built-in algorithms a training job can run (SageMaker built-in algorithm style). */
-export const TRAINABLE_ALGORITHMS = ['gbdt', 'rf', 'extratrees', 'linear', 'mlp'] as const;
+export const TRAINABLE_ALGORITHMS: readonly string[] = trainableKinds();
 
 export interface TrainingJobOptions {
   readonly data: Frame;
@@ -57,7 +57,7 @@ function rowsWithTarget(target: Column): Int32Array {
  */
 export async function runTrainingJob(options: TrainingJobOptions): Promise<TrainingJobResult> {
   const { data, target } = options;
-  if (!(TRAINABLE_ALGORITHMS as readonly string[]).includes(options.algorithm)) {
+  if (!TRAINABLE_ALGORITHMS.includes(options.algorithm)) {
     throw new TabpilotError('INVALID_ARGUMENT', `unknown algorithm "${options.algorithm}"; choose one of ${TRAINABLE_ALGORITHMS.join(', ')}`);
   }
   if (!data.has(target)) {

@@ -5,6 +5,7 @@ import { meanAbsShap } from '../explain/csv.js';
 import { type PermutationImportance, permutationImportance } from '../explain/importance.js';
 import { evaluationData } from '../explain/target.js';
 import { type MetricName, REPORTED_METRICS, computeMetrics, confusionMatrix } from '../metrics/index.js';
+import { getLearnerSpec } from '../models/registry.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { Random } from '../util/random.js';
 import { type CalibrationBin, type GainRow, bestFitLine, calibrationCurve, gainLift, prCurve, rocCurve } from './curves.js';
@@ -83,8 +84,15 @@ export interface ModelReportOptions {
   readonly shapRows?: number;
 }
 
+/** Labels shown in the confusion matrix; the rest are pooled as "(other)". */
 const MAX_CONFUSION_LABELS = 15;
+/** Regression points kept for the scatter plots (a seeded sample beyond it). */
 const MAX_PLOT_ROWS = 5000;
+/** Rows explained for the SHAP summary: tree models get exact TreeSHAP (cheap), the others permutation SHAP. */
+const SHAP_ROWS_TREE = 500;
+const SHAP_ROWS_OTHER = 100;
+/** Permutations per row of permutation SHAP. */
+const SHAP_PERMUTATIONS = 16;
 
 function sample(n: number, k: number, rng: Random): Int32Array {
   if (n <= k) return Int32Array.from({ length: n }, (_, i) => i);
@@ -293,10 +301,10 @@ function regressionSection(y: Float64Array, pred: Float64Array, rng: Random): No
 }
 
 function shapSection(pipeline: Pipeline, frame: Frame, labelIndex: Int32Array | undefined, options: ModelReportOptions, rng: Random): ModelReport['shap'] {
-  const treeModel = ['gbdt', 'rf', 'extratrees'].includes(pipeline.model.kind);
-  const rows = sample(frame.numRows, options.shapRows ?? (treeModel ? 500 : 100), rng.fork(1));
+  const treeModel = getLearnerSpec(pipeline.model.kind).tags.family === 'tree';
+  const rows = sample(frame.numRows, options.shapRows ?? (treeModel ? SHAP_ROWS_TREE : SHAP_ROWS_OTHER), rng.fork(1));
   const explained = frame.take(rows);
-  const e = explainPipeline(pipeline, explained, { background: frame, seed: rng.seed, permutations: treeModel ? undefined : 16 });
+  const e = explainPipeline(pipeline, explained, { background: frame, seed: rng.seed, permutations: treeModel ? undefined : SHAP_PERMUTATIONS });
   const m = e.featureNames.length;
   const k = e.outputs.length;
   const perRowOutput = k > 1 && labelIndex !== undefined && k === (pipeline.classes?.length ?? 0);

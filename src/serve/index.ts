@@ -2,6 +2,7 @@ import type { Frame } from '../frame/frame.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Predictor, Predictions } from './predictor.js';
 
+export * from './limits.js';
 export * from './negotiate.js';
 export * from './payload.js';
 export * from './predictor.js';

@@ -10,6 +10,8 @@ import {
 } from '../frame/column.js';
 import type { FeatureSchema } from '../frame/align.js';
 import { Frame } from '../frame/frame.js';
+import { parseNumberString } from '../io/bytes.js';
+import { parseDatetime } from '../io/datetime.js';
 import { TabpilotError } from '../util/errors.js';
 import type { PayloadFormat } from './negotiate.js';
 
@@ -30,6 +32,24 @@ export class PayloadError extends TabpilotError {
     this.name = 'PayloadError';
     this.row = row;
   }
+}
+
+/** More rows than a request may hold (LIMIT_EXCEEDED; HTTP 413), found before the rows are decoded. */
+export class RowLimitError extends TabpilotError {
+  constructor(
+    readonly limit: number,
+    limitFor?: string,
+  ) {
+    super('LIMIT_EXCEEDED', `more than ${limit} rows in one request${limitFor === undefined ? '' : ` with ${limitFor}`} (the limit is ${limit}); send fewer rows per request`);
+    this.name = 'RowLimitError';
+  }
+}
+
+export interface DecodeOptions {
+  /** At most this many data rows (default: no limit); more is a RowLimitError. */
+  readonly maxRows?: number;
+  /** What the limit applies to, named in its message (e.g. "explain=true"). */
+  readonly limitFor?: string;
 }
 
 export interface DecodedPayload {
@@ -170,8 +190,9 @@ function toNumber(value: Cell, row: number, column: string): number {
   if (typeof value === 'boolean') throw new PayloadError(`expected a number, got ${value}`, row, column);
   const t = value.trim();
   if (MISSING_WORDS.has(t.toLowerCase())) return NaN;
-  const v = Number(t);
-  if (!Number.isFinite(v)) throw new PayloadError(`cannot parse ${JSON.stringify(truncate(value))} as a number`, row, column);
+  // The CSV reader's grammar (so batch prediction agrees): plain decimals only; hex, Infinity, 1_000 are not numbers.
+  const v = parseNumberString(t);
+  if (Number.isNaN(v)) throw new PayloadError(`cannot parse ${JSON.stringify(truncate(value))} as a number`, row, column);
   return v;
 }
 
@@ -184,7 +205,8 @@ function toTime(value: Cell, row: number, column: string): number {
   if (typeof value === 'boolean') throw new PayloadError(`expected a date/time, got ${value}`, row, column);
   const t = value.trim();
   if (MISSING_WORDS.has(t.toLowerCase())) return NaN;
-  const ms = Date.parse(t);
+  // The CSV reader's shapes, zone-less times as UTC (as training read them); Date.parse would take local time.
+  const ms = parseDatetime(t);
   if (Number.isNaN(ms)) throw new PayloadError(`cannot parse ${JSON.stringify(truncate(value))} as a date/time`, row, column);
   return ms;
 }
@@ -213,24 +235,30 @@ function builders(features: readonly FeatureSchema[], capacity: number): ColumnB
 
 function finish(cols: ColumnBuilder[], rows: number): DecodedPayload {
   if (rows === 0) throw new PayloadError('the request has no rows');
-  const unseen: Record<string, number> = {};
+  const unseen: Record<string, number> = Object.create(null); // keyed by column name
   for (const b of cols) if (b.unseen > 0) unseen[b.feature.name] = b.unseen;
   return { frame: Frame.fromColumns(cols.map((b) => b.build())), unseen };
 }
 
-export function decodePayload(body: string, format: PayloadFormat, features: readonly FeatureSchema[]): DecodedPayload {
+export function decodePayload(body: string, format: PayloadFormat, features: readonly FeatureSchema[], options: DecodeOptions = {}): DecodedPayload {
   switch (format) {
     case 'csv':
-      return decodeCsv(body, features);
+      return decodeCsv(body, features, options);
     case 'json':
-      return decodeJson(body, features);
+      return decodeJson(body, features, options);
     case 'jsonlines':
-      return decodeJsonLines(body, features);
+      return decodeJsonLines(body, features, options);
   }
 }
 
+/** Throws a RowLimitError when `rows` data rows are more than the options allow. */
+function checkRowCount(rows: number, options: DecodeOptions): void {
+  const limit = options.maxRows ?? Infinity;
+  if (rows > limit) throw new RowLimitError(limit, options.limitFor);
+}
+
 /** RFC 4180 rows without a header: quoted fields may hold commas, quotes ("") and newlines. */
-export function decodeCsv(body: string, features: readonly FeatureSchema[]): DecodedPayload {
+export function decodeCsv(body: string, features: readonly FeatureSchema[], options: DecodeOptions = {}): DecodedPayload {
   const cols = builders(features, 16);
   const width = features.length;
   // `row` numbers records as they appear in the body (for messages); dataRows counts predicted rows.
@@ -294,6 +322,7 @@ export function decodeCsv(body: string, features: readonly FeatureSchema[]): Dec
     }
     // SageMaker sends rows without a header; a first row that is exactly the feature names is one anyway.
     if (row === 1 && features.every((f, c) => fields[c] === f.name) && features.some((f) => f.kind !== 'text' && f.kind !== 'categorical')) continue;
+    checkRowCount(dataRows + 1, options);
     for (let c = 0; c < width; c++) cols[c].push(fields[c], row);
     dataRows++;
   }
@@ -308,51 +337,72 @@ function parseJson(text: string, what: string, row?: number): unknown {
   }
 }
 
-/** `{"instances": [...]}` (or a bare array); each instance an array, an object by column name, or `{"features": [...]}`. */
-export function decodeJson(body: string, features: readonly FeatureSchema[]): DecodedPayload {
+/**
+ * `{"instances": [...]}` (or a bare array); each instance an array, an object by column name, or `{"features": [...]}`.
+ * The row count and every instance's shape are checked before any column is allocated, so a small body of many
+ * malformed instances cannot make the server allocate rows x features values.
+ */
+export function decodeJson(body: string, features: readonly FeatureSchema[], options: DecodeOptions = {}): DecodedPayload {
   const doc = parseJson(body, 'the body');
   let instances: unknown;
   if (Array.isArray(doc)) instances = doc;
-  else if (doc !== null && typeof doc === 'object' && 'instances' in doc) instances = (doc as { instances: unknown }).instances;
+  else if (doc !== null && typeof doc === 'object' && Object.hasOwn(doc, 'instances')) instances = (doc as { instances: unknown }).instances;
   else throw new PayloadError('expected {"instances": [...]} or a JSON array of instances');
   if (!Array.isArray(instances)) throw new PayloadError('"instances" must be an array');
+  checkRowCount(instances.length, options);
+  const shaped = instances.map((instance: unknown, i) => instanceShape(instance, features, i + 1));
   const cols = builders(features, instances.length);
-  for (let i = 0; i < instances.length; i++) pushInstance(cols, features, instances[i], i + 1);
+  for (let i = 0; i < shaped.length; i++) pushShaped(cols, features, shaped[i], i + 1);
   return finish(cols, instances.length);
 }
 
 /** One instance per line (blank lines skipped). */
-export function decodeJsonLines(body: string, features: readonly FeatureSchema[]): DecodedPayload {
+export function decodeJsonLines(body: string, features: readonly FeatureSchema[], options: DecodeOptions = {}): DecodedPayload {
   const cols = builders(features, 16);
-  const lines = body.split('\n');
   let row = 0;
-  for (const line of lines) {
+  let start = 0;
+  while (start <= body.length) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    const line = body.slice(start, end);
+    start = end + 1;
     if (line.trim() === '') continue;
     row++;
-    pushInstance(cols, features, parseJson(line, 'the line', row), row);
+    checkRowCount(row, options);
+    pushShaped(cols, features, instanceShape(parseJson(line, 'the line', row), features, row), row);
   }
   return finish(cols, row);
 }
 
-function pushInstance(cols: ColumnBuilder[], features: readonly FeatureSchema[], instance: unknown, row: number): void {
+/** An instance's values: an array in training order, or an object holding every feature as an own key. */
+type Shaped = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+function instanceShape(instance: unknown, features: readonly FeatureSchema[], row: number): Shaped {
   let values = instance;
   if (values !== null && typeof values === 'object' && !Array.isArray(values)) {
     const obj = values as Record<string, unknown>;
     if (Array.isArray(obj.features) && Object.keys(obj).length === 1) values = obj.features;
     else {
-      for (let c = 0; c < features.length; c++) {
-        const name = features[c].name;
-        if (!(name in obj)) throw new PayloadError('missing feature (use null for a missing value)', row, name);
-        cols[c].push(checkCell(obj[name], row, name), row);
+      for (const f of features) {
+        if (!Object.hasOwn(obj, f.name)) throw new PayloadError('missing feature (use null for a missing value)', row, f.name);
       }
-      return;
+      return obj;
     }
   }
   if (!Array.isArray(values)) throw new PayloadError('an instance must be an array of values or an object keyed by column name', row);
   if (values.length !== features.length) {
     throw new PayloadError(`expected ${features.length} values (${features.map((f) => f.name).join(', ')}), got ${values.length}`, row);
   }
-  for (let c = 0; c < features.length; c++) cols[c].push(checkCell(values[c], row, features[c].name), row);
+  return values;
+}
+
+function pushShaped(cols: ColumnBuilder[], features: readonly FeatureSchema[], values: Shaped, row: number): void {
+  const byIndex = Array.isArray(values);
+  for (let c = 0; c < features.length; c++) {
+    const name = features[c].name;
+    const v = byIndex ? (values as readonly unknown[])[c] : (values as Readonly<Record<string, unknown>>)[name];
+    cols[c].push(checkCell(v, row, name), row);
+  }
 }
 
 function checkCell(v: unknown, row: number, column: string): Cell {

@@ -1,23 +1,25 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { Pipeline } from '../pipeline/pipeline.js';
-import { TabpilotError } from '../util/errors.js';
+import { type ErrorCode, TabpilotError, isTabpilotError } from '../util/errors.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, type ServeLimits } from './limits.js';
 import type { ResponseKey } from './negotiate.js';
 import type { ContributionSource } from './predictor.js';
 import { predictorFromPipeline } from './index.js';
-import { createInferenceServer } from './server.js';
+import { type InferenceServer, createInferenceServer } from './server.js';
 
 /**
  * Runs the endpoint until SIGTERM/SIGINT. With workers > 1 the process becomes a node:cluster primary
  * that forks that many copies of the same command; each loads the model and serves on the shared port,
- * and the primary forwards the shutdown signal and waits for every worker to finish its in-flight requests.
+ * and the primary forwards the shutdown signal and waits for every worker to finish its in-flight requests
+ * (each worker closes what is left at the drain deadline). A worker that cannot start (busy port, bad host)
+ * reports the error to the primary, which prints it once and ends the command with it.
  */
-export interface ServeOptions {
+export interface ServeOptions extends Partial<ServeLimits> {
   readonly modelDir: string;
   readonly host: string;
   readonly port: number;
   readonly workers: number;
-  readonly maxBodyBytes?: number;
   readonly defaultKeys?: readonly ResponseKey[];
   /** Builds the explainer for `explain=true` requests (lazily, on first use). */
   readonly explainer?: (pipeline: Pipeline) => ContributionSource;
@@ -26,7 +28,18 @@ export interface ServeOptions {
   readonly accessLog?: boolean;
 }
 
-type WorkerMessage = { type: 'listening'; address: AddressInfo } | { type: 'failed'; message: string };
+type WorkerMessage = { type: 'listening'; address: AddressInfo } | { type: 'failed'; message: string; code: ErrorCode };
+
+/** After the drain deadline, how long the primary waits for a worker to exit before killing it. */
+const WORKER_EXIT_GRACE_MS = 5_000;
+
+/** In a cluster worker: tells the primary why this worker cannot serve, then lets the worker exit. */
+async function reportStartupFailure(e: unknown): Promise<void> {
+  if (!cluster.isWorker) return;
+  const message: WorkerMessage = { type: 'failed', message: (e as Error)?.message ?? String(e), code: isTabpilotError(e) ? e.code : 'INTERNAL' };
+  await new Promise<void>((resolve) => process.send!(message, undefined, {}, () => resolve()));
+  process.disconnect?.();
+}
 
 export async function serve(options: ServeOptions): Promise<void> {
   if (options.workers > 1 && cluster.isPrimary) return runPrimary(options);
@@ -36,19 +49,27 @@ export async function serve(options: ServeOptions): Promise<void> {
 async function runWorker(options: ServeOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   let pipeline: Pipeline;
+  let server: InferenceServer;
+  let address: AddressInfo;
   try {
     pipeline = await Pipeline.load(options.modelDir);
+    const drainSeconds = (options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) / 1000;
+    server = createInferenceServer(predictorFromPipeline(pipeline), {
+      maxBodyBytes: options.maxBodyBytes,
+      maxRows: options.maxRows,
+      maxExplainRows: options.maxExplainRows,
+      maxInFlight: options.maxInFlight,
+      drainTimeoutMs: options.drainTimeoutMs,
+      defaultKeys: options.defaultKeys,
+      explainer: options.explainer ? () => options.explainer!(pipeline) : undefined,
+      onRequest: options.accessLog ? accessLogger() : undefined,
+      onDrainTimeout: () => log(`tabpilot serve: requests still open after ${drainSeconds} s (pid ${process.pid}); closing their connections`),
+    });
+    address = await server.listen(options.port, options.host);
   } catch (e) {
-    if (cluster.isWorker) process.send?.({ type: 'failed', message: (e as Error).message } satisfies WorkerMessage);
+    await reportStartupFailure(e);
     throw e;
   }
-  const server = createInferenceServer(predictorFromPipeline(pipeline), {
-    maxBodyBytes: options.maxBodyBytes,
-    defaultKeys: options.defaultKeys,
-    explainer: options.explainer ? () => options.explainer!(pipeline) : undefined,
-    onRequest: options.accessLog ? accessLogger() : undefined,
-  });
-  const address = await server.listen(options.port, options.host);
   if (cluster.isWorker) process.send?.({ type: 'listening', address } satisfies WorkerMessage);
   else log(`tabpilot serve: ${describeModel(pipeline)} on ${url(address)} (pid ${process.pid})`);
   await new Promise<void>((resolve) => {
@@ -109,7 +130,8 @@ async function runPrimary(options: ServeOptions): Promise<void> {
       workers.add(worker);
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'listening') resolve(m.address);
-        else reject(new TabpilotError('MODEL_FORMAT', m.message));
+        // A user error keeps its code (one line, exit 2); anything else stays an internal error.
+        else reject(m.code === 'INTERNAL' ? new Error(`worker ${worker.process.pid}: ${m.message}`) : new TabpilotError(m.code, m.message));
       });
       worker.on('exit', (code, signal) => {
         workers.delete(worker);
@@ -122,13 +144,19 @@ async function runPrimary(options: ServeOptions): Promise<void> {
       });
     });
 
+  // Workers close what is still open at their drain deadline; one that has not exited shortly after is killed.
   const stopAll = (): Promise<void> =>
     new Promise((resolve) => {
       shuttingDown = true;
       if (workers.size === 0) return resolve();
+      const killer = setTimeout(() => {
+        for (const w of workers) w.process.kill('SIGKILL');
+      }, (options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) + WORKER_EXIT_GRACE_MS);
       for (const w of workers) {
         w.on('exit', () => {
-          if (workers.size === 0) resolve();
+          if (workers.size > 0) return;
+          clearTimeout(killer);
+          resolve();
         });
         w.process.kill('SIGTERM');
       }

@@ -1,8 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isTabpilotError } from '../util/errors.js';
+import { RequestAborted, explainInBlocks, predictInBlocks } from './blocks.js';
+import { RETRY_AFTER_SECONDS, type ServeLimits, resolveLimits } from './limits.js';
+import { closeWithin, listenOn } from './listen.js';
 import { NegotiationError, type ResponseKey, FORMAT_MEDIA_TYPE, inputFormat, keysFromEnvironment, outputChoice } from './negotiate.js';
-import { PayloadError, decodePayload } from './payload.js';
+import { decodePayload } from './payload.js';
 import type { ContributionSource, Predictor } from './predictor.js';
 import { encodeResponse } from './respond.js';
 
@@ -11,26 +14,26 @@ import { encodeResponse } from './respond.js';
  *   GET  /ping         200 once the model is loaded
  *   POST /invocations  text/csv, application/json or application/jsonlines in; Accept picks the output
  *   GET  /execution-parameters  batch-transform hints (as SageMaker containers answer them)
- * Every failure of one request is answered (400/404/405/406/413/415/500) and the server keeps serving.
+ * Every failure of one request is answered (400/404/405/406/413/415/500/503) and the server keeps serving.
+ * Large requests are worked on in blocks (./blocks.ts) so /ping keeps answering; ./limits.ts has the limits.
  */
 
-/** SageMaker real-time endpoints accept payloads up to 6 MB. */
-export const DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024;
-
-export interface ServerOptions {
-  readonly maxBodyBytes?: number;
+export interface ServerOptions extends Partial<ServeLimits> {
   /** Response keys when Accept names none (default: SAGEMAKER_INFERENCE_OUTPUT, else predicted_label). */
   readonly defaultKeys?: readonly ResponseKey[];
   /** Computes contributions for `Accept: ...; explain=true`; 406 when absent. */
   readonly explainer?: ContributionSource | (() => ContributionSource);
   /** Called for each request (method, path, status, milliseconds), e.g. for access logs. */
   readonly onRequest?: (method: string, path: string, status: number, ms: number) => void;
+  /** Called when close() reaches the drain deadline and closes the connections still open. */
+  readonly onDrainTimeout?: () => void;
 }
 
 export interface InferenceServer {
   readonly server: http.Server;
+  /** Binds; a busy port or an unusable host rejects with a TabpilotError (ADDRESS_IN_USE, ADDRESS_UNAVAILABLE). */
   listen(port: number, host: string): Promise<AddressInfo>;
-  /** Stops accepting connections and resolves when in-flight requests have been answered. */
+  /** Stops accepting connections; resolves when in-flight requests are answered or the drain deadline closed them. */
   close(): Promise<void>;
 }
 
@@ -43,125 +46,181 @@ class HttpError extends Error {
   }
 }
 
+/** Past this many bytes of an over-limit body, stop draining it and drop the connection. */
+const ABUSIVE_BODY_SLACK_BYTES = 64 * 1024 * 1024;
+
+/** What every request of one server shares. */
+interface Context {
+  readonly predictor: Predictor;
+  readonly limits: ServeLimits;
+  readonly defaultKeys: readonly ResponseKey[];
+  readonly explainer: () => ContributionSource | undefined;
+  readonly onRequest?: ServerOptions['onRequest'];
+  closing: boolean;
+  /** /invocations requests between their headers and the end of their response. */
+  inFlight: number;
+}
+
+/** One request and its answer: answered once, with Connection: close while the server is closing. */
+class Exchange {
+  readonly started = performance.now();
+  readonly path: string;
+  /** The connection closed (answered, or the client went away). */
+  gone = false;
+
+  constructor(
+    readonly req: http.IncomingMessage,
+    readonly res: http.ServerResponse,
+    private readonly ctx: Context,
+  ) {
+    this.path = (req.url ?? '/').split('?')[0];
+    res.once('close', () => (this.gone = true));
+  }
+
+  finish(status: number, body: string, contentType = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
+    const { res } = this;
+    if (res.headersSent || this.gone) return;
+    const payload = Buffer.from(body, 'utf8');
+    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': payload.length, ...(this.ctx.closing ? { Connection: 'close' } : {}), ...headers });
+    res.end(payload);
+    this.ctx.onRequest?.(this.req.method ?? '?', this.path, status, performance.now() - this.started);
+  }
+
+  fail(status: number, message: string, headers: Record<string, string> = {}): void {
+    this.finish(status, JSON.stringify({ error: message }) + '\n', 'application/json', headers);
+  }
+
+  /** Answers with the status an error stands for; a client that went away gets nothing. */
+  failWith(e: unknown): void {
+    if (e instanceof RequestAborted) return;
+    const status = statusOf(e);
+    this.fail(status, status === 500 ? `internal error: ${(e as Error)?.message ?? String(e)}` : (e as Error).message);
+  }
+}
+
+/** HTTP status of an error thrown while answering /invocations; by error code, never by message. */
+function statusOf(e: unknown): number {
+  if (e instanceof NegotiationError || e instanceof HttpError) return e.status;
+  if (isTabpilotError(e)) return e.code === 'LIMIT_EXCEEDED' ? 413 : e.code === 'INTERNAL' ? 500 : 400;
+  const status = (e as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
+}
+
 export function createInferenceServer(predictor: Predictor, options: ServerOptions = {}): InferenceServer {
-  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const defaultKeys = options.defaultKeys ?? keysFromEnvironment();
   let explainer: ContributionSource | undefined;
-  const getExplainer = (): ContributionSource | undefined => {
-    if (explainer === undefined && options.explainer !== undefined) {
-      explainer = typeof options.explainer === 'function' ? options.explainer() : options.explainer;
-    }
-    return explainer;
+  const ctx: Context = {
+    predictor,
+    limits: resolveLimits(options),
+    defaultKeys: options.defaultKeys ?? keysFromEnvironment(),
+    explainer: () => {
+      if (explainer === undefined && options.explainer !== undefined) {
+        explainer = typeof options.explainer === 'function' ? options.explainer() : options.explainer;
+      }
+      return explainer;
+    },
+    onRequest: options.onRequest,
+    closing: false,
+    inFlight: 0,
   };
-  let closing = false;
-
-  const server = http.createServer((req, res) => {
-    const started = performance.now();
-    const path = (req.url ?? '/').split('?')[0];
-    const finish = (status: number, body: string, contentType = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void => {
-      if (res.headersSent) return;
-      const payload = Buffer.from(body, 'utf8');
-      res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': payload.length, ...(closing ? { Connection: 'close' } : {}), ...headers });
-      res.end(payload);
-      options.onRequest?.(req.method ?? '?', path, status, performance.now() - started);
-    };
-    const fail = (status: number, message: string, headers: Record<string, string> = {}): void => {
-      finish(status, JSON.stringify({ error: message }) + '\n', 'application/json', headers);
-    };
-
-    if (path === '/ping') {
-      if (req.method !== 'GET' && req.method !== 'HEAD') return fail(405, 'use GET /ping', { Allow: 'GET, HEAD' });
-      req.resume();
-      return finish(200, '\n');
-    }
-    if (path === '/execution-parameters') {
-      req.resume();
-      return finish(200, JSON.stringify({ MaxConcurrentTransforms: 1, BatchStrategy: 'MULTI_RECORD', MaxPayloadInMB: Math.floor(maxBody / 2 ** 20) }), 'application/json');
-    }
-    if (path !== '/invocations') {
-      req.resume();
-      return fail(404, `no route ${path}; use GET /ping or POST /invocations`);
-    }
-    if (req.method !== 'POST') {
-      req.resume();
-      return fail(405, 'use POST /invocations', { Allow: 'POST' });
-    }
-
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBody) {
-      // Refuse before reading; close so the unread body cannot be taken as the next request.
-      req.resume();
-      return fail(413, `body of ${declared} bytes exceeds the limit of ${maxBody} bytes`, { Connection: 'close' });
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBody) {
-        // Keep draining (discarding) so the 413 reaches a client that is still sending; cut off abusive streams.
-        tooLarge = true;
-        chunks.length = 0;
-        if (size > maxBody * 4 + 64 * 1024 * 1024) req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', () => {
-      /* client aborted: nothing to answer */
-    });
-    req.on('end', () => {
-      if (tooLarge) return fail(413, `body exceeds the limit of ${maxBody} bytes`, { Connection: 'close' });
-      try {
-        const input = inputFormat(req.headers['content-type']);
-        const choice = outputChoice(req.headers.accept, input, defaultKeys);
-        let body = Buffer.concat(chunks).toString('utf8');
-        if (body.charCodeAt(0) === 0xfeff) body = body.slice(1); // a byte-order mark is not data
-        const { frame, unseen } = decodePayload(body, input, predictor.features);
-        const predictions = predictor.predict(frame);
-        let contributions;
-        if (choice.explain) {
-          const source = getExplainer();
-          if (source === undefined) throw new HttpError(406, 'explanations are not available for this model');
-          contributions = source.explain(frame);
-        }
-        const headers: Record<string, string> = {};
-        const unseenCols = Object.entries(unseen);
-        if (unseenCols.length > 0) headers['X-Tabpilot-Unseen-Categories'] = unseenCols.map(([c, n]) => `${encodeURIComponent(c)}=${n}`).join(', ');
-        finish(200, encodeResponse(predictions, choice, contributions), FORMAT_MEDIA_TYPE[choice.format], headers);
-      } catch (e) {
-        if (e instanceof PayloadError) return fail(400, e.message);
-        if (e instanceof NegotiationError || e instanceof HttpError) return fail(e.status, e.message);
-        const status = (e as { status?: unknown })?.status;
-        if (typeof status === 'number' && status >= 400 && status < 500) return fail(status, (e as Error).message);
-        if (isTabpilotError(e) && e.code !== 'INTERNAL') return fail(400, e.message);
-        fail(500, `internal error: ${(e as Error)?.message ?? String(e)}`);
-      }
-    });
-  });
+  const server = http.createServer((req, res) => route(new Exchange(req, res, ctx), ctx));
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 120_000;
-
   return {
     server,
-    listen(port: number, host: string): Promise<AddressInfo> {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      });
-    },
+    listen: (port, host) => listenOn(server, port, host),
     close(): Promise<void> {
-      closing = true;
-      return new Promise((resolve) => {
-        // close() waits for in-flight requests; idle keep-alive sockets are closed now, busy ones after
-        // their response (which carries Connection: close once closing).
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      ctx.closing = true;
+      return closeWithin(server, ctx.limits.drainTimeoutMs, options.onDrainTimeout);
     },
   };
+}
+
+function route(x: Exchange, ctx: Context): void {
+  const { req } = x;
+  if (x.path === '/ping') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return x.fail(405, 'use GET /ping', { Allow: 'GET, HEAD' });
+    req.resume();
+    return x.finish(200, '\n');
+  }
+  if (x.path === '/execution-parameters') {
+    req.resume();
+    const hints = { MaxConcurrentTransforms: 1, BatchStrategy: 'MULTI_RECORD', MaxPayloadInMB: Math.floor(ctx.limits.maxBodyBytes / 2 ** 20) };
+    return x.finish(200, JSON.stringify(hints), 'application/json');
+  }
+  if (x.path !== '/invocations') {
+    req.resume();
+    return x.fail(404, `no route ${x.path}; use GET /ping or POST /invocations`);
+  }
+  if (req.method !== 'POST') {
+    req.resume();
+    return x.fail(405, 'use POST /invocations', { Allow: 'POST' });
+  }
+  receive(x, ctx);
+}
+
+/** Reads an /invocations body within the size and concurrency limits, then answers it. */
+function receive(x: Exchange, ctx: Context): void {
+  const { req } = x;
+  const maxBody = ctx.limits.maxBodyBytes;
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBody) {
+    // Refuse before reading; close so the unread body cannot be taken as the next request.
+    req.resume();
+    return x.fail(413, `body of ${declared} bytes exceeds the limit of ${maxBody} bytes`, { Connection: 'close' });
+  }
+  if (ctx.inFlight >= ctx.limits.maxInFlight) {
+    req.resume();
+    return x.fail(503, `busy: ${ctx.limits.maxInFlight} requests are in progress; retry shortly`, { 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
+  }
+  ctx.inFlight++;
+  x.res.once('close', () => ctx.inFlight--);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBody) {
+      // Keep draining (discarding) so the 413 reaches a client that is still sending; cut off abusive streams.
+      tooLarge = true;
+      chunks.length = 0;
+      if (size > maxBody * 4 + ABUSIVE_BODY_SLACK_BYTES) req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('error', () => {
+    /* client aborted: nothing to answer */
+  });
+  req.on('end', () => {
+    if (tooLarge) return x.fail(413, `body exceeds the limit of ${maxBody} bytes`, { Connection: 'close' });
+    invoke(x, ctx, Buffer.concat(chunks)).catch((e: unknown) => x.failWith(e));
+  });
+}
+
+/** Decodes, predicts (and explains) in blocks, and answers one /invocations request. */
+async function invoke(x: Exchange, ctx: Context, raw: Buffer): Promise<void> {
+  const { req } = x;
+  const { limits, predictor } = ctx;
+  const input = inputFormat(req.headers['content-type']);
+  const choice = outputChoice(req.headers.accept, input, ctx.defaultKeys);
+  let body = raw.toString('utf8');
+  if (body.charCodeAt(0) === 0xfeff) body = body.slice(1); // a byte-order mark is not data
+  const explainCapped = choice.explain && limits.maxExplainRows < limits.maxRows;
+  const { frame, unseen } = decodePayload(body, input, predictor.features, {
+    maxRows: explainCapped ? limits.maxExplainRows : limits.maxRows,
+    limitFor: explainCapped ? 'explain=true' : undefined,
+  });
+  const aborted = (): boolean => x.gone;
+  const predictions = await predictInBlocks(predictor, frame, aborted);
+  let contributions;
+  if (choice.explain) {
+    const source = ctx.explainer();
+    if (source === undefined) throw new HttpError(406, 'explanations are not available for this model');
+    contributions = await explainInBlocks(source, frame, aborted);
+  }
+  const headers: Record<string, string> = {};
+  const unseenCols = Object.entries(unseen);
+  if (unseenCols.length > 0) headers['X-Tabpilot-Unseen-Categories'] = unseenCols.map(([c, n]) => `${encodeURIComponent(c)}=${n}`).join(', ');
+  x.finish(200, encodeResponse(predictions, choice, contributions), FORMAT_MEDIA_TYPE[choice.format], headers);
 }

@@ -18,6 +18,28 @@ export type ErrorCode =
   | 'FLOW_INVALID'
   | 'BUDGET_TOO_SMALL'
   | 'NOT_FITTED'
+  /** An output path that would replace an input or a model being read, or that cannot be written. */
+  | 'OUTPUT_PATH'
+  /** A file system error a user caused (no such file, permission denied, not a directory, ...). */
+  | 'FILE_ERROR'
+  /** serve: the port is taken by another process. */
+  | 'ADDRESS_IN_USE'
+  /** serve: the host is not an address of this machine, does not resolve, or the port needs privileges. */
+  | 'ADDRESS_UNAVAILABLE'
+  /** A request exceeds a configured limit (rows, explained rows, body size). */
+  | 'LIMIT_EXCEEDED'
+  /** A worker pool cannot start its workers (the compiled worker script is missing: run npm run build). */
+  | 'WORKER_UNAVAILABLE'
+  /** Feature Store: no feature group of that name. */
+  | 'UNKNOWN_GROUP'
+  /** Feature Store: a feature group of that name already exists. */
+  | 'GROUP_EXISTS'
+  /** Feature Store: a record breaks its group's schema (names the row and the field). */
+  | 'INVALID_RECORD'
+  /** Feature Store: two records of one batch share record identifier and event time. */
+  | 'DUPLICATE_RECORD'
+  /** Feature Store: the store directory was written by a newer tabpilot (or is not a store). */
+  | 'STORE_VERSION'
   | 'INTERNAL';
 
 export interface ErrorLocation {

@@ -35,6 +35,12 @@ export interface TransformDef<P = unknown, T = unknown> {
   /** Named outputs (split); default one output named `default`. */
   outputNames?(params: P): string[];
   fit?(frame: Frame, params: P, ctx: StepContext): T;
+  /**
+   * Type-checks fitted state read back from a flow file (`trained_parameters`, read with `r`) and returns
+   * it typed: required with `fit`, so state that `fit` did not produce fails with the node and field
+   * named instead of corrupting a column or reaching exported code.
+   */
+  parseTrained?(r: ParamReader, params: P): T;
   apply(inputs: Frame[], params: P, trained: T | undefined, ctx: StepContext): StepOutput;
   describe(params: P): string;
   /**
@@ -85,12 +91,35 @@ export class ParamReader {
   }
 
   has(key: string): boolean {
-    return this.obj[key] !== undefined && this.obj[key] !== null;
+    const v = Object.hasOwn(this.obj, key) ? this.obj[key] : undefined;
+    return v !== undefined && v !== null;
   }
 
   raw(key: string): unknown {
     this.used.add(key);
-    return this.obj[key];
+    // Own keys only: keys are user text, and "constructor" or "__proto__" must not reach Object.prototype.
+    return Object.hasOwn(this.obj, key) ? this.obj[key] : undefined;
+  }
+
+  /** Keys of the object (maps keyed by column name in fitted state). */
+  keys(): string[] {
+    return Object.keys(this.obj);
+  }
+
+  /** A fitted statistic: a number, or null (JSON stores NaN as null). Numeric strings are refused. */
+  stat(key: string): number | null {
+    const v = this.raw(key);
+    if (v === null) return null;
+    if (typeof v !== 'number') throw this.fail(key, `expects a number, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** A list of fitted statistics (numbers or null), optionally of a fixed length. */
+  statList(key: string, length?: number): (number | null)[] {
+    const v = this.raw(key);
+    if (!Array.isArray(v) || v.some((x) => x !== null && typeof x !== 'number')) throw this.fail(key, `expects a list of numbers, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+    if (length !== undefined && v.length !== length) throw this.fail(key, `expects ${length} numbers, got ${v.length}`);
+    return v as (number | null)[];
   }
 
   str(key: string, fallback?: string): string {
@@ -126,7 +155,7 @@ export class ParamReader {
   }
 
   optNum(key: string, opts: { min?: number; max?: number; int?: boolean } = {}): number | undefined {
-    if (!this.has(key) || this.obj[key] === '') {
+    if (!this.has(key) || this.raw(key) === '') {
       this.used.add(key);
       return undefined;
     }
@@ -172,7 +201,7 @@ export class ParamReader {
   }
 
   optColumn(key: string): string | undefined {
-    if (!this.has(key) || this.obj[key] === '') {
+    if (!this.has(key) || this.raw(key) === '') {
       this.used.add(key);
       return undefined;
     }

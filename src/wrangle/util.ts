@@ -2,15 +2,15 @@ import {
   BOOL_MISSING,
   type Column,
   Frame,
-  booleanColumn,
-  categoricalColumn,
+  
+  
   categoricalFromStrings,
-  numericColumn,
+  
   textColumn,
-  toFloat64,
-} from '../frame/index.js';
+  toFloat64 } from '../frame/index.js';
 import { TabpilotError } from '../util/errors.js';
 import { st_parseVector, st_vectorString } from './formula/strings-runtime.js';
+import { quantileSorted } from '../util/numeric.js';
 
 /** String values of any column (null = missing), without per-row allocation for categorical/text. */
 export function stringsOf(col: Column): readonly (string | null)[] {
@@ -55,38 +55,12 @@ export function numbersOf(col: Column, nodeId: string, field: string): Float64Ar
   return toFloat64(col);
 }
 
-export function isNumericKind(col: Column): boolean {
-  return col.kind === 'numeric' || col.kind === 'boolean';
-}
-
-
-
-
-/** Categorical column from strings with a given dictionary order (values outside it become missing). */
-export function categoricalWithDictionary(name: string, values: readonly (string | null)[], dictionary: readonly string[]): Column {
-  const index = new Map(dictionary.map((d, i) => [d, i]));
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    codes[i] = v === null ? -1 : (index.get(v) ?? -1);
-  }
-  return categoricalColumn(name, codes, dictionary);
-}
-
 /** Keeps a string column's original kind: categorical stays categorical (re-dictionaried), else text. */
 export function likeStrings(original: Column, name: string, values: (string | null)[]): Column {
   return original.kind === 'categorical' ? categoricalFromStrings(name, values) : textColumn(name, values);
 }
 
-/** Linear-interpolated quantile of the finite values (sorted copy). q in [0, 1]. */
-export function quantileSorted(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = (n - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
+export { quantileSorted };
 
 export function finiteSorted(values: Float64Array): Float64Array {
   let n = 0;

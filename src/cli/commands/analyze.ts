@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { ANALYSES, analysisInfo, runAnalysis } from '../../analyses/index.js';
 import { readTable } from '../../io/index.js';
 import { parseCommandArgs } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { checkOutputPath, writeFileAtomic } from '../../util/output.js';
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', `analyze: expected one FILE, got ${parsed.positionals.length}\n\n${help}`);
   if (typeof values.analysis !== 'string') throw new TabpilotError('INVALID_ARGUMENT', `analyze: --analysis NAME is required; one of ${ANALYSES.map((a) => a.name).join(', ')}`);
   const info = analysisInfo(values.analysis);
-  const params: Record<string, unknown> = {};
+  const params: Record<string, unknown> = Object.create(null); // keyed by user-given parameter names
   for (const [flag, v] of Object.entries(values)) {
     if (v === undefined || ['analysis', 'out', 'json', 'param', 'help'].includes(flag)) continue;
     params[camel(flag)] = v;
@@ -51,21 +51,24 @@ export async function run(argv: string[]): Promise<number> {
     if (eq <= 0) throw new TabpilotError('INVALID_ARGUMENT', `--param expects KEY=VALUE, got "${kv}"`);
     params[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
-  const { frame } = await readTable(parsed.positionals[0]);
+  const file = parsed.positionals[0];
+  // The paths given are checked before the analysis runs; a default chart name (known once the analysis has
+  // said whether it draws SVG or HTML) is checked just before it is written.
+  const check = (out: string): string => checkOutputPath(out, { inputs: [file] });
+  const outPath = typeof values.out === 'string' ? check(values.out) : undefined;
+  const jsonPath = typeof values.json === 'string' ? check(values.json) : undefined;
+  if (jsonPath !== undefined && jsonPath === outPath) throw new TabpilotError('OUTPUT_PATH', '--out and --json name the same file', { file: values.json as string });
+  const { frame } = await readTable(file);
   const result = await runAnalysis(info.name, frame, params);
   console.log(result.summary);
-  if (result.svg) {
-    const out = (values.out as string | undefined) ?? `${info.name}.svg`;
-    writeFileSync(out, result.svg);
+  for (const [text, ext] of [[result.svg, 'svg'], [result.html, 'html']] as const) {
+    if (!text) continue;
+    const out = (values.out as string | undefined) ?? `${info.name}.${ext}`;
+    writeFileAtomic(outPath ?? check(out), text);
     console.log(`wrote ${out}`);
   }
-  if (result.html) {
-    const out = (values.out as string | undefined) ?? `${info.name}.html`;
-    writeFileSync(out, result.html);
-    console.log(`wrote ${out}`);
-  }
-  if (typeof values.json === 'string') {
-    writeFileSync(values.json, JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  if (jsonPath !== undefined) {
+    writeFileAtomic(jsonPath, JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
     console.log(`wrote ${values.json}`);
   } else if ((!result.svg && !result.html) || info.name === 'table-summary') {
     console.log(JSON.stringify(result.data, null, 2));

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type AutopilotOptions, type AutopilotProgress, autopilot } from '../../automl/autopilot.js';
+import { type AutopilotOptions, type AutopilotProgress, autopilot, hpoLearnerKinds } from '../../automl/autopilot.js';
 import type { CandidateDefinition } from '../../automl/job.js';
 import type { Frame } from '../../frame/frame.js';
 import { readTable } from '../../io/index.js';
 import { Pipeline } from '../../pipeline/pipeline.js';
-import { writeModelReport } from '../../report/index.js';
+import { modelReportSizes, writeModelReport } from '../../report/index.js';
 import { parseFlowParams, trainingDataFromFlow } from '../../pipeline/model-flow.js';
-import { pipelineWithFlow } from '../../pipeline/train-flow.js';
+import { trainableKinds } from '../../models/registry.js';
 import type { Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
@@ -25,13 +25,13 @@ Options:
                              multiclass: Accuracy (default), BalancedAccuracy, F1macro, PrecisionMacro, RecallMacro, LogLoss
                              regression: MSE (default), RMSE, MAE, R2
   --mode MODE                auto (default): portfolio + HPO + ensemble; ensembling: portfolio + ensemble;
-                             hpo: HPO over gbdt, linear, mlp (best single candidate)
+                             hpo: HPO over ${hpoLearnerKinds().join(', ')} (best single candidate)
   --max-runtime SECONDS      hard limit for the whole job (default 600 when --max-candidates is not given)
   --max-candidates N         stop after N candidates (default 250)
   --instances N              worker threads (default: number of cores; 0 = run in this thread)
   --seed N                   seed for folds, search and learners (default 0)
   --validation-fraction F    validate on a stratified holdout of F instead of 5-fold CV (automatic above 50,000 rows)
-  --learners LIST            comma-separated subset of gbdt,rf,extratrees,linear,mlp
+  --learners LIST            comma-separated subset of ${trainableKinds().join(',')}
   --class-weight balanced    reweight classes to n / (k * count)
   --sample-weight COL        per-row weights from this column (excluded from the features)
   --refit / --no-refit       refit the final models on all rows (default: only with a holdout)
@@ -175,11 +175,10 @@ export async function run(argv: string[]): Promise<number> {
     allowSmall: flags['allow-small'] === true,
     onProgress: quiet ? undefined : progressPrinter(),
     onWarning: (m) => console.error(`warning: ${m}`),
+    flow: flowData ? { data: flowData, file: flowFile! } : undefined,
   });
   await job.save(out);
   if (flowData) {
-    // The flow's row-wise steps become part of the model, so predict and serve take raw rows.
-    await pipelineWithFlow(job.pipeline, flowData, target, [], flowFile!).save(path.join(out, 'model'));
     console.log(`flow: ${flowData.inference.steps.length} row-wise steps from ${flowFile} stored in ${path.join(out, 'model')} (trained on ${flowData.targetNode})`);
   }
   console.log(job.format());
@@ -214,27 +213,7 @@ async function writeBestModelReport(out: string, testFile: string | undefined, t
     return null;
   }
   const reportFile = path.join(out, 'model-report.html');
-  await writeModelReport(pipeline, data, reportFile, { dataName, ...reportSizes(pipeline, data) });
+  await writeModelReport(pipeline, data, reportFile, { dataName, ...modelReportSizes(pipeline, data) });
   console.log(`model report written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return reportFile;
-}
-
-/**
- * Rows for the report's permutation importance and sampled SHAP, sized from the model's measured prediction cost so
- * each section takes about REPORT_SECTION_MS: an ensemble of many fold models over many features would otherwise
- * need minutes (permutation SHAP costs 2 x 16 x (features + 1) predictions per explained row).
- */
-const REPORT_SECTION_MS = 8000;
-const IMPORTANCE_REPEATS = 3;
-
-function reportSizes(pipeline: Pipeline, data: Frame): { shapRows?: number; importanceRows: number; importanceRepeats: number } {
-  const probe = data.head(Math.min(data.numRows, 300));
-  const t0 = performance.now();
-  pipeline.predict(probe);
-  const msPerRow = Math.max(1e-4, (performance.now() - t0) / Math.max(1, probe.numRows));
-  const features = pipeline.artifact.features.length;
-  const importanceRows = Math.round(Math.min(5000, Math.max(100, REPORT_SECTION_MS / (features * IMPORTANCE_REPEATS * msPerRow))));
-  const treeExplained = ['gbdt', 'rf', 'extratrees'].includes(pipeline.model.kind);
-  const shapRows = treeExplained ? undefined : Math.round(Math.min(100, Math.max(10, REPORT_SECTION_MS / (2 * 16 * (features + 1) * msPerRow))));
-  return { shapRows, importanceRows, importanceRepeats: IMPORTANCE_REPEATS };
 }

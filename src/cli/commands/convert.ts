@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { readTable, writeTable } from '../../io/index.js';
 import { parseCommandArgs } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { checkOutputPath } from '../../util/output.js';
 import { parseTypeFlags } from './inspect.js';
 
 export const help = `Usage: tabpilot convert IN OUT [--limit N] [--type COL=KIND ...]
@@ -21,11 +21,11 @@ export async function run(argv: string[]): Promise<number> {
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (positionals.length !== 2) throw new TabpilotError('INVALID_ARGUMENT', 'convert: expected IN and OUT (see tabpilot convert --help)');
   const [input, output] = positionals;
-  if (path.resolve(input) === path.resolve(output)) throw new TabpilotError('INVALID_ARGUMENT', 'convert: IN and OUT are the same file');
+  const target = checkOutputPath(output, { inputs: [input] });
   const limit = values.limit !== undefined ? Number(values.limit as string) : undefined;
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new TabpilotError('INVALID_ARGUMENT', `--limit expects a positive integer, got "${values.limit}"`);
   const { frame, report } = await readTable(input, { limit, types: parseTypeFlags(values.type as string[] | undefined) });
-  writeTable(frame, output);
+  writeTable(frame, target);
   for (const w of report.warnings) console.error(`warning: ${w}`);
   console.log(`wrote ${output}: ${frame.numRows} rows, ${frame.numColumns} columns`);
   return 0;

@@ -1,11 +1,10 @@
-import { writeFile, rename } from 'node:fs/promises';
-import path from 'node:path';
 import { explainPipeline, evaluationData, permutationImportance } from '../../explain/index.js';
 import { explanationCsv, meanAbsShap } from '../../explain/csv.js';
 import { readTable } from '../../io/index.js';
 import { Pipeline } from '../../pipeline/pipeline.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { checkOutputPath, writeFileAtomic } from '../../util/output.js';
 import { Random } from '../../util/random.js';
 
 export const help = `Usage: tabpilot explain MODEL_DIR FILE --out shap.csv [--rows N] [options]
@@ -52,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   const [modelDir, file] = parsed.positionals;
   const out = values.out as string | undefined;
   if (!out) throw new TabpilotError('INVALID_ARGUMENT', 'explain: --out FILE is required');
+  const target = checkOutputPath(out, { inputs: [file, values.background as string | undefined], modelDirs: [modelDir] });
   const rows = positiveInt(values.rows as string | undefined, '--rows', 1000);
   const seed = requireNumber(values.seed as string | undefined, '--seed', 0);
 
@@ -67,11 +67,7 @@ export async function run(argv: string[]): Promise<number> {
     seed,
   });
   const rowNumbers = Int32Array.from({ length: frame.numRows }, (_, i) => i + 1);
-  const resolved = path.resolve(out);
-  if (resolved === path.resolve(file)) throw new TabpilotError('INVALID_ARGUMENT', 'explain: --out must not be the input file');
-  const tmp = `${resolved}.tmp-${process.pid}`;
-  await writeFile(tmp, explanationCsv(explanation, rowNumbers));
-  await rename(tmp, resolved);
+  writeFileAtomic(target, explanationCsv(explanation, rowNumbers));
   console.log(`wrote ${out}: ${frame.numRows} rows, ${explanation.featureNames.length} features, ${explanation.outputs.join(' / ')}`);
   console.log(`method: ${explanation.detail} (${((performance.now() - t0) / 1000).toFixed(2)} s)`);
   console.log('mean |SHAP| (global importance):');

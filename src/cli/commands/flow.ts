@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseCommandArgs } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
-import { exportFlowModule } from '../../wrangle/flow/export.js';
+import { exportFlowModule, fitForExport } from '../../wrangle/flow/export.js';
 import { describeFlow, loadFlow, saveFlow, validateFlow } from '../../wrangle/flow/files.js';
 import { runFlow } from '../../wrangle/flow/runner.js';
 import { FORMULA_FUNCTIONS } from '../../wrangle/formula/compile.js';
@@ -13,19 +13,22 @@ export const help = `Usage: tabpilot flow <run|validate|show|export|transforms> 
 Data Wrangler flows: a JSON DAG of sources, transforms, splits and destinations (docs/wrangle.md,
 schema: schemas/flow.schema.json).
 
-  flow run FLOW [--param name=value ...] [--out DIR] [--refit] [--no-save] [--json]
+  flow run FLOW [--param name=value ...] [--out DIR] [--overwrite] [--allow-outside] [--refit] [--save] [--json]
       Reads the sources, fits learned steps (or reuses their stored state), applies every step and writes
-      the destinations (relative output paths resolve under --out, default the flow's folder). Outputs are
-      written to a temporary file and renamed; an input file is never overwritten. Fitted state is stored
-      back into FLOW unless --no-save.
-  flow validate FLOW [--param name=value ...]
-      Checks structure, version, cycles, operators and parameters, then dry-runs the first 1000 rows of
-      each source (catches missing columns). Exit code 0 when valid, 2 when not.
+      the destinations. Output paths resolve under --out (default the flow's folder) and must stay inside
+      it unless --allow-outside; an existing file is replaced only with --overwrite, an input file never.
+      Outputs are written to a temporary file and renamed. FLOW itself is not changed: --save stores the
+      fitted state back into it, so later runs and exports reuse it.
+  flow validate FLOW [--param name=value ...] [--out DIR] [--allow-outside]
+      Checks structure, version, cycles, operators, parameters, stored fitted state and destinations
+      (inside the output directory), then dry-runs the first 1000 rows of each source (catches missing
+      columns). Exit code 0 when valid, 2 when not.
   flow show FLOW
       The DAG and each step in words.
-  flow export FLOW --out FILE.ts [--target NODE[:OUTPUT]]
+  flow export FLOW --out FILE.ts [--target NODE[:OUTPUT]] [--param name=value ...]
       A standalone TypeScript module applying the fitted row-wise steps up to the training node (default:
-      the split output named Train, else the first destination's input).
+      the split output named Train, else the first destination's input). Learned steps without stored
+      state are fitted first by running the flow up to that node (nothing is written, FLOW unchanged).
   flow transforms
       Lists every transform group and operator.`;
 
@@ -39,6 +42,15 @@ function parseParams(values: string[] | undefined): Record<string, string> {
   return out;
 }
 
+/** --out, --overwrite and --allow-outside as run options (destinations are confined to --out, default the flow's folder). */
+function destinationOptions(values: Record<string, string | string[] | boolean | undefined>): { outDir?: string; overwrite: boolean; allowOutside: boolean } {
+  return {
+    ...(values.out ? { outDir: path.resolve(values.out as string) } : {}),
+    overwrite: Boolean(values.overwrite),
+    allowOutside: Boolean(values['allow-outside']),
+  };
+}
+
 export async function run(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const parsed = parseCommandArgs(
@@ -47,7 +59,11 @@ export async function run(argv: string[]): Promise<number> {
       param: { type: 'string', multiple: true },
       out: { type: 'string' },
       refit: { type: 'boolean' },
+      save: { type: 'boolean' },
+      // Accepted for old scripts: not saving is the default.
       'no-save': { type: 'boolean' },
+      overwrite: { type: 'boolean' },
+      'allow-outside': { type: 'boolean' },
       json: { type: 'boolean' },
       target: { type: 'string' },
     },
@@ -75,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     } catch (e) {
       throw new TabpilotError('FLOW_INVALID', `cannot read the flow: ${(e as Error).message}`, { file });
     }
-    const res = await validateFlow(json, { baseDir: path.dirname(path.resolve(file)), params, file });
+    const res = await validateFlow(json, { ...destinationOptions(values), baseDir: path.dirname(path.resolve(file)), params, file });
     if (values.json) console.log(JSON.stringify(res, null, 2));
     else {
       for (const e of res.errors) console.error(`error: ${e}`);
@@ -93,7 +109,10 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === 'export') {
     const out = values.out as string | undefined;
     if (!out || !out.endsWith('.ts')) throw new TabpilotError('INVALID_ARGUMENT', 'flow export: --out FILE.ts is required');
-    const source = exportFlowModule(flow, { target: values.target as string | undefined, source: path.basename(file) });
+    const target = values.target as string | undefined;
+    const fit = await fitForExport(flow, { target, baseDir, params });
+    if (fit.fitted.length > 0) console.log(`fitted ${fit.fitted.join(', ')} for the export (${file} is not changed)`);
+    const source = exportFlowModule(fit.flow, { target, source: path.basename(file) });
     mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
     const tmp = `${out}.${process.pid}.tmp`;
     writeFileSync(tmp, source);
@@ -102,8 +121,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const t0 = performance.now();
-  const result = await runFlow(flow, { baseDir, params, refit: Boolean(values.refit), outDir: values.out ? path.resolve(values.out as string) : undefined });
-  if (result.fitted.length > 0 && !values['no-save']) saveFlow(result.flow, file);
+  const result = await runFlow(flow, { ...destinationOptions(values), baseDir, params, refit: Boolean(values.refit) });
+  const save = Boolean(values.save) && !values['no-save'];
+  if (result.fitted.length > 0 && save) saveFlow(result.flow, file);
   if (values.json) {
     // Analyses without their HTML/SVG renderings (a report can be megabytes); the data stays.
     const analyses = Object.fromEntries(Object.entries(result.analyses).map(([k, v]) => [k, v && typeof v === 'object' ? { ...(v as object), html: undefined, svg: undefined } : v]));
@@ -119,7 +139,7 @@ export async function run(argv: string[]): Promise<number> {
     if (typeof summary === 'string') console.log(`analysis ${id}: ${summary}`);
   }
   for (const w of result.written) console.log(`wrote ${w.path} (${w.rows} rows)`);
-  if (result.fitted.length > 0) console.log(values['no-save'] ? `fitted ${result.fitted.join(', ')} (not saved: --no-save)` : `fitted ${result.fitted.join(', ')}; state saved in ${file}`);
+  if (result.fitted.length > 0) console.log(save ? `fitted ${result.fitted.join(', ')}; state saved in ${file}` : `fitted ${result.fitted.join(', ')} (not saved in ${file}; --save stores it)`);
   console.log(`done in ${Math.round(performance.now() - t0)} ms`);
   return 0;
 }

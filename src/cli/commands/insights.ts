@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
 import { readTable } from '../../io/index.js';
 import { insights, renderInsightsHtml, DEFAULT_SAMPLE_ROWS } from '../../insights/index.js';
 import type { Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { checkOutputPath, writeFileAtomic } from '../../util/output.js';
 
 export const help = `Usage: tabpilot insights FILE [--target COL] [--problem-type TYPE] [--sample N|all] [--out report.html] [--json report.json]
 
@@ -33,7 +33,8 @@ const TASKS: Record<string, Task> = {
 
 export function parseProblemType(value: string | undefined): Task | undefined {
   if (value === undefined) return undefined;
-  const task = TASKS[value.replace(/[_\s-]/g, '').toLowerCase()];
+  const key = value.replace(/[_\s-]/g, '').toLowerCase();
+  const task = Object.hasOwn(TASKS, key) ? TASKS[key] : undefined;
   if (!task) throw new TabpilotError('INVALID_ARGUMENT', `--problem-type expects regression, binary or multiclass, got "${value}"`);
   return task;
 }
@@ -68,6 +69,10 @@ export async function run(argv: string[]): Promise<number> {
   const file = positionals[0];
   const problemType = parseProblemType(values['problem-type'] as string | undefined);
   if (problemType && values.target === undefined) throw new TabpilotError('INVALID_ARGUMENT', '--problem-type needs --target');
+  const out = (values.out as string | undefined) ?? 'insights.html';
+  const outPath = checkOutputPath(out, { inputs: [file] });
+  const jsonPath = values.json !== undefined ? checkOutputPath(values.json as string, { inputs: [file] }) : undefined;
+  if (jsonPath === outPath) throw new TabpilotError('OUTPUT_PATH', '--out and --json name the same file', { file: out });
   const { frame } = await readTable(file);
   const report = await insights(frame, {
     target: values.target as string | undefined,
@@ -78,9 +83,8 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.workers !== undefined ? { workers: requireNumber(values.workers as string | undefined, '--workers') } : {}),
     source: file.split('/').pop(),
   });
-  const out = (values.out as string | undefined) ?? 'insights.html';
-  writeFileSync(out, renderInsightsHtml(report));
-  if (values.json !== undefined) writeFileSync(values.json as string, JSON.stringify(report, null, 2) + '\n');
+  writeFileAtomic(outPath, renderInsightsHtml(report));
+  if (jsonPath !== undefined) writeFileAtomic(jsonPath, JSON.stringify(report, null, 2) + '\n');
   const s = report.summary;
   console.log(`${file}: ${report.sampling.method}; ${s.columns} columns`);
   console.log(`warnings: ${s.warningCounts.high} high, ${s.warningCounts.medium} medium, ${s.warningCounts.low} low; duplicate ratio ${(100 * s.duplicateRatio).toFixed(2)}%`);

@@ -19,14 +19,15 @@ Options:
 
 const KINDS: readonly ColumnKind[] = ['numeric', 'categorical', 'boolean', 'datetime', 'text'];
 
-export function parseTypeFlags(values: string[] | undefined): Record<string, ColumnKind> {
-  const types: Record<string, ColumnKind> = {};
+/** `--type COL=KIND` flags as a Map keyed by column name (a column may be called "constructor"). */
+export function parseTypeFlags(values: string[] | undefined): Map<string, ColumnKind> {
+  const types = new Map<string, ColumnKind>();
   for (const v of values ?? []) {
     const eq = v.lastIndexOf('=');
     const name = v.slice(0, eq);
     const kind = v.slice(eq + 1) as ColumnKind;
     if (eq <= 0 || !KINDS.includes(kind)) throw new TabpilotError('INVALID_ARGUMENT', `--type expects COL=KIND with KIND one of ${KINDS.join(', ')}, got "${v}"`);
-    types[name] = kind;
+    types.set(name, kind);
   }
   return types;
 }

@@ -1,8 +1,9 @@
 import { readTable } from '../../io/index.js';
 import { Pipeline } from '../../pipeline/pipeline.js';
-import { writeModelReport } from '../../report/index.js';
+import { modelReportJsonPath, writeModelReport } from '../../report/index.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { checkOutputPath } from '../../util/output.js';
 
 export const help = `Usage: tabpilot report MODEL_DIR --data TEST_FILE [--out model-report.html] [options]
 
@@ -27,10 +28,14 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.positionals.length !== 1) throw new TabpilotError('INVALID_ARGUMENT', 'report: expected one MODEL_DIR (see tabpilot report --help)');
   if (!values.data) throw new TabpilotError('INVALID_ARGUMENT', 'report: --data TEST_FILE is required');
   const out = values.out ?? 'model-report.html';
-  const pipeline = await Pipeline.load(parsed.positionals[0]);
+  const modelDir = parsed.positionals[0];
+  // The HTML and its JSON twin: neither may replace the data or land in the model directory (model.json).
+  const target = checkOutputPath(out, { inputs: [values.data], modelDirs: [modelDir] });
+  checkOutputPath(modelReportJsonPath(target), { inputs: [values.data], modelDirs: [modelDir] });
+  const pipeline = await Pipeline.load(modelDir);
   const { frame } = await readTable(values.data);
   const shapRows = values['shap-rows'] !== undefined ? requireNumber(values['shap-rows'], '--shap-rows') : undefined;
-  const report = await writeModelReport(pipeline, frame, out, {
+  const report = await writeModelReport(pipeline, frame, target, {
     dataName: values.data,
     seed: requireNumber(values.seed, '--seed', 0),
     importanceRepeats: requireNumber(values.repeats, '--repeats', 5),

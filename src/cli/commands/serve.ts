@@ -1,11 +1,19 @@
-import { DEFAULT_MAX_BODY_BYTES } from '../../serve/server.js';
+import cluster from 'node:cluster';
+import {
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_EXPLAIN_ROWS,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MAX_ROWS,
+} from '../../serve/limits.js';
 import { keysFromEnvironment, parseKeys } from '../../serve/negotiate.js';
 import { serve } from '../../serve/run.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
 
 export const help = `Usage: tabpilot serve MODEL_DIR [--host 127.0.0.1] [--port 8080] [--workers N]
-                      [--max-body-mb 6] [--keys predicted_label,probability] [--background FILE]
+                      [--max-body-mb 6] [--max-rows 10000] [--max-explain-rows 1000] [--max-in-flight 32]
+                      [--drain-timeout 10] [--keys predicted_label,probability] [--background FILE]
 
 Serves a model directory with SageMaker's inference container contract:
   GET  /ping          200 once the model is loaded
@@ -24,10 +32,15 @@ Options:
   --port P          TCP port (default 8080; 0 picks a free port)
   --workers N       processes sharing the port (node:cluster; default 1)
   --max-body-mb M   request body limit in MiB; larger bodies get 413 (default 6, as SageMaker)
+  --max-rows N      rows per request; more get 413 (default 10000)
+  --max-explain-rows N  rows per request with explain=true; more get 413 (default 1000)
+  --max-in-flight N request bodies received or worked on at once; more get 503 + Retry-After (default 32)
+  --drain-timeout S on SIGTERM, seconds to let in-flight requests finish before closing them (default 10)
   --keys K          default response keys
   --background FILE baseline rows for explanations of non-tree models
   --access-log      print one line per request (time, pid, method, path, status, handler ms)
-SIGTERM or SIGINT stops accepting connections and exits after in-flight requests are answered.`;
+SIGTERM or SIGINT stops accepting connections and exits after in-flight requests are answered
+(or closed at the drain timeout). A busy port, an unusable --host or a bad model directory is one line, exit 2.`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
@@ -37,6 +50,10 @@ export async function run(argv: string[]): Promise<number> {
       port: { type: 'string' },
       workers: { type: 'string' },
       'max-body-mb': { type: 'string' },
+      'max-rows': { type: 'string' },
+      'max-explain-rows': { type: 'string' },
+      'max-in-flight': { type: 'string' },
+      'drain-timeout': { type: 'string' },
       keys: { type: 'string' },
       background: { type: 'string' },
       'access-log': { type: 'boolean' },
@@ -53,20 +70,41 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new TabpilotError('INVALID_ARGUMENT', `--workers must be an integer in [1, 64], got ${workers}`);
   const maxMb = requireNumber(values['max-body-mb'], '--max-body-mb', DEFAULT_MAX_BODY_BYTES / 2 ** 20);
   if (!(maxMb > 0)) throw new TabpilotError('INVALID_ARGUMENT', '--max-body-mb must be positive');
+  const maxRows = positiveInteger(values['max-rows'], '--max-rows', DEFAULT_MAX_ROWS);
+  const maxExplainRows = positiveInteger(values['max-explain-rows'], '--max-explain-rows', DEFAULT_MAX_EXPLAIN_ROWS);
+  const maxInFlight = positiveInteger(values['max-in-flight'], '--max-in-flight', DEFAULT_MAX_IN_FLIGHT);
+  const drainSeconds = requireNumber(values['drain-timeout'], '--drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS / 1000);
+  if (!(drainSeconds >= 0)) throw new TabpilotError('INVALID_ARGUMENT', `--drain-timeout must be a number of seconds >= 0, got ${drainSeconds}`);
   const background = values.background;
   const { explainerForServing } = await import('../../explain/index.js');
   const backgroundFrame = background !== undefined ? await loadBackground(background) : undefined;
-  await serve({
-    modelDir: positionals[0],
-    host: values.host ?? '127.0.0.1',
-    port,
-    workers,
-    maxBodyBytes: Math.floor(maxMb * 2 ** 20),
-    defaultKeys: values.keys !== undefined ? parseKeys(values.keys, '--keys') : keysFromEnvironment(),
-    explainer: (pipeline) => explainerForServing(pipeline, backgroundFrame),
-    accessLog,
-  });
+  try {
+    await serve({
+      modelDir: positionals[0],
+      host: values.host ?? '127.0.0.1',
+      port,
+      workers,
+      maxBodyBytes: Math.floor(maxMb * 2 ** 20),
+      maxRows,
+      maxExplainRows,
+      maxInFlight,
+      drainTimeoutMs: Math.round(drainSeconds * 1000),
+      defaultKeys: values.keys !== undefined ? parseKeys(values.keys, '--keys') : keysFromEnvironment(),
+      explainer: (pipeline) => explainerForServing(pipeline, backgroundFrame),
+      accessLog,
+    });
+  } catch (e) {
+    // A cluster worker has reported its failure to the primary, which prints it once.
+    if (cluster.isWorker) return 2;
+    throw e;
+  }
   return 0;
+}
+
+function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
+  const n = requireNumber(value, flag, fallback);
+  if (!Number.isInteger(n) || n < 1) throw new TabpilotError('INVALID_ARGUMENT', `${flag} must be a positive integer, got ${value}`);
+  return n;
 }
 
 async function loadBackground(file: string) {

@@ -4,8 +4,10 @@ import { TRAINABLE_ALGORITHMS, runTrainingJob } from '../../pipeline/training-jo
 import type { HyperValue, Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { checkOutputPath, replaceDirectory } from '../../util/output.js';
 import { parseFlowParams, trainingDataFromFlow } from '../../pipeline/model-flow.js';
 import { pipelineWithFlow } from '../../pipeline/train-flow.js';
+import { MODEL_FILE } from '../../pipeline/pipeline.js';
 
 export const help = `Usage: tabpilot train FILE --target COL --algorithm ALG [options]
        tabpilot train --flow FLOW --target COL --algorithm ALG [options]
@@ -26,7 +28,9 @@ Options:
   --ignore COLS            comma-separated columns to leave out of the features (IDs)
   --seed N                 random seed (default 0): same seed, same data, same settings = same model
   --time-limit SEC         stop adding rounds/epochs after SEC seconds
-  --out MODEL_DIR          model directory to write (default: model)
+  --out MODEL_DIR          model directory to write (default: model); an existing non-empty directory is
+                           refused unless --overwrite
+  --overwrite              replace MODEL_DIR whole (the new model is written beside it, then renamed)
   --flow FLOW              train on a Data Wrangler flow's output (instead of FILE): its row-wise steps,
                            with their fitted state, become part of the model, so predict takes raw rows
   --flow-target NODE[:OUT] the flow node to train on (default: the split output named Train)
@@ -67,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       'time-limit': { type: 'string' },
       out: { type: 'string' },
+      overwrite: { type: 'boolean' },
       flow: { type: 'string' },
       'flow-target': { type: 'string' },
       param: { type: 'string', multiple: true },
@@ -92,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
   const timeLimit = values['time-limit'] !== undefined ? requireNumber(values['time-limit'] as string, '--time-limit') : undefined;
   const hyperparameters = parseHyperparameters(values.hyperparameters as string | undefined);
   const out = (values.out as string | undefined) ?? 'model';
+  const outDir = checkOutputPath(out, { kind: 'directory', overwrite: values.overwrite === true, inputs: [file, values.validation as string | undefined] });
   const ignore = ((values.ignore as string | undefined) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
 
   const t0 = performance.now();
@@ -123,7 +129,10 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (process.stderr.isTTY && lastPrint > 0) process.stderr.write('\n');
   const pipeline = flowData ? pipelineWithFlow(result.pipeline, flowData, target, ignore, flowFile!) : result.pipeline;
-  const saved = await pipeline.save(out);
+  await replaceDirectory(outDir, async (tmp) => {
+    await pipeline.save(tmp);
+  });
+  const saved = path.join(out, MODEL_FILE);
   if (flowData) console.log(`flow: ${flowData.inference.steps.length} row-wise steps from ${flowFile} (trained on ${flowData.targetNode}${flowData.inference.skipped.length ? `; training-only steps left out: ${flowData.inference.skipped.map((s) => s.node_id).join(', ')}` : ''})`);
 
   const artifact = pipeline.artifact;

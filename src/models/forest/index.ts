@@ -1,6 +1,6 @@
 import type { Column } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
-import { type ParamRule, resolveParams } from '../tree/params.js';
+import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import type { FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON } from '../types.js';
 import { ForestModel } from './model.js';
 import { type ForestParams, trainForest } from './train.js';
@@ -18,7 +18,8 @@ const tags: LearnerTags = {
   supportsEarlyStopping: false,
 };
 
-const rules: Record<keyof ForestParams, ParamRule> = {
+/** What each hyperparameter accepts at all (the search space below is only the tuning range). */
+const constraints: ParamConstraints<ForestParams> = {
   numTrees: { type: 'int', min: 1, max: 100_000 },
   maxDepth: { type: 'int', min: -1, max: 1000 },
   minSamplesLeaf: { type: 'int', min: 1 },
@@ -68,10 +69,10 @@ function forestSpec(kind: 'rf' | 'extratrees', description: string, defaults: Fo
     relativeCost,
     fidelityParam: 'numTrees',
     create(params?: Partial<ForestParams>): Learner<ForestParams> {
-      return new ForestLearner(kind, resolveParams(kind, defaults, rules, params));
+      return new ForestLearner(kind, resolveParams(kind, defaults, constraints, params));
     },
-    fromJSON(json: ModelJSON): FittedModel {
-      return ForestModel.fromJSON(json, kind);
+    fromJSON(json: ModelJSON, path?: string): FittedModel {
+      return ForestModel.fromJSON(json, kind, path);
     },
   };
 }

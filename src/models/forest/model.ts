@@ -1,8 +1,10 @@
 import type { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
+import { argmaxRows } from '../../util/numeric.js';
 import { ensembleImportance, featuresFromJSON, predictEnsemble, type TreeFeature, treesFromJSON, treesToJSON } from '../tree/ensemble.js';
 import type { FlatTree } from '../tree/tree.js';
-import type { FeatureImportance, FittedModel, ModelJSON, Task } from '../types.js';
+import { checkModelJSON, classesAt, field, formatError, numberAt, objectAt, oneOfAt, taskAt } from '../model-json.js';
+import type { FeatureImportance, FittedModel, ModelJSON, Task, TreeEnsembleView } from '../types.js';
 
 export const FOREST_FORMAT_VERSION = 1;
 
@@ -52,20 +54,18 @@ export class ForestModel implements FittedModel {
   predict(data: Frame): Float64Array {
     const avg = this.average(data);
     if (this.task === 'regression') return avg;
-    const n = data.numRows;
-    const K = this.state.dim;
-    const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let k = 1; k < K; k++) if (avg[i * K + k] > avg[i * K + best]) best = k;
-      out[i] = best;
-    }
-    return out;
+    return Float64Array.from(argmaxRows(avg, this.state.dim));
   }
 
   predictProba(data: Frame): Float64Array {
     if (this.task === 'regression') throw new TabpilotError('INVALID_ARGUMENT', 'predictProba is for classifiers; this model is a regressor');
     return this.average(data);
+  }
+
+  /** Output = the mean of the trees' multi-output leaf values. */
+  treeEnsemble(): TreeEnsembleView {
+    const { features, trees, dim } = this.state;
+    return { features, trees, dim, bias: new Float64Array(dim), scale: 1 / Math.max(1, trees.length), output: 'average' };
   }
 
   featureImportance(): FeatureImportance {
@@ -88,21 +88,39 @@ export class ForestModel implements FittedModel {
     };
   }
 
-  static fromJSON(json: ModelJSON, kind: 'rf' | 'extratrees'): ForestModel {
-    if (json.format !== 'tabpilot-model' || json.kind !== kind) throw new TabpilotError('MODEL_FORMAT', `not a ${kind} model (kind "${json.kind}")`);
-    if (json.formatVersion !== FOREST_FORMAT_VERSION) {
-      throw new TabpilotError('MODEL_FORMAT', `${kind} model format version ${json.formatVersion} is not supported (expected ${FOREST_FORMAT_VERSION})`);
-    }
-    const task = json.task as Task;
-    if (task !== 'regression' && task !== 'binary' && task !== 'multiclass') throw new TabpilotError('MODEL_FORMAT', `unknown task "${String(json.task)}"`);
-    const classes = json.classes as string[] | undefined;
-    if (task !== 'regression' && (!Array.isArray(classes) || classes.length < 2)) throw new TabpilotError('MODEL_FORMAT', 'classifier model needs classes');
+  static fromJSON(json: ModelJSON, kind: 'rf' | 'extratrees', path = 'model'): ForestModel {
+    const j = checkModelJSON(json, kind, FOREST_FORMAT_VERSION, path);
+    const task = taskAt(field(j, 'task'), `${path}.task`);
+    const classes = classesAt(field(j, 'classes'), `${path}.classes`, task);
     const dim = task === 'regression' ? 1 : classes!.length;
-    if (json.dim !== dim) throw new TabpilotError('MODEL_FORMAT', `model dim ${String(json.dim)} does not match task ${task}`);
-    const features = featuresFromJSON(json.features);
-    const trees = treesFromJSON(json.trees, features.length);
-    if (trees.length === 0) throw new TabpilotError('MODEL_FORMAT', 'forest has no trees');
-    for (const t of trees) if (t.outputDim !== dim) throw new TabpilotError('MODEL_FORMAT', `tree outputDim ${t.outputDim} does not match ${dim}`);
-    return new ForestModel({ kind, task, classes, features, dim, trees, params: (json.params as Record<string, unknown>) ?? {}, oob: json.oob as OutOfBagScore | undefined });
+    if (field(j, 'dim') !== dim) throw formatError(`${path}.dim`, `expected ${dim} for a ${task} model, got ${JSON.stringify(field(j, 'dim'))}`);
+    const features = featuresFromJSON(field(j, 'features'), `${path}.features`);
+    const trees = treesFromJSON(field(j, 'trees'), features.length, `${path}.trees`);
+    if (trees.length === 0) throw formatError(`${path}.trees`, 'a forest needs at least one tree');
+    trees.forEach((t, i) => {
+      if (t.outputDim !== dim) throw formatError(`${path}.trees[${i}].outputDim`, `expected ${dim}, got ${t.outputDim}`);
+    });
+    const params = field(j, 'params');
+    const oob = field(j, 'oob');
+    return new ForestModel({
+      kind,
+      task,
+      classes,
+      features,
+      dim,
+      trees,
+      params: params === undefined ? {} : objectAt(params, `${path}.params`),
+      oob: oob === undefined || oob === null ? undefined : oobAt(oob, `${path}.oob`),
+    });
   }
+}
+
+function oobAt(v: unknown, path: string): OutOfBagScore {
+  const o = objectAt(v, path);
+  return {
+    metric: oneOfAt(field(o, 'metric'), `${path}.metric`, ['accuracy', 'r2'] as const),
+    // An R^2 over a constant target is NaN, which JSON writes as null.
+    value: field(o, 'value') === null ? NaN : numberAt(field(o, 'value'), `${path}.value`),
+    rows: numberAt(field(o, 'rows'), `${path}.rows`, { integer: true, min: 0 }),
+  };
 }

@@ -1,7 +1,8 @@
 import type { Column } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
 import { TreeBuilder } from '../tree/builder.js';
-import { encodeTarget, featureMatrix, prepareTrainingData } from '../tree/data.js';
+import { encodeTarget } from '../preprocess/target.js';
+import { featureMatrix, prepareTrainingData } from '../tree/data.js';
 import { treeFeatures } from '../tree/ensemble.js';
 import { addTreePrediction, type FlatTree, leafOfBinnedRow } from '../tree/tree.js';
 import type { FitContext } from '../types.js';
@@ -165,9 +166,7 @@ function prepareValidation(ctx: FitContext, data: Frame, featureNames: string[],
     return c.kind === 'categorical' ? c.dictionary : null;
   });
   const x = featureMatrix(v.data, featureNames, dictionaries, rows);
-  const { y: yAll } = encodeTarget(v.target, ctx.task, rows, classes);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) y[i] = yAll[rows[i]];
+  const { y } = encodeTarget(v.target, ctx.task, classes, rows);
   return { x, y, n };
 }
 

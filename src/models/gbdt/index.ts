@@ -1,6 +1,6 @@
 import type { Column } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
-import { type ParamRule, resolveParams } from '../tree/params.js';
+import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import type { FitContext, FittedModel, Learner, LearnerSpec, LearnerTags, ModelJSON } from '../types.js';
 import { type GbdtParams, trainGbdt } from './booster.js';
 import { GbdtModel } from './model.js';
@@ -38,7 +38,8 @@ export const GBDT_DEFAULTS: Readonly<GbdtParams> = {
   maxCatThreshold: 32,
 };
 
-const rules: Record<keyof GbdtParams, ParamRule> = {
+/** What each hyperparameter accepts at all (the search space below is only the tuning range). */
+const constraints: ParamConstraints<GbdtParams> = {
   numRounds: { type: 'int', min: 1, max: 100_000 },
   learningRate: { type: 'float', min: 0, max: 1, minExclusive: true },
   numLeaves: { type: 'int', min: 2, max: 131_072 },
@@ -92,10 +93,11 @@ export const gbdtSpec: LearnerSpec<GbdtParams> = {
   },
   relativeCost: 1,
   fidelityParam: 'numRounds',
+  costPerClass: true,
   create(params?: Partial<GbdtParams>): Learner<GbdtParams> {
-    return new GbdtLearner(resolveParams('gbdt', GBDT_DEFAULTS, rules, params));
+    return new GbdtLearner(resolveParams('gbdt', GBDT_DEFAULTS, constraints, params));
   },
-  fromJSON(json: ModelJSON): FittedModel {
-    return GbdtModel.fromJSON(json);
+  fromJSON(json: ModelJSON, path?: string): FittedModel {
+    return GbdtModel.fromJSON(json, path);
   },
 };

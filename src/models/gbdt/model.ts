@@ -1,8 +1,10 @@
 import type { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
+import { argmaxRows } from '../../util/numeric.js';
 import { ensembleImportance, featuresFromJSON, predictEnsemble, type TreeFeature, treesFromJSON, treesToJSON } from '../tree/ensemble.js';
 import type { FlatTree } from '../tree/tree.js';
-import type { FeatureImportance, FittedModel, ModelJSON, Task } from '../types.js';
+import { arrayAt, checkModelJSON, classesAt, field, formatError, numberArrayAt, numberAt, objectAt, taskAt } from '../model-json.js';
+import type { FeatureImportance, FittedModel, ModelJSON, Task, TreeEnsembleView } from '../types.js';
 import { scoresToProba } from './objectives.js';
 
 export const GBDT_FORMAT_VERSION = 1;
@@ -51,19 +53,20 @@ export class GbdtModel implements FittedModel {
     const out = new Float64Array(n);
     const dim = this.state.dim;
     if (dim === 1) for (let i = 0; i < n; i++) out[i] = raw[i] > 0 ? 1 : 0;
-    else {
-      for (let i = 0; i < n; i++) {
-        let best = 0;
-        for (let k = 1; k < dim; k++) if (raw[i * dim + k] > raw[i * dim + best]) best = k;
-        out[i] = best;
-      }
-    }
+    else out.set(argmaxRows(raw, dim));
     return out;
   }
 
   predictProba(data: Frame): Float64Array {
     if (this.task === 'regression') throw new TabpilotError('INVALID_ARGUMENT', 'predictProba is for classifiers; this model is a regressor');
     return scoresToProba(this.predictRaw(data), data.numRows, this.state.dim, this.classes!.length);
+  }
+
+  /** Raw score = initScore + the sum of the trees, tree t adding into score t % dim. */
+  treeEnsemble(): TreeEnsembleView {
+    const { features, trees, dim, initScore } = this.state;
+    const channel = dim > 1 ? Int32Array.from(trees, (_, t) => t % dim) : undefined;
+    return { features, trees, dim, bias: Float64Array.from(initScore), scale: 1, channel, output: 'raw-score' };
   }
 
   featureImportance(): FeatureImportance {
@@ -88,23 +91,22 @@ export class GbdtModel implements FittedModel {
     };
   }
 
-  static fromJSON(json: ModelJSON): GbdtModel {
-    if (json.format !== 'tabpilot-model' || json.kind !== 'gbdt') throw new TabpilotError('MODEL_FORMAT', `not a gbdt model (kind "${json.kind}")`);
-    if (json.formatVersion !== GBDT_FORMAT_VERSION) {
-      throw new TabpilotError('MODEL_FORMAT', `gbdt model format version ${json.formatVersion} is not supported (expected ${GBDT_FORMAT_VERSION})`);
-    }
-    const task = json.task as Task;
-    if (task !== 'regression' && task !== 'binary' && task !== 'multiclass') throw new TabpilotError('MODEL_FORMAT', `unknown task "${String(json.task)}"`);
-    const features = featuresFromJSON(json.features);
-    const dim = json.dim as number;
-    const classes = json.classes as string[] | undefined;
-    if (task !== 'regression' && (!Array.isArray(classes) || classes.length < 2)) throw new TabpilotError('MODEL_FORMAT', 'classifier model needs classes');
-    const expectedDim = task === 'multiclass' ? classes!.length : 1;
-    if (dim !== expectedDim) throw new TabpilotError('MODEL_FORMAT', `model dim ${dim} does not match task ${task}`);
-    const initScore = Float64Array.from(json.initScore as number[]);
-    if (initScore.length !== dim) throw new TabpilotError('MODEL_FORMAT', 'initScore length does not match dim');
-    const trees = treesFromJSON(json.trees, features.length);
-    if (trees.length % dim !== 0) throw new TabpilotError('MODEL_FORMAT', `number of trees ${trees.length} is not a multiple of ${dim}`);
+  static fromJSON(json: ModelJSON, path = 'model'): GbdtModel {
+    const j = checkModelJSON(json, 'gbdt', GBDT_FORMAT_VERSION, path);
+    const task = taskAt(field(j, 'task'), `${path}.task`);
+    const classes = classesAt(field(j, 'classes'), `${path}.classes`, task);
+    const features = featuresFromJSON(field(j, 'features'), `${path}.features`);
+    const dim = task === 'multiclass' ? classes!.length : 1;
+    if (field(j, 'dim') !== dim) throw formatError(`${path}.dim`, `expected ${dim} for a ${task} model, got ${JSON.stringify(field(j, 'dim'))}`);
+    const initScore = numberArrayAt(field(j, 'initScore'), `${path}.initScore`, dim);
+    const trees = treesFromJSON(field(j, 'trees'), features.length, `${path}.trees`);
+    if (trees.length % dim !== 0) throw formatError(`${path}.trees`, `${trees.length} trees is not a multiple of dim ${dim}`);
+    trees.forEach((t, i) => {
+      if (t.outputDim !== 1) throw formatError(`${path}.trees[${i}].outputDim`, `expected 1, got ${t.outputDim}`);
+    });
+    const bestIteration = field(j, 'bestIteration');
+    const params = field(j, 'params');
+    const history = field(j, 'history');
     return new GbdtModel({
       task,
       classes,
@@ -112,9 +114,16 @@ export class GbdtModel implements FittedModel {
       dim,
       initScore,
       trees,
-      bestIteration: (json.bestIteration as number) ?? trees.length / dim,
-      params: (json.params as Record<string, unknown>) ?? {},
-      history: json.history as { iteration: number; metric: number }[] | undefined,
+      bestIteration: bestIteration === undefined ? trees.length / dim : numberAt(bestIteration, `${path}.bestIteration`, { integer: true, min: 0 }),
+      params: params === undefined ? {} : objectAt(params, `${path}.params`),
+      history: history === undefined ? undefined : historyAt(history, `${path}.history`),
     });
   }
+}
+
+function historyAt(v: unknown, path: string): { iteration: number; metric: number }[] {
+  return arrayAt(v, path).map((h, i) => {
+    const o = objectAt(h, `${path}[${i}]`);
+    return { iteration: numberAt(field(o, 'iteration'), `${path}[${i}].iteration`), metric: numberAt(field(o, 'metric'), `${path}[${i}].metric`) };
+  });
 }

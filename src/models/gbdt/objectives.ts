@@ -1,4 +1,5 @@
 import type { Task } from '../types.js';
+import { sigmoid, softmaxInto } from '../../util/numeric.js';
 
 /**
  * Boosting objectives: initial score, gradients/hessians of the loss in the raw score, and the validation
@@ -63,7 +64,7 @@ const binaryLogloss: Objective = {
   gradients(scores, y, w, rows, grad, hess) {
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
-      const p = 1 / (1 + Math.exp(-scores[r]));
+      const p = sigmoid(scores[r]);
       grad[r] = w[r] * (p - y[r]);
       hess[r] = w[r] * Math.max(p * (1 - p), 1e-16);
     }
@@ -71,7 +72,7 @@ const binaryLogloss: Objective = {
   metric(scores, y, n) {
     let s = 0;
     for (let i = 0; i < n; i++) {
-      const p = Math.min(Math.max(1 / (1 + Math.exp(-scores[i])), 1e-15), 1 - 1e-15);
+      const p = Math.min(Math.max(sigmoid(scores[i]), 1e-15), 1 - 1e-15);
       s -= y[i] === 1 ? Math.log(p) : Math.log(1 - p);
     }
     return s / n;
@@ -82,16 +83,7 @@ function multiLogloss(K: number): Objective {
   // LightGBM's hessian scaling K/(K-1) makes Newton steps on the over-parameterised softmax well sized.
   const factor = K / (K - 1);
   const prob = new Float64Array(K);
-  const softmax = (scores: Float64Array, off: number): void => {
-    let m = -Infinity;
-    for (let k = 0; k < K; k++) m = Math.max(m, scores[off + k]);
-    let z = 0;
-    for (let k = 0; k < K; k++) {
-      prob[k] = Math.exp(scores[off + k] - m);
-      z += prob[k];
-    }
-    for (let k = 0; k < K; k++) prob[k] /= z;
-  };
+  const softmax = (scores: Float64Array, off: number): void => softmaxInto(scores, off, K, prob, 0);
   return {
     name: 'multi_logloss',
     dim: K,
@@ -132,23 +124,12 @@ export function scoresToProba(scores: Float64Array, n: number, dim: number, numC
   const out = new Float64Array(n * numClasses);
   if (dim === 1) {
     for (let i = 0; i < n; i++) {
-      const p = 1 / (1 + Math.exp(-scores[i]));
+      const p = sigmoid(scores[i]);
       out[2 * i] = 1 - p;
       out[2 * i + 1] = p;
     }
     return out;
   }
-  for (let i = 0; i < n; i++) {
-    const o = i * dim;
-    let m = -Infinity;
-    for (let k = 0; k < dim; k++) m = Math.max(m, scores[o + k]);
-    let z = 0;
-    for (let k = 0; k < dim; k++) {
-      const e = Math.exp(scores[o + k] - m);
-      out[o + k] = e;
-      z += e;
-    }
-    for (let k = 0; k < dim; k++) out[o + k] /= z;
-  }
+  for (let i = 0; i < n; i++) softmaxInto(scores, i * dim, dim, out, i * dim);
   return out;
 }

@@ -1,9 +1,11 @@
 import type { Column } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
-import { checkModelJSON, resolveParams } from '../hyperparams.js';
+import { argmaxRows, sigmoid, softmaxRows } from '../../util/numeric.js';
+import { type ParamConstraints, resolveParams } from '../hyperparams.js';
+import { booleanAt, checkModelJSON, classesAt, field, formatError, numberArrayAt, numberAt, objectAt, stringAt, taskAt } from '../model-json.js';
 import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
-import { argmaxRows, effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
+import { effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
 import { type LinearFit, fitLogistic, fitRidge, linearScores } from './solvers.js';
 
@@ -51,7 +53,15 @@ const SEARCH_SPACE: Record<keyof LinearParams, HyperparameterSpec> = {
   maxCategories: { domain: { type: 'int', low: 10, high: 500, log: true }, default: 100, cheap: 50 },
 };
 
-const HARD_LIMITS = { C: { low: 1e-300 }, maxIterations: { low: 1 }, minCategoryCount: { low: 1 }, maxCategories: { low: 1 }, tolerance: { low: 0 } };
+/** What each hyperparameter accepts at all (the search space above is only the tuning range). */
+const CONSTRAINTS: ParamConstraints<LinearParams> = {
+  // The penalty is 1 / (C sum w): C must stay clear of zero so that stays finite.
+  C: { type: 'float', min: 1e-300 },
+  maxIterations: { type: 'int', min: 1 },
+  tolerance: { type: 'float', min: 0, minExclusive: true },
+  minCategoryCount: { type: 'int', min: 1 },
+  maxCategories: { type: 'int', min: 1 },
+};
 
 interface LinearModelJSON extends ModelJSON {
   readonly task: Task;
@@ -86,7 +96,7 @@ export class LinearModel implements FittedModel {
 
   predict(data: Frame): Float64Array {
     if (this.task === 'regression') return this.scores(data);
-    return argmaxRows(this.predictProba(data), this.classes!.length);
+    return Float64Array.from(argmaxRows(this.predictProba(data), this.classes!.length));
   }
 
   predictProba(data: Frame): Float64Array {
@@ -97,25 +107,14 @@ export class LinearModel implements FittedModel {
       const out = new Float64Array(n * 2);
       for (let i = 0; i < n; i++) {
         const z = s[i];
-        const p1 = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+        const p1 = sigmoid(z);
         out[2 * i] = 1 - p1;
         out[2 * i + 1] = p1;
       }
       return out;
     }
     const k = this.fit.outputs;
-    for (let i = 0; i < n; i++) {
-      const o = i * k;
-      let max = -Infinity;
-      for (let c = 0; c < k; c++) if (s[o + c] > max) max = s[o + c];
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        s[o + c] = Math.exp(s[o + c] - max);
-        sum += s[o + c];
-      }
-      for (let c = 0; c < k; c++) s[o + c] /= sum;
-    }
-    return s;
+    return softmaxRows(s, k);
   }
 
   /** |coefficient| mass per input feature, summed over its design columns and the outputs (standardised scale). */
@@ -145,22 +144,25 @@ export class LinearModel implements FittedModel {
     };
   }
 
-  static fromJSON(json: ModelJSON): LinearModel {
-    const j = checkModelJSON(json, 'linear', FORMAT_VERSION) as unknown as LinearModelJSON;
-    const design = DesignEncoder.fromJSON(j.preprocessing);
-    if (!['regression', 'binary', 'multiclass'].includes(j.task)) throw new TabpilotError('MODEL_FORMAT', `linear model: unknown task ${JSON.stringify(j.task)}`);
-    const expected = (design.width + 1) * j.outputs;
-    if (!Array.isArray(j.coefficients) || j.coefficients.length !== expected || j.coefficients.some((v) => typeof v !== 'number')) {
-      throw new TabpilotError('MODEL_FORMAT', `linear model: expected ${expected} numeric coefficients, found ${Array.isArray(j.coefficients) ? j.coefficients.length : 'none'}`);
-    }
+  static fromJSON(json: ModelJSON, path = 'model'): LinearModel {
+    const j = checkModelJSON(json, 'linear', FORMAT_VERSION, path);
+    const task = taskAt(field(j, 'task'), `${path}.task`);
+    const classes = classesAt(field(j, 'classes'), `${path}.classes`, task);
+    const design = DesignEncoder.fromJSON(field(j, 'preprocessing'), `${path}.preprocessing`);
+    const outputs = task === 'multiclass' ? classes!.length : 1;
+    if (field(j, 'outputs') !== outputs) throw formatError(`${path}.outputs`, `expected ${outputs} for a ${task} model, got ${JSON.stringify(field(j, 'outputs'))}`);
+    const coefficients = numberArrayAt(field(j, 'coefficients'), `${path}.coefficients`, (design.width + 1) * outputs);
+    const params = field(j, 'params');
+    const training = field(j, 'training');
+    const t = training === undefined ? {} : objectAt(training, `${path}.training`);
     const fit: LinearFit = {
-      coefficients: Float64Array.from(j.coefficients),
-      outputs: j.outputs,
-      iterations: j.training?.iterations ?? 0,
-      converged: j.training?.converged ?? true,
-      stopReason: j.training?.stopReason ?? 'loaded',
+      coefficients,
+      outputs,
+      iterations: field(t, 'iterations') === undefined ? 0 : numberAt(field(t, 'iterations'), `${path}.training.iterations`, { integer: true, min: 0 }),
+      converged: field(t, 'converged') === undefined ? true : booleanAt(field(t, 'converged'), `${path}.training.converged`),
+      stopReason: field(t, 'stopReason') === undefined ? 'loaded' : stringAt(field(t, 'stopReason'), `${path}.training.stopReason`),
     };
-    return new LinearModel(j.task, j.classes, { ...DEFAULTS, ...j.params }, design, fit);
+    return new LinearModel(task, classes, { ...DEFAULTS, ...(params === undefined ? {} : objectAt(params, `${path}.params`)) }, design, fit);
   }
 }
 
@@ -211,10 +213,11 @@ export const linearSpec: LearnerSpec<LinearParams> = {
   searchSpace: SEARCH_SPACE,
   relativeCost: 0.1,
   fidelityParam: 'maxIterations',
+  costPerClass: true,
   create(params?: Partial<LinearParams>): Learner<LinearParams> {
-    return new LinearLearner(resolveParams('linear', DEFAULTS, SEARCH_SPACE, params, HARD_LIMITS));
+    return new LinearLearner(resolveParams('linear', DEFAULTS, CONSTRAINTS, params));
   },
-  fromJSON(json: ModelJSON): FittedModel {
-    return LinearModel.fromJSON(json);
+  fromJSON(json: ModelJSON, path?: string): FittedModel {
+    return LinearModel.fromJSON(json, path);
   },
 };

@@ -1,4 +1,5 @@
 import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
+import { sigmoid } from '../../util/numeric.js';
 import type { DesignMatrix } from '../preprocess/design.js';
 import { type LbfgsResult, minimizeLbfgs } from './lbfgs.js';
 
@@ -112,7 +113,7 @@ function binaryObjective(X: Float64Array, n: number, p: number, y: Int32Array, w
       const softplus = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
       const wi = w[i];
       loss += wi * (softplus - (y[i] === 1 ? z : 0));
-      const prob = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+      const prob = sigmoid(z);
       const r = (wi * (prob - y[i])) / wsum;
       if (r === 0) continue;
       for (let j = 0; j < p; j++) grad[j] += r * X[row + j];

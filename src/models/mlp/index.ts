@@ -1,9 +1,11 @@
 import type { Column } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
-import { checkModelJSON, resolveParams } from '../hyperparams.js';
+import { argmaxRows, softmaxRows } from '../../util/numeric.js';
+import { type ParamConstraints, resolveParams } from '../hyperparams.js';
+import { arrayAt, checkModelJSON, classesAt, field, formatError, numberAt, objectAt, oneOfAt, taskAt } from '../model-json.js';
 import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
-import { argmaxRows, effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
+import { effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
 import { type MlpBackendName, loadTensorflow } from './backend.js';
 import { type Activation, type DenseLayer, type DenseLayerJSON, forward, layerFromJSON, layerToJSON } from './network.js';
@@ -77,16 +79,20 @@ const SEARCH_SPACE: Record<keyof MlpParams, HyperparameterSpec> = {
   maxCategories: { domain: { type: 'int', low: 10, high: 500, log: true }, default: 100, cheap: 50 },
 };
 
-const HARD_LIMITS = {
-  hiddenWidth: { low: 1, high: 8192 },
-  depth: { low: 1, high: 16 },
-  dropout: { low: 0, high: 0.95 },
-  batchSize: { low: 1 },
-  epochs: { low: 1 },
-  patience: { low: 1 },
-  validationFraction: { low: 0, high: 0.5 },
-  minCategoryCount: { low: 1 },
-  maxCategories: { low: 1 },
+/** What each hyperparameter accepts at all (the search space above is only the tuning range). */
+const CONSTRAINTS: ParamConstraints<MlpParams> = {
+  hiddenWidth: { type: 'int', min: 1, max: 8192 },
+  depth: { type: 'int', min: 1, max: 16 },
+  activation: { type: 'choice', values: ['relu', 'tanh', 'elu'] },
+  dropout: { type: 'float', min: 0, max: 0.95 },
+  learningRate: { type: 'float', min: 0, minExclusive: true },
+  weightDecay: { type: 'float', min: 0, minExclusive: true },
+  batchSize: { type: 'int', min: 1 },
+  epochs: { type: 'int', min: 1 },
+  patience: { type: 'int', min: 1 },
+  validationFraction: { type: 'float', min: 0, max: 0.5 },
+  minCategoryCount: { type: 'int', min: 1 },
+  maxCategories: { type: 'int', min: 1 },
 };
 
 export interface MlpTrainingInfo {
@@ -134,7 +140,7 @@ export class MlpModel implements FittedModel {
   }
 
   predict(data: Frame): Float64Array {
-    if (this.task !== 'regression') return argmaxRows(this.predictProba(data), this.classes!.length);
+    if (this.task !== 'regression') return Float64Array.from(argmaxRows(this.predictProba(data), this.classes!.length));
     const out = this.outputs(data);
     const { mean, scale } = this.targetScaling!;
     for (let i = 0; i < out.length; i++) out[i] = out[i] * scale + mean;
@@ -144,20 +150,7 @@ export class MlpModel implements FittedModel {
   predictProba(data: Frame): Float64Array {
     if (this.task === 'regression') throw new TabpilotError('INVALID_ARGUMENT', 'predictProba is for classifiers; this is a regression model');
     const s = this.outputs(data);
-    const k = this.classes!.length;
-    const n = s.length / k;
-    for (let i = 0; i < n; i++) {
-      const o = i * k;
-      let max = -Infinity;
-      for (let c = 0; c < k; c++) if (s[o + c] > max) max = s[o + c];
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        s[o + c] = Math.exp(s[o + c] - max);
-        sum += s[o + c];
-      }
-      for (let c = 0; c < k; c++) s[o + c] /= sum;
-    }
-    return s;
+    return softmaxRows(s, this.classes!.length);
   }
 
   /** Sum of |first-layer weights| from each input feature's design columns (a rough connection-weight measure). */
@@ -190,24 +183,31 @@ export class MlpModel implements FittedModel {
     };
   }
 
-  static fromJSON(json: ModelJSON): MlpModel {
-    const j = checkModelJSON(json, 'mlp', FORMAT_VERSION) as unknown as MlpModelJSON;
-    if (!['regression', 'binary', 'multiclass'].includes(j.task)) throw new TabpilotError('MODEL_FORMAT', `mlp model: unknown task ${JSON.stringify(j.task)}`);
-    const design = DesignEncoder.fromJSON(j.preprocessing);
-    if (!Array.isArray(j.layers) || j.layers.length === 0) throw new TabpilotError('MODEL_FORMAT', 'mlp model: no layers');
-    const layers = j.layers.map(layerFromJSON);
-    if (layers[0].inputs !== design.width) throw new TabpilotError('MODEL_FORMAT', `mlp model: first layer takes ${layers[0].inputs} inputs, preprocessing makes ${design.width}`);
-    for (let l = 1; l < layers.length; l++) {
-      if (layers[l].inputs !== layers[l - 1].outputs) throw new TabpilotError('MODEL_FORMAT', `mlp model: layer ${l} input size does not match layer ${l - 1}`);
+  static fromJSON(json: ModelJSON, path = 'model'): MlpModel {
+    const j = checkModelJSON(json, 'mlp', FORMAT_VERSION, path);
+    const task = taskAt(field(j, 'task'), `${path}.task`);
+    const classes = classesAt(field(j, 'classes'), `${path}.classes`, task);
+    const design = DesignEncoder.fromJSON(field(j, 'preprocessing'), `${path}.preprocessing`);
+    const layersJSON = arrayAt(field(j, 'layers'), `${path}.layers`);
+    if (layersJSON.length === 0) throw formatError(`${path}.layers`, 'an mlp needs at least one layer');
+    const layers = layersJSON.map((l, i) => layerFromJSON(l, `${path}.layers[${i}]`));
+    let width = design.width;
+    layers.forEach((layer, i) => {
+      if (layer.inputs !== width) throw formatError(`${path}.layers[${i}].inputs`, `expected ${width} (the ${i === 0 ? 'preprocessing' : 'previous layer'} output width), got ${layer.inputs}`);
+      width = layer.outputs;
+    });
+    const expectedOut = task === 'regression' ? 1 : classes!.length;
+    if (width !== expectedOut) throw formatError(`${path}.layers[${layers.length - 1}].outputs`, `expected ${expectedOut}, got ${width}`);
+    const scaling = field(j, 'targetScaling');
+    let targetScaling: { mean: number; scale: number } | undefined;
+    if (task === 'regression') {
+      const o = objectAt(scaling, `${path}.targetScaling`);
+      targetScaling = { mean: numberAt(field(o, 'mean'), `${path}.targetScaling.mean`), scale: numberAt(field(o, 'scale'), `${path}.targetScaling.scale`) };
     }
-    const expectedOut = j.task === 'regression' ? 1 : (j.classes?.length ?? 0);
-    if (layers[layers.length - 1].outputs !== expectedOut) throw new TabpilotError('MODEL_FORMAT', `mlp model: output layer has ${layers[layers.length - 1].outputs} units, expected ${expectedOut}`);
-    if (j.task === 'regression' && (typeof j.targetScaling?.mean !== 'number' || typeof j.targetScaling?.scale !== 'number')) {
-      throw new TabpilotError('MODEL_FORMAT', 'mlp model: regression model without targetScaling');
-    }
-    if (!['relu', 'tanh', 'elu'].includes(j.activation)) throw new TabpilotError('MODEL_FORMAT', `mlp model: unknown activation ${JSON.stringify(j.activation)}`);
-    const params = { ...DEFAULTS, ...j.params, activation: j.activation };
-    return new MlpModel(j.task, j.classes, params, design, layers, j.targetScaling, j.training);
+    const activation = oneOfAt(field(j, 'activation'), `${path}.activation`, ['relu', 'tanh', 'elu'] as const);
+    const params = field(j, 'params');
+    const training = objectAt(field(j, 'training') ?? {}, `${path}.training`) as unknown as MlpTrainingInfo;
+    return new MlpModel(task, classes, { ...DEFAULTS, ...(params === undefined ? {} : objectAt(params, `${path}.params`)), activation }, design, layers, targetScaling, training);
   }
 }
 
@@ -330,9 +330,9 @@ export const mlpSpec: LearnerSpec<MlpParams> = {
   relativeCost: 3,
   fidelityParam: 'epochs',
   create(params?: Partial<MlpParams>): Learner<MlpParams> {
-    return new MlpLearner(resolveParams('mlp', DEFAULTS, SEARCH_SPACE, params, HARD_LIMITS));
+    return new MlpLearner(resolveParams('mlp', DEFAULTS, CONSTRAINTS, params));
   },
-  fromJSON(json: ModelJSON): FittedModel {
-    return MlpModel.fromJSON(json);
+  fromJSON(json: ModelJSON, path?: string): FittedModel {
+    return MlpModel.fromJSON(json, path);
   },
 };

@@ -1,4 +1,4 @@
-import { TabpilotError } from '../../util/errors.js';
+import { field, formatError, numberAt, objectAt, stringAt } from '../model-json.js';
 
 /**
  * A trained dense network as plain data: layer l maps `inputs` to `outputs` with a row-major [inputs x outputs]
@@ -30,13 +30,16 @@ export function encodeFloat32(values: Float32Array): string {
   return Buffer.from(bytes).toString('base64');
 }
 
-export function decodeFloat32(text: string, expected: number, what: string): Float32Array {
-  if (typeof text !== 'string') throw new TabpilotError('MODEL_FORMAT', `mlp model: ${what} must be a base64 string`);
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== expected * 4) throw new TabpilotError('MODEL_FORMAT', `mlp model: ${what} has ${bytes.length / 4} values, expected ${expected}`);
+/** Decodes base64 little-endian float32 at `path`: exactly `expected` finite values, else MODEL_FORMAT naming the field. */
+export function decodeFloat32(text: unknown, expected: number, path: string): Float32Array {
+  const bytes = Buffer.from(stringAt(text, path), 'base64');
+  if (bytes.length !== expected * 4) throw formatError(path, `expected ${expected} float32 values, got ${bytes.length / 4}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(expected);
-  for (let i = 0; i < expected; i++) out[i] = view.getFloat32(i * 4, true);
+  for (let i = 0; i < expected; i++) {
+    out[i] = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(out[i])) throw formatError(`${path}[${i}]`, `expected a finite number, got ${out[i]}`);
+  }
   return out;
 }
 
@@ -44,15 +47,11 @@ export function layerToJSON(layer: DenseLayer): DenseLayerJSON {
   return { inputs: layer.inputs, outputs: layer.outputs, kernel: encodeFloat32(layer.kernel), bias: encodeFloat32(layer.bias) };
 }
 
-export function layerFromJSON(json: DenseLayerJSON, index: number): DenseLayer {
-  const ok = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0;
-  if (!json || !ok(json.inputs) || !ok(json.outputs)) throw new TabpilotError('MODEL_FORMAT', `mlp model: layer ${index} has invalid shape`);
-  return {
-    inputs: json.inputs,
-    outputs: json.outputs,
-    kernel: decodeFloat32(json.kernel, json.inputs * json.outputs, `layer ${index} kernel`),
-    bias: decodeFloat32(json.bias, json.outputs, `layer ${index} bias`),
-  };
+export function layerFromJSON(json: unknown, path: string): DenseLayer {
+  const o = objectAt(json, path);
+  const inputs = numberAt(field(o, 'inputs'), `${path}.inputs`, { integer: true, min: 1 });
+  const outputs = numberAt(field(o, 'outputs'), `${path}.outputs`, { integer: true, min: 1 });
+  return { inputs, outputs, kernel: decodeFloat32(field(o, 'kernel'), inputs * outputs, `${path}.kernel`), bias: decodeFloat32(field(o, 'bias'), outputs, `${path}.bias`) };
 }
 
 function activate(v: number, activation: Activation): number {

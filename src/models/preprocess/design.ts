@@ -1,7 +1,7 @@
 import { type Column, cellString, isMissing } from '../../frame/column.js';
 import { parseNumber } from '../../frame/align.js';
 import type { Frame } from '../../frame/frame.js';
-import { TabpilotError } from '../../util/errors.js';
+import { arrayAt, booleanAt, field, formatError, numberAt, objectAt, oneOfAt, stringArrayAt, stringAt } from '../model-json.js';
 import { requireFeatures } from './target.js';
 
 /**
@@ -98,15 +98,12 @@ export class DesignEncoder {
     return new DesignEncoder(featureNames.map((name) => fitFeature(data.column(name), options)));
   }
 
-  static fromJSON(json: DesignJSON): DesignEncoder {
-    if (!json || !Array.isArray(json.features)) throw new TabpilotError('MODEL_FORMAT', 'model preprocessing is missing its feature list');
-    for (const f of json.features) {
-      if (typeof f?.name !== 'string' || !['numeric', 'datetime', 'categorical'].includes(f.type)) {
-        throw new TabpilotError('MODEL_FORMAT', `model preprocessing has an invalid feature entry: ${JSON.stringify(f).slice(0, 200)}`);
-      }
-    }
-    return new DesignEncoder(json.features);
+  /** The encoder from its JSON at `path`, every feature entry checked (MODEL_FORMAT naming the field). */
+  static fromJSON(json: unknown, path = 'preprocessing'): DesignEncoder {
+    const list = arrayAt(field(objectAt(json, path), 'features'), `${path}.features`);
+    return new DesignEncoder(list.map((f, i) => encodedFeatureFromJSON(f, `${path}.features[${i}]`)));
   }
+
 
   toJSON(): DesignJSON {
     return { features: this.features };
@@ -350,4 +347,33 @@ function writeNumeric(
     }
   }
   return next;
+}
+
+const CYCLES: readonly Cyclic[] = ['month', 'weekday', 'hour'];
+
+function encodedFeatureFromJSON(json: unknown, path: string): EncodedFeature {
+  const o = objectAt(json, path);
+  const name = stringAt(field(o, 'name'), `${path}.name`);
+  const type = oneOfAt(field(o, 'type'), `${path}.type`, ['numeric', 'datetime', 'categorical'] as const);
+  if (type === 'categorical') {
+    return {
+      name,
+      type,
+      levels: stringArrayAt(field(o, 'levels'), `${path}.levels`),
+      rare: booleanAt(field(o, 'rare'), `${path}.rare`),
+      rareLevels: stringArrayAt(field(o, 'rareLevels'), `${path}.rareLevels`),
+      missing: booleanAt(field(o, 'missing'), `${path}.missing`),
+    };
+  }
+  const base = {
+    name,
+    median: numberAt(field(o, 'median'), `${path}.median`),
+    mean: numberAt(field(o, 'mean'), `${path}.mean`),
+    scale: numberAt(field(o, 'scale'), `${path}.scale`),
+    indicator: booleanAt(field(o, 'indicator'), `${path}.indicator`),
+  };
+  if (base.scale === 0) throw formatError(`${path}.scale`, 'expected a non-zero number, got 0');
+  if (type === 'numeric') return { ...base, type };
+  const cyclic = arrayAt(field(o, 'cyclic'), `${path}.cyclic`).map((c, j) => oneOfAt(c, `${path}.cyclic[${j}]`, CYCLES));
+  return { ...base, type, cyclic };
 }

@@ -21,29 +21,34 @@ export function sortLabels(labels: readonly string[]): string[] {
 }
 
 /**
- * Encodes `target` (already restricted to the training rows) for `task`. A missing or non-finite target is an
- * error naming the row; so is a label outside `classes` when the caller fixed the class order.
+ * Encodes `target` for `task`: the rows listed in `rows` (all rows when omitted), so `y[i]` is the target of
+ * row `rows[i]`. A missing or non-finite target is an error naming the row; so is a label outside `classes`
+ * when the caller fixed the class order. Classes are otherwise the sorted distinct labels (sortLabels).
  */
-export function encodeTarget(target: Column, task: Task, classes?: readonly string[]): EncodedTarget {
-  const n = target.length;
+export function encodeTarget(target: Column, task: Task, classes?: readonly string[], rows?: Int32Array): EncodedTarget {
+  const n = rows ? rows.length : target.length;
+  const rowAt = (i: number): number => (rows ? rows[i] : i);
   if (task === 'regression') {
     if (target.kind !== 'numeric' && target.kind !== 'boolean') {
       throw new TabpilotError('INVALID_TARGET', `regression needs a numeric target, got a ${target.kind} column`, { column: target.name });
     }
-    const y = Float64Array.from(toFloat64(target));
+    const values = toFloat64(target);
+    const y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
+      y[i] = values[rowAt(i)];
       if (!Number.isFinite(y[i])) {
-        throw new TabpilotError('INVALID_TARGET', `target is missing or not finite at row ${i + 1} of the training data`, { column: target.name });
+        throw new TabpilotError('INVALID_TARGET', `target is missing or not finite at row ${rowAt(i) + 1} of the training data`, { column: target.name });
       }
     }
     return { task, y };
   }
   const labels = new Array<string>(n);
   for (let i = 0; i < n; i++) {
-    if (isMissing(target, i) || (target.kind === 'numeric' && !Number.isFinite(target.values[i]))) {
-      throw new TabpilotError('INVALID_TARGET', `target is missing at row ${i + 1} of the training data`, { column: target.name });
+    const r = rowAt(i);
+    if (isMissing(target, r) || (target.kind === 'numeric' && !Number.isFinite(target.values[r]))) {
+      throw new TabpilotError('INVALID_TARGET', `target is missing at row ${r + 1} of the training data`, { column: target.name });
     }
-    labels[i] = cellString(target, i);
+    labels[i] = cellString(target, r);
   }
   const order = classes ? [...classes] : sortLabels([...new Set(labels)]);
   const index = new Map<string, number>();
@@ -55,7 +60,7 @@ export function encodeTarget(target: Column, task: Task, classes?: readonly stri
     if (k === undefined) {
       throw new TabpilotError(
         'INVALID_TARGET',
-        `target label "${labels[i]}" at row ${i + 1} is not one of the declared classes (${order.join(', ')})`,
+        `target label "${labels[i]}" at row ${rowAt(i) + 1} is not one of the declared classes (${order.join(', ')})`,
         { column: target.name },
       );
     }

@@ -1,4 +1,5 @@
 import { type Column, cellString, isMissing, toFloat64 } from '../../frame/column.js';
+import { encodeTarget } from '../preprocess/target.js';
 import type { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
 import type { FitContext, Task } from '../types.js';
@@ -37,7 +38,7 @@ export function prepareTrainingData(data: Frame, target: Column, ctx: FitContext
     for (let i = 0; i < n; i++) rows[i] = i;
   }
   if (rows.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'no training rows');
-  const { y, classes } = encodeTarget(target, ctx.task, rows, ctx.classes);
+  const { y, classes } = encodeTargetAt(target, ctx.task, rows, ctx.classes);
   const weight = new Float64Array(n);
   if (ctx.sampleWeight !== undefined) {
     if (ctx.sampleWeight.length !== rows.length) {
@@ -57,55 +58,12 @@ export function prepareTrainingData(data: Frame, target: Column, ctx: FitContext
   return { binned, featureNames, rows: sorted, y, weight, classes };
 }
 
-/** Target values per data row: regression values, or class indices into `classes`. */
-export function encodeTarget(target: Column, task: Task, rows: Int32Array, given?: readonly string[]): { y: Float64Array; classes?: string[] } {
+/** Target values per data row (regression values, or class indices into `classes`), set at `rows` only. */
+export function encodeTargetAt(target: Column, task: Task, rows: Int32Array, given?: readonly string[]): { y: Float64Array; classes?: string[] } {
+  const encoded = encodeTarget(target, task, given, rows);
   const y = new Float64Array(target.length);
-  for (let i = 0; i < rows.length; i++) {
-    if (isMissing(target, rows[i])) {
-      throw new TabpilotError('INVALID_TARGET', `target is missing at row ${rows[i] + 1}; drop or impute missing targets before training`, { column: target.name });
-    }
-  }
-  if (task === 'regression') {
-    const v = toFloat64(target);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      if (!Number.isFinite(v[r])) {
-        throw new TabpilotError('INVALID_TARGET', `regression target is not a finite number at row ${r + 1}`, { column: target.name });
-      }
-      y[r] = v[r];
-    }
-    return { y };
-  }
-  let classes: string[];
-  if (given !== undefined) classes = [...given];
-  else {
-    const seen = new Set<string>();
-    for (let i = 0; i < rows.length; i++) seen.add(cellString(target, rows[i]));
-    classes = sortLabels([...seen]);
-  }
-  const index = new Map(classes.map((c, i) => [c, i]));
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    const label = cellString(target, r);
-    const k = index.get(label);
-    if (k === undefined) {
-      throw new TabpilotError('INVALID_TARGET', `target label "${label}" at row ${r + 1} is not one of the classes [${classes.join(', ')}]`, { column: target.name });
-    }
-    y[r] = k;
-  }
-  if (task === 'binary' && classes.length !== 2) {
-    throw new TabpilotError('INVALID_TARGET', `binary task needs exactly 2 classes, found ${classes.length}: [${classes.join(', ')}]`, { column: target.name });
-  }
-  if (task === 'multiclass' && classes.length < 2) {
-    throw new TabpilotError('INVALID_TARGET', `multiclass task needs at least 2 classes, found ${classes.length}`, { column: target.name });
-  }
-  return { y, classes };
-}
-
-/** Sorted distinct labels: numerically when all look like numbers, else by code point. */
-export function sortLabels(labels: string[]): string[] {
-  const numeric = labels.every((l) => l.trim() !== '' && Number.isFinite(Number(l)));
-  return numeric ? labels.sort((a, b) => Number(a) - Number(b)) : labels.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (let i = 0; i < rows.length; i++) y[rows[i]] = encoded.y[i];
+  return { y, classes: encoded.classes ? [...encoded.classes] : undefined };
 }
 
 function applyClassWeight(

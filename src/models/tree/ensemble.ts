@@ -5,6 +5,7 @@ import type { BinnedData } from './binning.js';
 import { featureViews, fillRowBlock } from './data.js';
 import { PackedTrees } from './predict.js';
 import { type FlatTree, treeFromJSON, type TreeJSON, treeToJSON } from './tree.js';
+import { arrayAt, field, objectAt, oneOfAt, stringArrayAt, stringAt } from '../model-json.js';
 
 /** A feature as a tree model stores it: how to read the column at prediction time. */
 export interface TreeFeature {
@@ -86,19 +87,18 @@ export function treesToJSON(trees: readonly FlatTree[]): TreeJSON[] {
   return trees.map(treeToJSON);
 }
 
-export function treesFromJSON(json: unknown, numFeatures: number): FlatTree[] {
-  if (!Array.isArray(json)) throw new TabpilotError('MODEL_FORMAT', 'model "trees" must be an array');
-  return json.map((t) => treeFromJSON(t as TreeJSON, numFeatures));
+/** The trees at `path`, each checked by treeFromJSON (errors name `path[i].field[j]`). */
+export function treesFromJSON(json: unknown, numFeatures: number, path = 'model.trees'): FlatTree[] {
+  return arrayAt(json, path).map((t, i) => treeFromJSON(t, numFeatures, `${path}[${i}]`));
 }
 
-export function featuresFromJSON(json: unknown): TreeFeature[] {
-  if (!Array.isArray(json)) throw new TabpilotError('MODEL_FORMAT', 'model "features" must be an array');
-  return json.map((f, i) => {
-    const o = f as Partial<TreeFeature>;
-    if (typeof o.name !== 'string' || (o.kind !== 'numeric' && o.kind !== 'categorical')) {
-      throw new TabpilotError('MODEL_FORMAT', `model feature ${i} must have a name and kind numeric|categorical`);
-    }
-    if (o.kind === 'categorical' && !Array.isArray(o.dictionary)) throw new TabpilotError('MODEL_FORMAT', `categorical feature "${o.name}" needs a dictionary`);
-    return o.kind === 'categorical' ? { name: o.name, kind: o.kind, dictionary: o.dictionary } : { name: o.name, kind: o.kind };
+/** The feature list at `path`: name, kind numeric|categorical, and a string dictionary for categoricals. */
+export function featuresFromJSON(json: unknown, path = 'model.features'): TreeFeature[] {
+  return arrayAt(json, path).map((f, i) => {
+    const o = objectAt(f, `${path}[${i}]`);
+    const name = stringAt(field(o, 'name'), `${path}[${i}].name`);
+    const kind = oneOfAt(field(o, 'kind'), `${path}[${i}].kind`, ['numeric', 'categorical'] as const);
+    if (kind === 'numeric') return { name, kind };
+    return { name, kind, dictionary: [...stringArrayAt(field(o, 'dictionary'), `${path}[${i}].dictionary`)] };
   });
 }

@@ -1,4 +1,4 @@
-import { TabpilotError } from '../../util/errors.js';
+import { field, formatError, numberArrayAt, numberAt, objectAt } from '../model-json.js';
 import type { BinnedData } from './binning.js';
 
 /**
@@ -70,66 +70,51 @@ export function treeToJSON(t: FlatTree): TreeJSON {
   };
 }
 
-export function treeFromJSON(j: TreeJSON, numFeatures: number): FlatTree {
-  const arr = (name: keyof TreeJSON): unknown[] => {
-    const v = j[name];
-    if (!Array.isArray(v)) throw new TabpilotError('MODEL_FORMAT', `tree field "${name}" must be an array`);
-    return v;
-  };
-  const feature = Int32Array.from(arr('feature') as number[]);
+/** Largest category code a left-set bitset word can hold bits for (32 bits per word). */
+const MAX_WORD = 0xffffffff;
+
+/**
+ * A tree from its JSON, every field checked (types, lengths, finite numbers, features in range, children after
+ * their parent so the tree has no cycle, category sets inside catWords); errors name the field at `path`.
+ */
+export function treeFromJSON(json: unknown, numFeatures: number, path = 'tree'): FlatTree {
+  const j = objectAt(json, path);
+  const at = (name: keyof TreeJSON) => field(j, name);
+  const int = { integer: true };
+  const flag = { integer: true, min: 0, max: 1 };
+  const outputDim = numberAt(at('outputDim'), `${path}.outputDim`, { integer: true, min: 1 });
+  const feature = Int32Array.from(numberArrayAt(at('feature'), `${path}.feature`, undefined, { integer: true, min: -1, max: numFeatures - 1 }));
   const n = feature.length;
-  const outputDim = j.outputDim;
-  if (!Number.isInteger(outputDim) || outputDim < 1) throw new TabpilotError('MODEL_FORMAT', 'tree outputDim must be a positive integer');
+  if (n === 0) throw formatError(`${path}.feature`, 'a tree needs at least one node');
   const t: FlatTree = {
     numNodes: n,
     outputDim,
     feature,
-    threshold: Float64Array.from(arr('threshold') as (number | null)[], (v) => (v === null ? Infinity : v)),
-    binThreshold: Int32Array.from(arr('binThreshold') as number[]),
-    categorical: Uint8Array.from(arr('categorical') as number[]),
-    catOffset: Int32Array.from(arr('catOffset') as number[]),
-    catLength: Int32Array.from(arr('catLength') as number[]),
-    catWords: Uint32Array.from(arr('catWords') as number[]),
-    defaultLeft: Uint8Array.from(arr('defaultLeft') as number[]),
-    left: Int32Array.from(arr('left') as number[]),
-    right: Int32Array.from(arr('right') as number[]),
-    value: Float64Array.from(arr('value') as number[]),
-    cover: Float64Array.from(arr('cover') as number[]),
-    gain: Float64Array.from(arr('gain') as number[]),
+    threshold: numberArrayAt(at('threshold'), `${path}.threshold`, n, { nullAs: Infinity }),
+    binThreshold: Int32Array.from(numberArrayAt(at('binThreshold'), `${path}.binThreshold`, n, int)),
+    categorical: Uint8Array.from(numberArrayAt(at('categorical'), `${path}.categorical`, n, flag)),
+    catOffset: Int32Array.from(numberArrayAt(at('catOffset'), `${path}.catOffset`, n, { integer: true, min: 0 })),
+    catLength: Int32Array.from(numberArrayAt(at('catLength'), `${path}.catLength`, n, { integer: true, min: 0 })),
+    catWords: Uint32Array.from(numberArrayAt(at('catWords'), `${path}.catWords`, undefined, { integer: true, min: 0, max: MAX_WORD })),
+    defaultLeft: Uint8Array.from(numberArrayAt(at('defaultLeft'), `${path}.defaultLeft`, n, flag)),
+    left: Int32Array.from(numberArrayAt(at('left'), `${path}.left`, n, int)),
+    right: Int32Array.from(numberArrayAt(at('right'), `${path}.right`, n, int)),
+    value: numberArrayAt(at('value'), `${path}.value`, n * outputDim),
+    cover: numberArrayAt(at('cover'), `${path}.cover`, n),
+    gain: numberArrayAt(at('gain'), `${path}.gain`, n),
   };
-  for (const key of ['threshold', 'binThreshold', 'categorical', 'catOffset', 'catLength', 'defaultLeft', 'left', 'right', 'cover', 'gain'] as const) {
-    if (t[key].length !== n) throw new TabpilotError('MODEL_FORMAT', `tree field "${key}" has ${t[key].length} entries, expected ${n}`);
-  }
-  if (t.value.length !== n * outputDim) throw new TabpilotError('MODEL_FORMAT', `tree field "value" has ${t.value.length} entries, expected ${n * outputDim}`);
   for (let i = 0; i < n; i++) {
-    if (feature[i] >= numFeatures) throw new TabpilotError('MODEL_FORMAT', `tree node ${i} splits on feature ${feature[i]}, model has ${numFeatures}`);
-    if (feature[i] >= 0 && !(t.left[i] > i && t.left[i] < n && t.right[i] > i && t.right[i] < n)) {
-      throw new TabpilotError('MODEL_FORMAT', `tree node ${i} has invalid children`);
+    if (feature[i] < 0) continue;
+    // Children strictly after their parent: every walk moves forward, so no cycle and no walk off the end.
+    for (const side of ['left', 'right'] as const) {
+      const c = t[side][i];
+      if (!(c > i && c < n)) throw formatError(`${path}.${side}[${i}]`, `expected a child node index in (${i}, ${n}), got ${c}`);
     }
     if (t.categorical[i] && t.catOffset[i] + t.catLength[i] > t.catWords.length) {
-      throw new TabpilotError('MODEL_FORMAT', `tree node ${i} category set is out of range`);
+      throw formatError(`${path}.catOffset[${i}]`, `category set [${t.catOffset[i]}, +${t.catLength[i]}) runs past catWords (${t.catWords.length} words)`);
     }
   }
   return t;
-}
-
-/** Leaf index reached by row `row` of the row-major matrix x (numFeatures columns); NaN = missing. */
-export function leafOfRow(t: FlatTree, x: Float64Array, base: number): number {
-  const feature = t.feature;
-  let node = 0;
-  let f = feature[0];
-  while (f >= 0) {
-    const v = x[base + f];
-    let goLeft: boolean;
-    if (t.categorical[node] === 0) {
-      goLeft = v <= t.threshold[node] || (v !== v && t.defaultLeft[node] === 1);
-    } else {
-      goLeft = categoryGoesLeft(t, node, v);
-    }
-    node = goLeft ? t.left[node] : t.right[node];
-    f = feature[node];
-  }
-  return node;
 }
 
 function categoryGoesLeft(t: FlatTree, node: number, v: number): boolean {

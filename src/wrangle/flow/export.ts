@@ -2,9 +2,11 @@ import { BOOL_MISSING, type Frame } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
 import * as rt from '../formula/runtime.js';
 import * as st from '../formula/strings-runtime.js';
+import { comment, lit, num } from '../codegen.js';
 import { flowError } from '../step.js';
-import { type FlowFile, paramsHash, resolveStep } from './format.js';
-import { type InferenceFlow, extractInferenceFlow } from './inference.js';
+import { CAST_OPERATORS, type FlowFile, resolveStep, storedState } from './format.js';
+import { type InferenceFlow, extractInferenceFlow, parseTarget } from './inference.js';
+import { type RunOptions, runFlow } from './runner.js';
 
 /**
  * `flow export`: a standalone TypeScript module applying the fitted row-wise steps of a flow, with no flow
@@ -21,7 +23,7 @@ export interface Table {
 
 /** A frame as a Table: numbers (missing = null), strings, booleans and Dates. */
 export function frameToTable(frame: Frame): Table {
-  const cols: Record<string, TableCell[]> = {};
+  const cols = Object.create(null) as Record<string, TableCell[]>;
   for (const c of frame.columns) {
     const out = new Array<TableCell>(c.length);
     for (let i = 0; i < c.length; i++) {
@@ -65,14 +67,21 @@ export interface Table {
   n: number;
 }
 
+// Column names are user text: the column map has no prototype and is read by own keys only.
+const hasCol = (cols: Record<string, unknown>, name: string): boolean => Object.prototype.hasOwnProperty.call(cols, name);
+function copyCols(cols: Record<string, Cell[]>): Record<string, Cell[]> {
+  const out = Object.create(null) as Record<string, Cell[]>;
+  for (const k of Object.keys(cols)) out[k] = cols[k];
+  return out;
+}
 function getCol(t: Table, name: string): Cell[] {
-  const c = t.cols[name];
+  const c = hasCol(t.cols, name) ? t.cols[name] : undefined;
   if (c === undefined) throw new Error(\`no column "\${name}"; columns are: \${t.names.join(', ')}\`);
   return c;
 }
 /** Adds or replaces a column (a replaced column keeps its position). */
 function setCol(t: Table, name: string, values: Cell[]): void {
-  if (!(name in t.cols)) t.names.push(name);
+  if (!hasCol(t.cols, name)) t.names.push(name);
   t.cols[name] = values;
 }
 /** Puts columns right after \`after\`, replacing same-named ones (the input column itself is replaced in place). */
@@ -106,7 +115,7 @@ function dropCols(t: Table, names: string[]): void {
 function renameCol(t: Table, from: string, to: string): void {
   const c = getCol(t, from);
   if (from === to) return;
-  if (to in t.cols) throw new Error(\`a column "\${to}" already exists\`);
+  if (hasCol(t.cols, to)) throw new Error(\`a column "\${to}" already exists\`);
   t.names = t.names.map((n) => (n === from ? to : n));
   delete t.cols[from];
   t.cols[to] = c;
@@ -131,16 +140,16 @@ const toStr = (x: Cell): string | null => (x instanceof Date ? x.toISOString() :
 
 /** Rows (objects) to a Table; \`names\` fixes the column order (default: keys of the first row). */
 export function fromRows(rows: Record<string, Cell>[], names?: string[]): Table {
-  const cols: Record<string, Cell[]> = {};
+  const cols = Object.create(null) as Record<string, Cell[]>;
   const order = names ?? (rows.length ? Object.keys(rows[0]) : []);
-  for (const n of order) cols[n] = rows.map((r) => (r[n] === undefined ? null : r[n]));
+  for (const n of order) cols[n] = rows.map((r) => (hasCol(r, n) && r[n] !== undefined ? r[n] : null));
   return { names: order.slice(), cols, n: rows.length };
 }
 export function toRows(t: Table): Record<string, Cell>[] {
   const out: Record<string, Cell>[] = [];
   for (let i = 0; i < t.n; i++) {
     const row: Record<string, Cell> = {};
-    for (const n of t.names) row[n] = t.cols[n][i];
+    for (const n of t.names) Object.defineProperty(row, n, { value: t.cols[n][i], enumerable: true, writable: true, configurable: true });
     out.push(row);
   }
   return out;
@@ -180,6 +189,28 @@ export interface ExportOptions {
   source?: string;
 }
 
+/**
+ * The flow with current fitted state for every learned step an export of `target` needs. When a step has
+ * none (a fresh flow file, or parameters edited since the last run), the flow is run up to the target
+ * without writing anything, so `flow export` works on a flow that was never run. The input is not changed.
+ */
+export async function fitForExport(flow: FlowFile, opts: ExportOptions & Pick<RunOptions, 'baseDir' | 'params' | 'sources' | 'now'> = {}): Promise<{ flow: FlowFile; fitted: string[] }> {
+  const inf = extractInferenceFlow(flow, opts.target);
+  const unfitted = inf.steps.some((node) => {
+    if (CAST_OPERATORS.includes(node.operator)) return false;
+    const step = resolveStep(node);
+    return step.def.fit !== undefined && storedState(node, step).status !== 'fitted';
+  });
+  if (!unfitted) return { flow, fitted: [] };
+  const { node_id } = parseTarget(flow, opts.target);
+  const run = await runFlow(flow, { baseDir: opts.baseDir, params: opts.params, sources: opts.sources, now: opts.now, write: false, targets: [node_id] });
+  return { flow: run.flow, fitted: run.fitted };
+}
+
+/**
+ * The module's source. Every value taken from the flow (node ids, column names, formulas, fitted state)
+ * is embedded through codegen.ts (`lit`, `num`, `comment`), never interpolated raw.
+ */
 export function exportFlowModule(flow: FlowFile, opts: ExportOptions = {}): string {
   const inf: InferenceFlow = extractInferenceFlow(flow, opts.target);
   const blocks: string[] = [];
@@ -187,21 +218,20 @@ export function exportFlowModule(flow: FlowFile, opts: ExportOptions = {}): stri
     const step = resolveStep(node);
     let trained: unknown;
     if (step.def.fit) {
-      const stored = node.trained_parameters;
-      if (!stored || stored._hash !== paramsHash(step.rawParams)) {
-        throw new TabpilotError('NOT_FITTED', `node "${node.node_id}" (${step.def.operator}) has no fitted state for its current parameters; run the flow first (tabpilot flow run)`);
+      const stored = storedState(node, step);
+      if (stored.status !== 'fitted') {
+        throw new TabpilotError('NOT_FITTED', `node ${lit(node.node_id)} (${step.def.operator}) has no fitted state for its current parameters; run the flow first (tabpilot flow run), or export with the CLI, which fits it`);
       }
-      const { _hash, ...state } = stored;
-      void _hash;
-      trained = state;
+      trained = stored.state;
     }
     const code = step.def.emit?.(step.params, trained) ?? '';
     if (code.trim() === '') throw flowError(node.node_id, 'operator', `"${step.def.operator}" with these parameters has no standalone code generator; it can run in flows and inference pipelines, but not in an exported module`);
-    blocks.push(`  // ${node.node_id}: ${step.def.describe(step.params).replace(/\n/g, ' ')}\n  ${code.replace(/\n/g, '\n  ')}`);
+    blocks.push(`  ${comment('node ', node.node_id)}\n  ${comment('', step.def.describe(step.params))}\n  ${code.replace(/\n/g, '\n  ')}`);
   }
-  const skipped = inf.skipped.map((s) => `//   ${s.node_id} (${s.operator}): skipped, ${s.reason}`).join('\n');
-  return `// Generated by \`tabpilot flow export\`${opts.source ? ` from ${opts.source}` : ''}. Do not edit: re-export instead.
-// Applies the fitted row-wise steps of the flow to raw rows (the output of node "${inf.input_node}").
+  const skipped = inf.skipped.map((s) => `${comment('  skipped: node ', s.node_id)}\n${comment('    ', `${s.operator}: ${s.reason}`)}`).join('\n');
+  return `// Generated by \`tabpilot flow export\`. Do not edit: re-export instead.
+${opts.source !== undefined ? `${comment('Source flow: ', opts.source)}\n` : ''}// Applies the fitted row-wise steps of the flow to raw rows, the output of this node:
+${comment('  ', inf.input_node)}
 // No dependencies: usable from any TypeScript or JavaScript project.
 ${skipped ? `// Training-only steps not included:\n${skipped}\n` : ''}/* eslint-disable */
 ${TABLE_HELPERS}
@@ -212,11 +242,11 @@ void __name;
 ${runtimeSource()}
 
 /** Number of steps this module applies. */
-export const STEP_COUNT = ${inf.steps.length};
+export const STEP_COUNT = ${num(inf.steps.length, 'step count')};
 
 /** Applies the flow's steps to a copy of \`input\` and returns it. */
 export function transform(input: Table): Table {
-  const t: Table = { names: input.names.slice(), cols: { ...input.cols }, n: input.n };
+  const t: Table = { names: input.names.slice(), cols: copyCols(input.cols), n: input.n };
 ${blocks.join('\n')}
   return t;
 }

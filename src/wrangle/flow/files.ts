@@ -1,8 +1,9 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TabpilotError, isTabpilotError } from '../../util/errors.js';
-import { CAST_OPERATORS, DESTINATION_OPERATORS, type FlowFile, type FlowNode, SOURCE_OPERATORS, parseFlowJson, resolveStep, topologicalOrder } from './format.js';
-import { type RunOptions, runFlow, sourcePathOf } from './runner.js';
+import { CAST_OPERATORS, DESTINATION_OPERATORS, type FlowFile, type FlowNode, SOURCE_OPERATORS, parseFlowJson, resolveStep, storedState, topologicalOrder } from './format.js';
+import { checkDestination } from './destinations.js';
+import { type RunOptions, destinationPolicy, runFlow, sourcePathOf } from './runner.js';
 import { defaultTarget } from './inference.js';
 
 export async function loadFlow(file: string): Promise<{ flow: FlowFile; baseDir: string }> {
@@ -57,11 +58,15 @@ export async function validateFlow(json: unknown, opts: RunOptions & { dryRunRow
         if (node.inputs.length !== want) throw new TabpilotError('FLOW_INVALID', `node "${node.node_id}", field "inputs": expects ${want} input(s), got ${node.inputs.length}`);
         const names = step.def.outputNames?.(step.params) ?? ['default'];
         for (const o of node.outputs) if (!names.includes(o.name)) throw new TabpilotError('FLOW_INVALID', `node "${node.node_id}", field "outputs": "${o.name}" is not an output of this step; it produces ${names.join(', ')}`);
+        // Stored fitted state is type-checked like the parameters (it reaches computations and exported code).
+        if (step.def.fit) storedState(node, step);
       } else if (node.type === 'SOURCE') {
         if (!SOURCE_OPERATORS.includes(node.operator)) throw new TabpilotError('FLOW_INVALID', `node "${node.node_id}", field "operator": unknown source operator "${node.operator}"`);
         sourcePathOf(node);
-      } else if (node.type === 'DESTINATION' && !DESTINATION_OPERATORS.includes(node.operator)) {
-        throw new TabpilotError('FLOW_INVALID', `node "${node.node_id}", field "operator": unknown destination operator "${node.operator}"`);
+      } else if (node.type === 'DESTINATION') {
+        if (!DESTINATION_OPERATORS.includes(node.operator)) throw new TabpilotError('FLOW_INVALID', `node "${node.node_id}", field "operator": unknown destination operator "${node.operator}"`);
+        const target = checkDestination(node, destinationPolicy(opts, opts.baseDir ?? process.cwd()));
+        if (!opts.overwrite && existsSync(target)) notes.push(`node "${node.node_id}": ${target} already exists; flow run replaces it only with --overwrite`);
       }
     } catch (e) {
       errors.push((e as Error).message);

@@ -114,6 +114,23 @@ export function resolveStep(node: FlowNode): ResolvedStep {
   return { def, params, rawParams: raw ?? {} };
 }
 
+export type StoredState = { status: 'fitted'; state: unknown } | { status: 'missing' } | { status: 'stale' };
+
+/**
+ * The fitted state stored on a learned step's node (`trained_parameters`), type-checked by the step's
+ * `parseTrained` (errors name the node and the field). `missing` when the node was never fitted, `stale`
+ * when its parameters changed after fitting: the state is not used then, so it is not checked.
+ */
+export function storedState(node: FlowNode, step: ResolvedStep): StoredState {
+  const stored = node.trained_parameters;
+  if (!stored || Object.keys(stored).length <= 1) return { status: 'missing' };
+  if (stored._hash !== paramsHash(step.rawParams)) return { status: 'stale' };
+  if (!step.def.parseTrained) throw new TabpilotError('INTERNAL', `transform "${step.def.operator}" learns state but cannot check stored state`);
+  const r = ParamReader.of(node.node_id, stored, 'trained_parameters');
+  r.raw('_hash');
+  return { status: 'fitted', state: step.def.parseTrained(r, step.params) };
+}
+
 /** Data Wrangler spellings of parameter blocks that differ from `<snake operator>_parameters`. */
 const BLOCK_ALIASES: Record<string, string[]> = { 'Impute missing': ['impute_parameters'] };
 
@@ -183,6 +200,9 @@ export function parseFlowJson(json: unknown, file?: string): FlowFile {
     if (!NODE_TYPES.includes(node.type as NodeType)) throw flowError(id, 'type', `must be one of ${NODE_TYPES.join(', ')}, got ${JSON.stringify(node.type)}`);
     if (typeof node.operator !== 'string') throw flowError(id, 'operator', 'is required (a string)');
     if (node.parameters !== undefined && (typeof node.parameters !== 'object' || node.parameters === null || Array.isArray(node.parameters))) throw flowError(id, 'parameters', 'must be an object');
+    const trained = node.trained_parameters;
+    if (trained !== undefined && (typeof trained !== 'object' || trained === null || Array.isArray(trained))) throw flowError(id, 'trained_parameters', 'must be an object');
+    if (trained !== undefined && (trained as Record<string, unknown>)._hash !== undefined && typeof (trained as Record<string, unknown>)._hash !== 'string') throw flowError(id, 'trained_parameters._hash', 'must be a string');
     const inputs = (node.inputs ?? []) as unknown[];
     if (!Array.isArray(inputs)) throw flowError(id, 'inputs', 'must be a list');
     const outputs = (node.outputs ?? [{ name: 'default' }]) as unknown[];

@@ -2,7 +2,7 @@ import type { Frame } from '../../frame/index.js';
 import { Random } from '../../util/random.js';
 import { TabpilotError } from '../../util/errors.js';
 import { flowError } from '../step.js';
-import { CAST_OPERATORS, type FlowFile, type FlowNode, parseFlowJson, paramsHash, resolveStep, topologicalOrder } from './format.js';
+import { CAST_OPERATORS, type FlowFile, type FlowNode, parseFlowJson, resolveStep, storedState, topologicalOrder } from './format.js';
 import { checkColumns } from './runner.js';
 
 /**
@@ -116,12 +116,10 @@ function prepare(inf: InferenceFlow): PreparedStep[] {
     const step = resolveStep(node);
     let trained: unknown;
     if (step.def.fit) {
-      const stored = node.trained_parameters;
-      if (!stored || Object.keys(stored).length <= 1) throw new TabpilotError('NOT_FITTED', `node "${node.node_id}" (${operatorLabel(node)}) has no fitted state; run the flow once (tabpilot flow run) before using it for inference`);
-      if (stored._hash !== paramsHash(step.rawParams)) throw new TabpilotError('NOT_FITTED', `node "${node.node_id}" (${operatorLabel(node)}): its parameters changed after it was fitted; re-run the flow with --refit`);
-      const { _hash, ...state } = stored;
-      void _hash;
-      trained = state;
+      const stored = storedState(node, step);
+      if (stored.status === 'missing') throw new TabpilotError('NOT_FITTED', `node "${node.node_id}" (${operatorLabel(node)}) has no fitted state; run the flow once (tabpilot flow run) before using it for inference`);
+      if (stored.status === 'stale') throw new TabpilotError('NOT_FITTED', `node "${node.node_id}" (${operatorLabel(node)}): its parameters changed after it was fitted; re-run the flow with --refit`);
+      trained = stored.state;
     }
     return { node, step, trained };
   });

@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   type Column,
@@ -12,7 +11,7 @@ import {
   textColumn,
   toFloat64,
 } from '../../frame/index.js';
-import { readTable, writeTable } from '../../io/index.js';
+import { readTable } from '../../io/index.js';
 import { TabpilotError, isTabpilotError } from '../../util/errors.js';
 import { Random, hash32 } from '../../util/random.js';
 import { type StepContext, type StepOutput, flowError } from '../step.js';
@@ -32,8 +31,10 @@ import {
   paramsHash,
   parseFlowJson,
   resolveStep,
+  storedState,
   topologicalOrder,
 } from './format.js';
+import { type DestinationPolicy, writeDestination } from './destinations.js';
 import { type ParamValues, expandSourcePath, resolveParameterValues } from './sources.js';
 
 export interface RunOptions {
@@ -47,6 +48,10 @@ export interface RunOptions {
   outDir?: string;
   /** Write destination files (default true). */
   write?: boolean;
+  /** Accept destinations outside the output directory (default: refused). */
+  allowOutside?: boolean;
+  /** Replace destination files that already exist (default: refused). */
+  overwrite?: boolean;
   /** In-memory frames for source nodes, by node id (library use, tests, the builder). */
   sources?: Record<string, Frame>;
   /** Read only the first K rows of each source (validation dry runs and previews). */
@@ -123,7 +128,7 @@ export async function runFlow(input: FlowFile, opts: RunOptions = {}): Promise<R
         case 'DESTINATION': {
           expectInputs(node, inputs, 1);
           if (!DESTINATION_OPERATORS.includes(node.operator)) throw flowError(node.node_id, 'operator', `unknown destination operator "${node.operator}"; use "${DESTINATION_OPERATORS[0]}"`);
-          if (opts.write !== false) written.push({ node_id: node.node_id, path: writeDestination(node, inputs[0], opts.outDir ?? baseDir, sourceFiles), rows: inputs[0].numRows });
+          if (opts.write !== false) written.push({ node_id: node.node_id, path: writeDestination(node, inputs[0], destinationPolicy(opts, baseDir), sourceFiles), rows: inputs[0].numRows });
           out = { default: inputs[0] };
           break;
         }
@@ -146,15 +151,12 @@ export async function runFlow(input: FlowFile, opts: RunOptions = {}): Promise<R
           } else {
             let trained: unknown;
             if (step.def.fit) {
-              const hash = paramsHash(step.rawParams);
-              const stored = node.trained_parameters;
-              if (!opts.refit && stored && stored._hash === hash && Object.keys(stored).length > 1) {
-                const { _hash, ...state } = stored;
-                void _hash;
-                trained = state;
+              const stored = opts.refit ? null : storedState(node, step);
+              if (stored?.status === 'fitted') {
+                trained = stored.state;
               } else {
                 trained = step.def.fit(inputs[0], step.params, ctx);
-                node.trained_parameters = { _hash: hash, ...(trained as Record<string, unknown>) };
+                node.trained_parameters = { _hash: paramsHash(step.rawParams), ...(trained as Record<string, unknown>) };
                 didFit = true;
                 fitted.push(node.node_id);
               }
@@ -181,6 +183,11 @@ export async function runFlow(input: FlowFile, opts: RunOptions = {}): Promise<R
     };
   }
   return { flow, frames, reports, written, fitted, analyses };
+}
+
+/** Where destinations go and what they may replace: `outDir` (default the flow's folder), confined, no overwrite unless asked. */
+export function destinationPolicy(opts: RunOptions, baseDir: string): DestinationPolicy {
+  return { outDir: opts.outDir ?? baseDir, allowOutside: opts.allowOutside, overwrite: opts.overwrite };
 }
 
 function stringSeed(s: string): number {
@@ -275,28 +282,6 @@ function sampleSource(node: FlowNode, frame: Frame): Frame {
     return frame.take(rows.sort((a, b) => a - b));
   }
   throw flowError(node.node_id, 'parameters.sampling.method', `expects "none", "first_k", "random" or "stratified", got ${JSON.stringify(s.method)}`);
-}
-
-function writeDestination(node: FlowNode, frame: Frame, outDir: string, sourceFiles: Set<string>): string {
-  const p = node.parameters as Record<string, unknown>;
-  const cfg = (p.output_config as Record<string, unknown> | undefined) ?? p;
-  const rel = cfg.output_path;
-  if (typeof rel !== 'string' || rel === '') throw flowError(node.node_id, 'parameters.output_path', 'is required (the file to write, .csv or .parquet)');
-  let target = path.resolve(outDir, rel);
-  const type = typeof cfg.output_content_type === 'string' ? cfg.output_content_type.toLowerCase() : null;
-  if (type && path.extname(target) === '') target += type === 'parquet' ? '.parquet' : '.csv';
-  if (sourceFiles.has(target)) throw flowError(node.node_id, 'parameters.output_path', `would overwrite the input file ${target}; the input is never overwritten`);
-  mkdirSync(path.dirname(target), { recursive: true });
-  // Written to a temporary file first and renamed, so a failed run never leaves a half-written output.
-  const tmp = path.join(path.dirname(target), `.${path.basename(target, path.extname(target))}.${process.pid}.tmp${path.extname(target)}`);
-  try {
-    writeTable(frame, tmp);
-    renameSync(tmp, target);
-  } catch (e) {
-    if (existsSync(tmp)) rmSync(tmp, { force: true });
-    throw e;
-  }
-  return target;
 }
 
 /** Data types node: `parameters.column_types` casts named columns; failed casts become missing and are counted. */

@@ -7,6 +7,8 @@ import {
   numericColumn,
   textColumn,
 } from '../../frame/index.js';
+import { TabpilotError } from '../../util/errors.js';
+import { lit, num } from '../codegen.js';
 import { type BinOp, type Expr, formulaError } from './parse.js';
 import * as rt from './runtime.js';
 
@@ -257,13 +259,16 @@ export function evaluateToColumn(l: Lowered, name: string, rows: number, column:
 
 /** TypeScript source of the expression over `row(i)` column arrays named by `colVar(name)`. */
 export function emitExpression(l: Lowered, colVar: (name: string) => string): string {
-  if (l.k === 'const') return JSON.stringify(l.v);
+  // Constants as checked numbers or JSON literals (a formula's strings are user text); Infinity stays Infinity.
+  if (l.k === 'const') return typeof l.v === 'number' ? num(l.v, 'formula constant') : lit(l.v);
   if (l.k === 'col') {
     const read = l.type === 'num' ? 'rt_number' : l.type === 'bool' ? 'rt_bool' : l.type === 'date' ? 'rt_parseDate' : 'rt_toStr';
     return `${read}(${colVar(l.name)}[i])`;
   }
   const args = l.args.map((a) => emitExpression(a, colVar));
   if (l.fn === 'rt_if') return `(${args[0]} === true ? ${args[1]} : ${args[2]})`;
+  // Function names come from the FUNCTIONS and BIN_IMPL tables, never from formula text; checked anyway.
+  if (!/^rt_[A-Za-z0-9_]+$/.test(l.fn)) throw new TabpilotError('INTERNAL', `formula function ${lit(l.fn)} is not a runtime function`);
   return `${l.fn}(${args.join(', ')})`;
 }
 

@@ -86,22 +86,24 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
+/**
+ * Deepest expression a formula may nest (parentheses, calls, operator chains, unary signs). Far beyond
+ * any hand-written formula; it keeps parsing, type-checking and code generation (all recursive) from
+ * overflowing the stack on hostile input, which must fail with a formula error instead.
+ */
+export const MAX_FORMULA_DEPTH = 256;
+
 export function parseFormula(src: string): Expr {
   if (src.trim() === '') throw formulaError(src, 0, 'the formula is empty');
-  const toks = tokenize(src);
-  let p = 0;
-  const peek = () => toks[p];
-  const isOp = (...ops: string[]) => peek().t === 'op' && ops.includes(peek().v);
-  const isKw = (kw: string) => peek().t === 'id' && peek().v.toLowerCase() === kw;
-  const expect = (v: string) => {
-    if (!isOp(v)) throw formulaError(src, peek().pos, `expected "${v}"${peek().t === 'end' ? ' before the end of the formula' : `, found "${peek().v}"`}`);
-    p++;
-  };
+  const c = new Cursor(src, tokenize(src));
+  const isOp = (...ops: string[]) => c.isOp(...ops);
+  const isKw = (kw: string) => c.isKw(kw);
 
-  const orExpr = (): Expr => {
+  const orExpr = (): Expr => c.nested(orChain);
+  const orChain = (): Expr => {
     let a = andExpr();
     while (isOp('||') || isKw('or')) {
-      const pos = toks[p++].pos;
+      const pos = c.next().pos;
       a = { k: 'bin', op: 'or', a, b: andExpr(), pos };
     }
     return a;
@@ -109,25 +111,25 @@ export function parseFormula(src: string): Expr {
   const andExpr = (): Expr => {
     let a = notExpr();
     while (isOp('&&') || isKw('and')) {
-      const pos = toks[p++].pos;
+      const pos = c.next().pos;
       a = { k: 'bin', op: 'and', a, b: notExpr(), pos };
     }
     return a;
   };
   const notExpr = (): Expr => {
     if (isOp('!') || isKw('not')) {
-      const pos = toks[p++].pos;
-      return { k: 'un', op: 'not', a: notExpr(), pos };
+      const pos = c.next().pos;
+      return { k: 'un', op: 'not', a: c.nested(notExpr), pos };
     }
     return comparison();
   };
   const comparison = (): Expr => {
     const a = additive();
     if (isOp('=', '==', '!=', '<>', '<', '<=', '>', '>=')) {
-      const t = toks[p++];
+      const t = c.next();
       const op: BinOp = t.v === '==' ? '=' : t.v === '<>' ? '!=' : (t.v as BinOp);
       const b = additive();
-      if (isOp('=', '==', '!=', '<>', '<', '<=', '>', '>=')) throw formulaError(src, peek().pos, 'comparisons cannot be chained; combine them with "and"');
+      if (isOp('=', '==', '!=', '<>', '<', '<=', '>', '>=')) throw formulaError(src, c.peek().pos, 'comparisons cannot be chained; combine them with "and"');
       return { k: 'bin', op, a, b, pos: t.pos };
     }
     return a;
@@ -135,7 +137,7 @@ export function parseFormula(src: string): Expr {
   const additive = (): Expr => {
     let a = multiplicative();
     while (isOp('+', '-')) {
-      const t = toks[p++];
+      const t = c.next();
       a = { k: 'bin', op: t.v as BinOp, a, b: multiplicative(), pos: t.pos };
     }
     return a;
@@ -143,76 +145,125 @@ export function parseFormula(src: string): Expr {
   const multiplicative = (): Expr => {
     let a = unary();
     while (isOp('*', '/', '%')) {
-      const t = toks[p++];
+      const t = c.next();
       a = { k: 'bin', op: t.v as BinOp, a, b: unary(), pos: t.pos };
     }
     return a;
   };
   const unary = (): Expr => {
     if (isOp('-')) {
-      const pos = toks[p++].pos;
-      return { k: 'un', op: '-', a: unary(), pos };
+      const pos = c.next().pos;
+      return { k: 'un', op: '-', a: c.nested(unary), pos };
     }
     if (isOp('+')) {
-      p++;
-      return unary();
+      c.p++;
+      return c.nested(unary);
     }
     return power();
   };
   const power = (): Expr => {
-    const a = primary();
+    const a = primary(c, orExpr);
     if (isOp('^')) {
-      const pos = toks[p++].pos;
-      return { k: 'bin', op: '^', a, b: unary(), pos };
+      const pos = c.next().pos;
+      return { k: 'bin', op: '^', a, b: c.nested(unary), pos };
     }
     return a;
   };
-  const primary = (): Expr => {
-    const t = peek();
-    if (t.t === 'num') {
-      p++;
-      return { k: 'num', v: Number(t.v), pos: t.pos };
-    }
-    if (t.t === 'str') {
-      p++;
-      return { k: 'str', v: t.v, pos: t.pos };
-    }
-    if (t.t === 'qid') {
-      p++;
-      return { k: 'col', name: t.v, pos: t.pos };
-    }
-    if (t.t === 'id') {
-      p++;
-      const lower = t.v.toLowerCase();
-      if (isOp('(')) {
-        p++;
-        const args: Expr[] = [];
-        if (!isOp(')')) {
-          args.push(orExpr());
-          while (isOp(',')) {
-            p++;
-            args.push(orExpr());
-          }
-        }
-        expect(')');
-        return { k: 'call', name: lower, args, pos: t.pos };
-      }
-      if (lower === 'true' || lower === 'false') return { k: 'bool', v: lower === 'true', pos: t.pos };
-      if (lower === 'null') return { k: 'null', pos: t.pos };
-      return { k: 'col', name: t.v, pos: t.pos };
-    }
-    if (isOp('(')) {
-      p++;
-      const e = orExpr();
-      expect(')');
-      return e;
-    }
-    throw formulaError(src, t.pos, t.t === 'end' ? 'the formula ends too early' : `unexpected "${t.v}"`);
-  };
-
   const e = orExpr();
-  if (peek().t !== 'end') throw formulaError(src, peek().pos, `unexpected "${peek().v}" after a complete expression`);
+  if (c.peek().t !== 'end') throw formulaError(src, c.peek().pos, `unexpected "${c.peek().v}" after a complete expression`);
+  checkTreeDepth(src, e);
   return e;
+}
+
+/** A number, string, column, call or parenthesized expression. */
+function primary(c: Cursor, orExpr: () => Expr): Expr {
+  const t = c.peek();
+  if (t.t === 'num') {
+    c.p++;
+    return { k: 'num', v: Number(t.v), pos: t.pos };
+  }
+  if (t.t === 'str') {
+    c.p++;
+    return { k: 'str', v: t.v, pos: t.pos };
+  }
+  if (t.t === 'qid') {
+    c.p++;
+    return { k: 'col', name: t.v, pos: t.pos };
+  }
+  if (t.t === 'id') {
+    c.p++;
+    const lower = t.v.toLowerCase();
+    if (c.isOp('(')) {
+      c.p++;
+      const args: Expr[] = [];
+      if (!c.isOp(')')) {
+        args.push(orExpr());
+        while (c.isOp(',')) {
+          c.p++;
+          args.push(orExpr());
+        }
+      }
+      c.expect(')');
+      return { k: 'call', name: lower, args, pos: t.pos };
+    }
+    if (lower === 'true' || lower === 'false') return { k: 'bool', v: lower === 'true', pos: t.pos };
+    if (lower === 'null') return { k: 'null', pos: t.pos };
+    return { k: 'col', name: t.v, pos: t.pos };
+  }
+  if (c.isOp('(')) {
+    c.p++;
+    const e = orExpr();
+    c.expect(')');
+    return e;
+  }
+  throw formulaError(c.src, t.pos, t.t === 'end' ? 'the formula ends too early' : `unexpected "${t.v}"`);
+}
+
+/** The token stream of one parse, with the recursion depth of the descent. */
+class Cursor {
+  p = 0;
+  private depth = 0;
+  constructor(
+    readonly src: string,
+    readonly toks: Token[],
+  ) {}
+  peek(): Token {
+    return this.toks[this.p];
+  }
+  next(): Token {
+    return this.toks[this.p++];
+  }
+  isOp(...ops: string[]): boolean {
+    return this.peek().t === 'op' && ops.includes(this.peek().v);
+  }
+  isKw(kw: string): boolean {
+    return this.peek().t === 'id' && this.peek().v.toLowerCase() === kw;
+  }
+  expect(v: string): void {
+    if (!this.isOp(v)) throw formulaError(this.src, this.peek().pos, `expected "${v}"${this.peek().t === 'end' ? ' before the end of the formula' : `, found "${this.peek().v}"`}`);
+    this.p++;
+  }
+  /** Runs one level of recursive descent, refusing to nest deeper than MAX_FORMULA_DEPTH. */
+  nested<T>(f: () => T): T {
+    if (++this.depth > MAX_FORMULA_DEPTH) throw formulaError(this.src, this.peek().pos, `the formula nests deeper than ${MAX_FORMULA_DEPTH} levels`);
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+}
+
+/** Operator chains (a + b + c ...) are parsed in loops but nest in the tree: the tree's depth is checked too. */
+function checkTreeDepth(src: string, e: Expr): void {
+  const stack: [Expr, number][] = [[e, 1]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (d > MAX_FORMULA_DEPTH) throw formulaError(src, x.pos, `the formula nests deeper than ${MAX_FORMULA_DEPTH} levels`);
+    if (x.k === 'call') for (const a of x.args) stack.push([a, d + 1]);
+    else if (x.k === 'un') stack.push([x.a, d + 1]);
+    else if (x.k === 'bin') stack.push([x.a, d + 1], [x.b, d + 1]);
+  }
 }
 
 /** Column names an expression reads. */

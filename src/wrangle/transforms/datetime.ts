@@ -1,6 +1,7 @@
 import { type Column, numericColumn, textColumn } from '../../frame/index.js';
 import { rt_dateComponent, rt_formatSpec, rt_parseDate, rt_parseWithSpec } from '../formula/runtime.js';
 import { type ParamReader, defineTransform, flowError } from '../step.js';
+import { lit, num } from '../codegen.js';
 import { insertAfter, stringsOf, vectorString } from '../util.js';
 
 /** Formats tried, in order, when a datetime format is inferred from the data. */
@@ -105,15 +106,6 @@ export function componentColumns(p: Pick<DateParams, 'components' | 'embedding' 
   return out;
 }
 
-export function componentValue(ms: number, c: Component, fn: 'sin' | 'cos' | null): number {
-  const v = rt_dateComponent(ms !== ms ? null : ms, c) as number | null;
-  if (v === null) return NaN;
-  if (fn === null) return v;
-  const [period, zero] = CYCLE[c]!;
-  const a = (2 * Math.PI * (v - zero)) / period;
-  return fn === 'sin' ? Math.sin(a) : Math.cos(a);
-}
-
 /**
  * Calendar fields of epoch milliseconds by integer arithmetic (days-from-civil inverse, H. Hinnant), so a
  * million timestamps cost no Date objects. Agrees with Date's UTC getters; checked in the tests.
@@ -186,6 +178,17 @@ export const featurizeDatetime = defineTransform<DateParams, { format: string | 
     };
   },
   inputColumns: (p) => [{ field: 'input_column', columns: [p.input] }],
+  parseTrained(r) {
+    if (!r.has('format')) return (r.raw('format'), { format: null });
+    // The stored format is already in the runtime's form: checked as it is used, not converted again.
+    const format = r.str('format');
+    try {
+      rt_formatSpec(format);
+    } catch (e) {
+      throw r.fail('format', (e as Error).message);
+    }
+    return { format };
+  },
   fit(frame, p) {
     if (p.format || !p.infer) return { format: p.format };
     const col = frame.column(p.input);
@@ -215,19 +218,19 @@ export const featurizeDatetime = defineTransform<DateParams, { format: string | 
     const format = t?.format ?? p.format;
     const specs = componentColumns(p);
     const parse = format
-      ? `const spec = rt_formatSpec(${JSON.stringify(format)}); const ms = src.map((x) => (x instanceof Date ? rt_parseDate(x) : typeof x === 'number' ? x * ${UNIT_MS[p.unit]} : rt_parseWithSpec(x, spec)));`
-      : `const specs = ${JSON.stringify(CANDIDATE_FORMATS)}.map((f) => rt_formatSpec(f)); const ms = src.map((x) => { if (x instanceof Date) return rt_parseDate(x); if (x === null || typeof x === 'number') return x === null ? null : x * ${UNIT_MS[p.unit]}; for (const s of specs) { const v = rt_parseWithSpec(x, s); if (v !== null) return v; } return rt_parseDate(x); });`;
+      ? `const spec = rt_formatSpec(${lit(format)}); const ms = src.map((x) => (x instanceof Date ? rt_parseDate(x) : typeof x === 'number' ? x * ${num(UNIT_MS[p.unit], 'timestamp unit')} : rt_parseWithSpec(x, spec)));`
+      : `const specs = ${lit(CANDIDATE_FORMATS)}.map((f) => rt_formatSpec(f)); const ms = src.map((x) => { if (x instanceof Date) return rt_parseDate(x); if (x === null || typeof x === 'number') return x === null ? null : x * ${num(UNIT_MS[p.unit], 'timestamp unit')}; for (const s of specs) { const v = rt_parseWithSpec(x, s); if (v !== null) return v; } return rt_parseDate(x); });`;
     const cyc = (c: Component) => CYCLE[c];
     const parts = specs.map((s) => {
-      if (s.fn === null) return `[${JSON.stringify(s.name)}, ms.map((v) => rt_dateComponent(v, ${JSON.stringify(s.component)}))]`;
+      if (s.fn === null) return `[${lit(s.name)}, ms.map((v) => rt_dateComponent(v, ${lit(s.component)}))]`;
       const [period, zero] = cyc(s.component)!;
-      return `[${JSON.stringify(s.name)}, ms.map((v) => { const c = rt_dateComponent(v, ${JSON.stringify(s.component)}); return c === null ? null : Math.${s.fn}(((2 * Math.PI) / ${period}) * ((c as number) - ${zero})); })]`;
+      return `[${lit(s.name)}, ms.map((v) => { const c = rt_dateComponent(v, ${lit(s.component)}); return c === null ? null : Math.${s.fn === 'sin' ? 'sin' : 'cos'}(((2 * Math.PI) / ${num(period, 'cycle period')}) * ((c as number) - ${num(zero, 'cycle origin')})); })]`;
     });
     const place =
       p.style === 'Columns'
-        ? `place(t, ${JSON.stringify(p.input)}, [${parts.join(', ')}] as [string, Cell[]][]);`
-        : `const parts = [${parts.join(', ')}] as [string, Cell[]][]; place(t, ${JSON.stringify(p.input)}, [[${JSON.stringify(`${p.output}_vector`)}, ms.map((v, i) => (v === null ? null : st_vectorString(parts.map((q) => (q[1][i] === null ? NaN : (q[1][i] as number))))))]]);`;
-    return `{ const src = getCol(t, ${JSON.stringify(p.input)}); ${parse}
-  ${place}${p.keepInput ? '' : ` dropCols(t, [${JSON.stringify(p.input)}]);`} }`;
+        ? `place(t, ${lit(p.input)}, [${parts.join(', ')}] as [string, Cell[]][]);`
+        : `const parts = [${parts.join(', ')}] as [string, Cell[]][]; place(t, ${lit(p.input)}, [[${lit(`${p.output}_vector`)}, ms.map((v, i) => (v === null ? null : st_vectorString(parts.map((q) => (q[1][i] === null ? NaN : (q[1][i] as number))))))]]);`;
+    return `{ const src = getCol(t, ${lit(p.input)}); ${parse}
+  ${place}${p.keepInput ? '' : ` dropCols(t, [${lit(p.input)}]);`} }`;
   },
 });

@@ -2,6 +2,7 @@ import { type Column, type Frame, numericColumn, textColumn } from '../../frame/
 import { TabpilotError } from '../../util/errors.js';
 import { st_minHash } from '../formula/strings-runtime.js';
 import { type ParamReader, type StepContext, defineTransform, flowError } from '../step.js';
+import { lit, num } from '../codegen.js';
 import { insertAfter, safeName, stringsOf, vectorString } from '../util.js';
 
 const GROUP = 'encode_categorical';
@@ -51,6 +52,14 @@ function fitAll(frame: Frame, inputs: string[]): CategoriesTrained {
   return { categories };
 }
 
+/** Stored categories: a list of strings per input column. */
+function parseCategories(r: ParamReader, inputs: string[]): CategoriesTrained {
+  const m = r.child('categories', true);
+  const categories: Record<string, string[]> = Object.create(null);
+  for (const c of inputs) categories[c] = m.strList(c);
+  return { categories };
+}
+
 /** fitCategories over codes: same order (frequency, then label), counted without per-row strings. */
 function fitCategoryCodes(codes: Int32Array, dictionary: readonly string[]): string[] {
   const counts = new Float64Array(dictionary.length);
@@ -80,6 +89,7 @@ export const ordinalEncode = defineTransform<OrdinalParams, CategoriesTrained>({
   },
   inputColumns: (p) => [{ field: 'input_column', columns: p.inputs }],
   fit: (frame, p) => fitAll(frame, p.inputs),
+  parseTrained: (r, p) => parseCategories(r, p.inputs),
   apply([frame], p, t, ctx) {
     if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": ordinal encoder is not fitted`);
     let out = frame;
@@ -110,9 +120,9 @@ export const ordinalEncode = defineTransform<OrdinalParams, CategoriesTrained>({
     return p.inputs
       .map((c) => {
         const cats = t!.categories[c];
-        const onInvalid = p.invalid === 'Keep' ? String(cats.length) : p.invalid === 'Error' ? `invalidValue(${JSON.stringify(c)}, x)` : 'null';
-        return `{ const index = new Map<string, number>(${JSON.stringify(cats)}.map((c, i) => [c, i] as [string, number]));
-  place(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output ?? c)}, getCol(t, ${JSON.stringify(c)}).map((x) => { const k = isMiss(x) ? undefined : index.get(String(x)); return k !== undefined ? k : ${onInvalid}; })]]); }`;
+        const onInvalid = p.invalid === 'Keep' ? num(cats.length, 'category count') : p.invalid === 'Error' ? `invalidValue(${lit(c)}, x)` : 'null';
+        return `{ const index = new Map<string, number>(${lit(cats)}.map((c, i) => [c, i] as [string, number]));
+  place(t, ${lit(c)}, [[${lit(p.output ?? c)}, getCol(t, ${lit(c)}).map((x) => { const k = isMiss(x) ? undefined : index.get(String(x)); return k !== undefined ? k : ${onInvalid}; })]]); }`;
       })
       .join('\n');
   },
@@ -171,6 +181,7 @@ export const oneHotEncode = defineTransform<OneHotParams, CategoriesTrained>({
     }
     return { categories };
   },
+  parseTrained: (r, p) => parseCategories(r, p.inputs),
   apply([frame], p, t, ctx) {
     if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": one-hot encoder is not fitted`);
     let out = frame;
@@ -219,9 +230,9 @@ export const oneHotEncode = defineTransform<OneHotParams, CategoriesTrained>({
         .map((c) => {
           const cats = t!.categories[c];
           const k = oneHotSlots(p.output ?? c, cats, p).length;
-          const onInvalid = p.invalid === 'Keep' ? `${cats.length}` : p.invalid === 'Error' ? `invalidValue(${JSON.stringify(c)}, x)` : '-1';
-          return `{ const index = new Map<string, number>(${JSON.stringify(cats)}.map((c, i) => [c, i] as [string, number]));
-  place(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output ?? c)}, getCol(t, ${JSON.stringify(c)}).map((x) => { const h = isMiss(x) ? undefined : index.get(String(x)); const s = h !== undefined ? h : ${onInvalid}; return st_vectorString(Array.from({ length: ${k} }, (_, j) => (s === -1 ? NaN : s === j ? 1 : 0))); })]]); }`;
+          const onInvalid = p.invalid === 'Keep' ? num(cats.length, 'category count') : p.invalid === 'Error' ? `invalidValue(${lit(c)}, x)` : '-1';
+          return `{ const index = new Map<string, number>(${lit(cats)}.map((c, i) => [c, i] as [string, number]));
+  place(t, ${lit(c)}, [[${lit(p.output ?? c)}, getCol(t, ${lit(c)}).map((x) => { const h = isMiss(x) ? undefined : index.get(String(x)); const s = h !== undefined ? h : ${onInvalid}; return st_vectorString(Array.from({ length: ${num(k, 'slot count')} }, (_, j) => (s === -1 ? NaN : s === j ? 1 : 0))); })]]); }`;
         })
         .join('\n');
     }
@@ -230,13 +241,13 @@ export const oneHotEncode = defineTransform<OneHotParams, CategoriesTrained>({
         const cats = t!.categories[c];
         const slots = oneHotSlots(p.output ?? c, cats, p);
         const onInvalid =
-          p.invalid === 'Keep' ? `${cats.length}` : p.invalid === 'Error' ? `invalidValue(${JSON.stringify(c)}, x)` : p.invalid === 'Replace with missing' ? '-1' : '-2';
-        return `{ const index = new Map<string, number>(${JSON.stringify(cats)}.map((c, i) => [c, i] as [string, number]));
-  const slots = ${JSON.stringify(slots)};
-  const src = getCol(t, ${JSON.stringify(c)});
+          p.invalid === 'Keep' ? num(cats.length, 'category count') : p.invalid === 'Error' ? `invalidValue(${lit(c)}, x)` : p.invalid === 'Replace with missing' ? '-1' : '-2';
+        return `{ const index = new Map<string, number>(${lit(cats)}.map((c, i) => [c, i] as [string, number]));
+  const slots = ${lit(slots)};
+  const src = getCol(t, ${lit(c)});
   const hot = src.map((x) => { const k = isMiss(x) ? undefined : index.get(String(x)); return k !== undefined ? k : ${onInvalid}; });
-  place(t, ${JSON.stringify(c)}, slots.map((s, j) => [s, hot.map((h) => (h === -1 ? null : h === j ? 1 : 0))] as [string, Cell[]]));
-  ${slots.includes(c) ? '' : `dropCols(t, [${JSON.stringify(c)}]);`} }`;
+  place(t, ${lit(c)}, slots.map((s, j) => [s, hot.map((h) => (h === -1 ? null : h === j ? 1 : 0))] as [string, Cell[]]));
+  ${slots.includes(c) ? '' : `dropCols(t, [${lit(c)}]);`} }`;
       })
       .join('\n');
   },
@@ -293,9 +304,9 @@ export const similarityEncode = defineTransform<SimilarityParams>({
   describe: (p) => `similarity-encode ${p.input} into ${p.dimension} min-hash features of its character 3-grams (${p.output})`,
   emit: (p) =>
     p.style !== 'Columns'
-      ? `place(t, ${JSON.stringify(p.input)}, [[${JSON.stringify(p.output)}, getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_vectorString(st_minHash(s, ${p.dimension})); })]]);`
-      : `{ const sigs = getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_minHash(s, ${p.dimension}); });
-  place(t, ${JSON.stringify(p.input)}, Array.from({ length: ${p.dimension} }, (_, d) => [${JSON.stringify(p.output)} + '_' + d, sigs.map((v) => (v === null ? null : v[d]))] as [string, Cell[]])); }`,
+      ? `place(t, ${lit(p.input)}, [[${lit(p.output)}, getCol(t, ${lit(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_vectorString(st_minHash(s, ${num(p.dimension, 'parameters.target_dimension')})); })]]);`
+      : `{ const sigs = getCol(t, ${lit(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_minHash(s, ${num(p.dimension, 'parameters.target_dimension')}); });
+  place(t, ${lit(p.input)}, Array.from({ length: ${num(p.dimension, 'parameters.target_dimension')} }, (_, d) => [${lit(p.output)} + '_' + d, sigs.map((v) => (v === null ? null : v[d]))] as [string, Cell[]])); }`,
 });
 
 export const encodeTransforms = [ordinalEncode, oneHotEncode, similarityEncode];

@@ -3,12 +3,15 @@ import { TabpilotError } from '../../util/errors.js';
 import { type FType, emitExpression, evaluateToColumn, lower, referencedColumns, typeOfColumn } from '../formula/compile.js';
 import { formulaColumns, parseFormula } from '../formula/parse.js';
 import { defineTransform, flowError } from '../step.js';
+import { lit } from '../codegen.js';
 
 interface FormulaParams {
   output: string;
   formula: string;
   columns: string[];
 }
+const FTYPES: readonly FType[] = ['num', 'str', 'bool', 'date', 'null'];
+
 interface FormulaTrained {
   /** Types of the columns the formula reads, fixed when the step was defined (export and inference rely on them). */
   column_types: Record<string, FType>;
@@ -37,6 +40,12 @@ export const customFormula = defineTransform<FormulaParams, FormulaTrained>({
     for (const c of p.columns) column_types[c] = all[c];
     return { column_types };
   },
+  parseTrained(r, p) {
+    const m = r.child('column_types', true);
+    const column_types: Record<string, FType> = Object.create(null);
+    for (const c of p.columns) column_types[c] = m.oneOf(c, FTYPES);
+    return { column_types };
+  },
   apply([frame], p, t, ctx) {
     if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": custom formula is not fitted`);
     for (const c of p.columns) {
@@ -52,10 +61,10 @@ export const customFormula = defineTransform<FormulaParams, FormulaTrained>({
     const l = compileChecked(p, t!.column_types, 'export');
     const cols = [...referencedColumns(l)];
     const vars = new Map(cols.map((c, i) => [c, `c${i}`]));
-    const reads = cols.map((c) => `const ${vars.get(c)} = getCol(t, ${JSON.stringify(c)});`).join(' ');
+    const reads = cols.map((c) => `const ${vars.get(c)} = getCol(t, ${lit(c)});`).join(' ');
     let expr = emitExpression(l, (n) => vars.get(n)!);
     if (l.type === 'date') expr = `rt_toDate(${expr})`;
-    return `{ ${reads} const out: Cell[] = new Array(t.n); for (let i = 0; i < t.n; i++) out[i] = ${expr}; setCol(t, ${JSON.stringify(p.output)}, out); }`;
+    return `{ ${reads} const out: Cell[] = new Array(t.n); for (let i = 0; i < t.n; i++) out[i] = ${expr}; setCol(t, ${lit(p.output)}, out); }`;
   },
 });
 

@@ -2,6 +2,7 @@ import { type Column, type Frame, numericColumn, renameColumn, textColumn, toFlo
 import { Random } from '../../util/random.js';
 import { groupRows } from '../rowkeys.js';
 import { defineTransform, flowError } from '../step.js';
+import { lit, num } from '../codegen.js';
 import { finiteSorted, insertAfter, meanStd, parseVector, quantileSorted, rebuild, stringsOf, vectorString } from '../util.js';
 import { isMissingAt, mostFrequent } from './missing.js';
 
@@ -15,7 +16,7 @@ export const dropColumn = defineTransform<{ columns: string[] }>({
   inputColumns: (p) => [{ field: 'column_to_drop', columns: p.columns }],
   apply: ([f], p) => f.drop(p.columns),
   describe: (p) => `drop ${p.columns.join(', ')}`,
-  emit: (p) => `dropCols(t, ${JSON.stringify(p.columns)});`,
+  emit: (p) => `dropCols(t, ${lit(p.columns)});`,
 });
 
 export const duplicateColumn = defineTransform<{ input: string; output: string }>({
@@ -26,7 +27,7 @@ export const duplicateColumn = defineTransform<{ input: string; output: string }
   inputColumns: (p) => [{ field: 'input_column', columns: [p.input] }],
   apply: ([f], p) => insertAfter(f, p.input, [renameColumn(f.column(p.input), p.output)]),
   describe: (p) => `copy ${p.input} to ${p.output}`,
-  emit: (p) => `place(t, ${JSON.stringify(p.input)}, [[${JSON.stringify(p.output)}, getCol(t, ${JSON.stringify(p.input)}).slice()]]);`,
+  emit: (p) => `place(t, ${lit(p.input)}, [[${lit(p.output)}, getCol(t, ${lit(p.input)}).slice()]]);`,
 });
 
 export const renameColumnStep = defineTransform<{ input: string; output: string }>({
@@ -40,7 +41,7 @@ export const renameColumnStep = defineTransform<{ input: string; output: string 
     return f.rename({ [p.input]: p.output });
   },
   describe: (p) => `rename ${p.input} to ${p.output}`,
-  emit: (p) => `renameCol(t, ${JSON.stringify(p.input)}, ${JSON.stringify(p.output)});`,
+  emit: (p) => `renameCol(t, ${lit(p.input)}, ${lit(p.output)});`,
 });
 
 type MoveType = 'Move to start' | 'Move to end' | 'Move to index' | 'Move after' | 'Move before';
@@ -80,7 +81,7 @@ export const moveColumn = defineTransform<MoveParams>({
   inputColumns: (p) => [{ field: 'column_to_move', columns: [p.column] }, ...(p.target ? [{ field: 'target_column', columns: [p.target] }] : [])],
   apply: ([f], p) => f.select(moveOrder(f.columnNames, p)),
   describe: (p) => `${p.type.toLowerCase()} ${p.target ?? (p.index !== undefined ? `${p.index}` : '')}: ${p.column}`.replace(/ :/, ':'),
-  emit: (p) => `reorder(t, ${JSON.stringify(p)});`,
+  emit: (p) => `reorder(t, ${lit(p)});`,
 });
 
 // ---- Manage rows ----
@@ -189,9 +190,9 @@ export const assembleVector = defineTransform<{ inputs: string[]; output: string
   },
   describe: (p) => `assemble ${p.inputs.join(', ')} into the vector column ${p.output}`,
   emit: (p) =>
-    `{ const parts = ${JSON.stringify(p.inputs)}.map((c) => getCol(t, c)); const out: Cell[] = new Array(t.n);
+    `{ const parts = ${lit(p.inputs)}.map((c) => getCol(t, c)); const out: Cell[] = new Array(t.n);
   for (let i = 0; i < t.n; i++) { const v: number[] = []; for (const col of parts) { const x = col[i]; if (typeof x === 'string') v.push(...(st_parseVector(x) ?? [NaN])); else v.push(toNum(x)); } out[i] = st_vectorString(v); }
-  setCol(t, ${JSON.stringify(p.output)}, out); }`,
+  setCol(t, ${lit(p.output)}, out); }`,
 });
 
 export const flattenVector = defineTransform<{ input: string; prefix: string; length?: number }, { length: number }>({
@@ -210,6 +211,7 @@ export const flattenVector = defineTransform<{ input: string; prefix: string; le
     if (!first) throw flowError(ctx.nodeId, 'parameters.input_column', `column "${p.input}" holds no vector (a JSON array such as [1,2,3])`, p.input);
     return { length: first.length };
   },
+  parseTrained: (r) => ({ length: r.num('length', undefined, { min: 0, int: true }) }),
   apply([f], p, t) {
     const k = t?.length ?? p.length ?? 0;
     const vecs = stringsOf(f.column(p.input)).map(parseVector);
@@ -219,8 +221,8 @@ export const flattenVector = defineTransform<{ input: string; prefix: string; le
   },
   describe: (p) => `flatten the vector column ${p.input} into ${p.prefix}_0, ${p.prefix}_1, ...`,
   emit: (p, t) =>
-    `{ const vecs = getCol(t, ${JSON.stringify(p.input)}).map((x) => st_parseVector(toStr(x)));
-  place(t, ${JSON.stringify(p.input)}, Array.from({ length: ${t?.length ?? p.length ?? 0} }, (_, j) => [${JSON.stringify(p.prefix)} + '_' + j, vecs.map((v) => (v && j < v.length ? v[j] : null))] as [string, Cell[]])); }`,
+    `{ const vecs = getCol(t, ${lit(p.input)}).map((x) => st_parseVector(toStr(x)));
+  place(t, ${lit(p.input)}, Array.from({ length: ${num(t?.length ?? p.length ?? 0, 'trained_parameters.length')} }, (_, j) => [${lit(p.prefix)} + '_' + j, vecs.map((v) => (v && j < v.length ? v[j] : null))] as [string, Cell[]])); }`,
 });
 
 // ---- Group by ----

@@ -10,6 +10,7 @@ import {
 } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
 import { type ParamReader, defineTransform, flowError } from '../step.js';
+import { lit } from '../codegen.js';
 import { finiteSorted, insertAfter, quantileSorted, stringsOf } from '../util.js';
 
 const GROUP = 'handle_missing';
@@ -32,21 +33,21 @@ export function fillColumn(col: Column, value: string | number | boolean, name: 
   switch (col.kind) {
     case 'numeric': {
       const v = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(v)) throw flowError(nodeId, field, `fill value ${JSON.stringify(value)} is not a number, column "${col.name}" is numeric`, col.name);
+      if (!Number.isFinite(v)) throw flowError(nodeId, field, `fill value ${lit(value)} is not a number, column "${col.name}" is numeric`, col.name);
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = col.values[i] !== col.values[i] ? v : col.values[i];
       return numericColumn(name, out);
     }
     case 'datetime': {
       const v = typeof value === 'number' ? value : Date.parse(String(value));
-      if (!Number.isFinite(v)) throw flowError(nodeId, field, `fill value ${JSON.stringify(value)} is not a date, column "${col.name}" is a datetime`, col.name);
+      if (!Number.isFinite(v)) throw flowError(nodeId, field, `fill value ${lit(value)} is not a date, column "${col.name}" is a datetime`, col.name);
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) out[i] = col.values[i] !== col.values[i] ? v : col.values[i];
       return datetimeColumn(name, out);
     }
     case 'boolean': {
       const s = String(value).toLowerCase();
-      if (s !== 'true' && s !== 'false' && s !== '1' && s !== '0') throw flowError(nodeId, field, `fill value ${JSON.stringify(value)} is not a boolean, column "${col.name}" is boolean`, col.name);
+      if (s !== 'true' && s !== 'false' && s !== '1' && s !== '0') throw flowError(nodeId, field, `fill value ${lit(value)} is not a boolean, column "${col.name}" is boolean`, col.name);
       const v = s === 'true' || s === '1' ? 1 : 0;
       const out = new Uint8Array(n);
       for (let i = 0; i < n; i++) out[i] = col.values[i] === BOOL_MISSING ? v : col.values[i];
@@ -71,8 +72,8 @@ export function fillColumn(col: Column, value: string | number | boolean, name: 
 const emitFill = (inputs: string[], output: string | undefined, values: Record<string, string | number | boolean>): string =>
   inputs
     .map((c) => {
-      const v = JSON.stringify(values[c]);
-      return `{ const src = getCol(t, ${JSON.stringify(c)}); const fill = ${v}; place(t, ${JSON.stringify(c)}, [[${JSON.stringify(output ?? c)}, src.map((x) => (isMiss(x) ? fill : x))]]); }`;
+      const v = lit(values[c]);
+      return `{ const src = getCol(t, ${lit(c)}); const fill = ${v}; place(t, ${lit(c)}, [[${lit(output ?? c)}, src.map((x) => (isMiss(x) ? fill : x))]]); }`;
     })
     .join('\n');
 
@@ -95,7 +96,7 @@ export const fillMissing = defineTransform<ColumnsOut & { fill: string | number 
     }
     return out;
   },
-  describe: (p) => `fill missing values of ${p.inputs.join(', ')} with ${JSON.stringify(p.fill)}${p.output ? ` into ${p.output}` : ''}`,
+  describe: (p) => `fill missing values of ${p.inputs.join(', ')} with ${lit(p.fill)}${p.output ? ` into ${p.output}` : ''}`,
   emit(p) {
     // The frame version converts the fill value to the column's kind; numeric text fill values become numbers.
     const v = typeof p.fill === 'string' && p.fill.trim() !== '' && Number.isFinite(Number(p.fill)) ? Number(p.fill) : p.fill;
@@ -150,6 +151,16 @@ export const imputeMissing = defineTransform<ImputeParams, ImputeTrained>({
     }
     return { fill_values };
   },
+  parseTrained(r, p) {
+    const m = r.child('fill_values', true);
+    const fill_values: Record<string, number | string | null> = Object.create(null);
+    for (const c of p.inputs) {
+      const v = m.raw(c);
+      if (v !== null && typeof v !== 'number' && typeof v !== 'string') throw m.fail(c, `expects a number, a string or null, got ${v === undefined ? 'nothing' : lit(v)}`);
+      fill_values[c] = v;
+    }
+    return { fill_values };
+  },
   apply([frame], p, t, ctx) {
     if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": impute step is not fitted`);
     let out = frame;
@@ -166,11 +177,11 @@ export const imputeMissing = defineTransform<ImputeParams, ImputeTrained>({
   },
   describe: (p) => `impute missing values of ${p.inputs.join(', ')} with the ${p.columnType === 'Categorical' ? 'most frequent value' : `${p.strategy.toLowerCase()} (most frequent value for non-numeric columns)`}`,
   emit(p, t) {
-    const values: Record<string, string | number | boolean> = {};
+    const values: Record<string, string | number | boolean> = Object.create(null);
     const cols = p.inputs.filter((c) => t && t.fill_values[c] !== null && t.fill_values[c] !== undefined);
     for (const c of cols) values[c] = t!.fill_values[c] as string | number;
     const noop = p.inputs.filter((c) => !cols.includes(c) && p.output);
-    return emitFill(cols, p.output, values) + noop.map((c) => `\nplace(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output)}, getCol(t, ${JSON.stringify(c)}).slice()]]);`).join('');
+    return emitFill(cols, p.output, values) + noop.map((c) => `\nplace(t, ${lit(c)}, [[${lit(p.output)}, getCol(t, ${lit(c)}).slice()]]);`).join('');
   },
 });
 
@@ -216,7 +227,7 @@ export const addMissingIndicator = defineTransform<{ inputs: string[]; suffix: s
   },
   describe: (p) => `add a true/false column ${p.inputs.map((c) => c + p.suffix).join(', ')} marking missing values`,
   emit: (p) =>
-    p.inputs.map((c) => `place(t, ${JSON.stringify(c)}, [[${JSON.stringify(c + p.suffix)}, getCol(t, ${JSON.stringify(c)}).map((x) => isMiss(x))]]);`).join('\n'),
+    p.inputs.map((c) => `place(t, ${lit(c)}, [[${lit(c + p.suffix)}, getCol(t, ${lit(c)}).map((x) => isMiss(x))]]);`).join('\n'),
 });
 
 export function isMissingAt(col: Column, i: number): boolean {

@@ -1,5 +1,6 @@
 import { type Column, numericColumn, textColumn } from '../../frame/index.js';
 import { defineTransform } from '../step.js';
+import { lit } from '../codegen.js';
 import { insertAfter, rebuild, stringsOf } from '../util.js';
 
 function parseJson(s: string | null): unknown {
@@ -40,6 +41,7 @@ export const flattenStructured = defineTransform<{ input: string }, { keys: stri
     }
     return { keys };
   },
+  parseTrained: (r) => ({ keys: r.strList('keys') }),
   apply([f], p, t, ctx) {
     const parsed = stringsOf(f.column(p.input)).map(parseJson);
     let bad = 0;
@@ -55,8 +57,8 @@ export const flattenStructured = defineTransform<{ input: string }, { keys: stri
   },
   describe: (p) => `flatten the JSON objects in ${p.input} into one column per first-level key (${p.input}_<key>)`,
   emit: (p, t) =>
-    `{ const objs = getCol(t, ${JSON.stringify(p.input)}).map((x) => st_parseObject(toStr(x)));
-  place(t, ${JSON.stringify(p.input)}, ${JSON.stringify(t?.keys ?? [])}.map((k) => [${JSON.stringify(p.input)} + '_' + k, objs.map((o) => (o === null ? null : st_jsonCell(o[k])))] as [string, Cell[]])); }`,
+    `{ const objs = getCol(t, ${lit(p.input)}).map((x) => st_parseObject(toStr(x)));
+  place(t, ${lit(p.input)}, ${lit(t?.keys ?? [])}.map((k) => [${lit(p.input)} + '_' + k, objs.map((o) => (o === null ? null : st_jsonCell(o[k])))] as [string, Cell[]])); }`,
 });
 
 export const explodeArray = defineTransform<{ input: string; output: string }>({

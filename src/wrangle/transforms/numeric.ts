@@ -1,5 +1,6 @@
 import { numericColumn } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
+import { lit, num } from '../codegen.js';
 import { type ParamReader, defineTransform } from '../step.js';
 import { finiteSorted, insertAfter, likeStrings, meanStd, numbersOf, quantileSorted, stringsOf } from '../util.js';
 
@@ -83,6 +84,16 @@ function scaler(kind: ScalerKind) {
       for (const c of p.inputs) columns[c] = fitAffine(kind, numbersOf(frame.column(c), ctx.nodeId, 'parameters.input_column'), p);
       return { columns };
     },
+    parseTrained(r, p) {
+      const cols = r.child('columns', true);
+      const columns: Record<string, Affine> = Object.create(null);
+      for (const c of p.inputs) {
+        const a = cols.child(c, true);
+        // Only the affine map is read back; the readable statistics beside it are documentation.
+        columns[c] = { shift: a.stat('shift'), scale: a.stat('scale'), offset: a.stat('offset') } as Affine;
+      }
+      return { columns };
+    },
     apply([frame], p, t, ctx) {
       if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": ${kind} is not fitted`);
       let out = frame;
@@ -101,7 +112,8 @@ function scaler(kind: ScalerKind) {
       p.inputs
         .map((c) => {
           const { shift, scale, offset } = t!.columns[c];
-          return `place(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output ?? c)}, getCol(t, ${JSON.stringify(c)}).map((x) => (toNum(x) - ${shift}) / ${scale} + ${offset})]]);`;
+          const at = `trained_parameters.columns[${lit(c)}]`;
+          return `place(t, ${lit(c)}, [[${lit(p.output ?? c)}, getCol(t, ${lit(c)}).map((x) => (toNum(x) - ${num(shift, `${at}.shift`)}) / ${num(scale, `${at}.scale`)} + ${num(offset, `${at}.offset`)})]]);`;
         })
         .join('\n'),
   });
@@ -180,6 +192,15 @@ function outliers(kind: OutlierKind) {
       for (const c of p.inputs) bounds[c] = fitBounds(kind, numbersOf(frame.column(c), ctx.nodeId, 'parameters.input_column'), p);
       return { bounds };
     },
+    parseTrained(r, p) {
+      const b = r.child('bounds', true);
+      const bounds: OutlierTrained['bounds'] = Object.create(null);
+      for (const c of p.inputs) {
+        const x = b.child(c, true);
+        bounds[c] = { lower: x.stat('lower') as number, upper: x.stat('upper') as number };
+      }
+      return { bounds };
+    },
     apply([frame], p, t, ctx) {
       if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": ${kind} is not fitted`);
       let out = frame;
@@ -210,9 +231,11 @@ function outliers(kind: OutlierKind) {
     emit: (p, t) =>
       p.inputs
         .map((c) => {
-          const { lower, upper } = t!.bounds[c];
+          const at = `trained_parameters.bounds[${lit(c)}]`;
+          const lower = num(t!.bounds[c].lower, `${at}.lower`);
+          const upper = num(t!.bounds[c].upper, `${at}.upper`);
           const fix = p.fix === 'Clip' ? `(v < ${lower} ? ${lower} : ${upper})` : 'null';
-          return `place(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output ?? c)}, getCol(t, ${JSON.stringify(c)}).map((x) => { const v = toNum(x); return v < ${lower} || v > ${upper} ? ${fix} : v; })]]);`;
+          return `place(t, ${lit(c)}, [[${lit(p.output ?? c)}, getCol(t, ${lit(c)}).map((x) => { const v = toNum(x); return v < ${lower} || v > ${upper} ? ${fix} : v; })]]);`;
         })
         .join('\n'),
   });
@@ -266,6 +289,12 @@ export const replaceRare = defineTransform<RareParams, RareTrained>({
     }
     return { common };
   },
+  parseTrained(r, p) {
+    const m = r.child('common', true);
+    const common: Record<string, string[]> = Object.create(null);
+    for (const c of p.inputs) common[c] = m.strList(c);
+    return { common };
+  },
   apply([frame], p, t, ctx) {
     if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": replace rare is not fitted`);
     let out = frame;
@@ -282,7 +311,7 @@ export const replaceRare = defineTransform<RareParams, RareTrained>({
     p.inputs
       .map(
         (c) =>
-          `{ const common = new Set(${JSON.stringify(t!.common[c])}); place(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output ?? c)}, getCol(t, ${JSON.stringify(c)}).map((x) => (isMiss(x) || common.has(String(x)) ? toStr(x) : ${JSON.stringify(p.replacement)}))]]); }`,
+          `{ const common = new Set(${lit(t!.common[c])}); place(t, ${lit(c)}, [[${lit(p.output ?? c)}, getCol(t, ${lit(c)}).map((x) => (isMiss(x) || common.has(String(x)) ? toStr(x) : ${lit(p.replacement)}))]]); }`,
       )
       .join('\n'),
 });

@@ -2,6 +2,7 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { type Column, numericColumn, textColumn } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
 import { defineTransform, flowError } from '../step.js';
+import { lit } from '../codegen.js';
 import { insertAfter, meanStd, numbersOf, vectorString } from '../util.js';
 
 interface PcaParams {
@@ -92,6 +93,18 @@ export const pca = defineTransform<PcaParams, PcaTrained>({
     });
     return { mean, std, components, explained_variance_ratio: ratios.slice(0, k) };
   },
+  parseTrained(r, p) {
+    const d = p.inputs.length;
+    const mean = r.statList('mean', d) as number[];
+    const std = r.statList('std', d) as number[];
+    const rows = r.raw('components');
+    if (!Array.isArray(rows) || rows.length === 0) throw r.fail('components', `expects a list of components (lists of ${d} numbers), got ${lit(rows)}`);
+    const components = rows.map((w, k) => {
+      if (!Array.isArray(w) || w.length !== d || w.some((x) => x !== null && typeof x !== 'number')) throw r.fail(`components[${k}]`, `expects ${d} numbers, got ${lit(w)}`);
+      return w as number[];
+    });
+    return { mean, std, components, explained_variance_ratio: r.has('explained_variance_ratio') ? (r.statList('explained_variance_ratio') as number[]) : [] };
+  },
   apply([frame], p, t, ctx) {
     if (!t) throw new TabpilotError('NOT_FITTED', `node "${ctx.nodeId}": PCA is not fitted`);
     const xs = p.inputs.map((c) => numbersOf(frame.column(c), ctx.nodeId, 'parameters.input_column'));
@@ -114,9 +127,9 @@ export const pca = defineTransform<PcaParams, PcaTrained>({
   describe: (p) => `PCA of ${p.inputs.join(', ')} to ${p.components ?? `the components explaining ${p.threshold}% of variance`} (${p.output}_0, ...)`,
   emit(p, t) {
     const tr = t!;
-    return `{ const xs = ${JSON.stringify(p.inputs)}.map((c) => getCol(t, c).map((x) => toNumOrNaN(x))); const mean = ${JSON.stringify(tr.mean)}; const std = ${JSON.stringify(tr.std)}; const comps = ${JSON.stringify(tr.components)};
+    return `{ const xs = ${lit(p.inputs)}.map((c) => getCol(t, c).map((x) => toNumOrNaN(x))); const mean = ${lit(tr.mean)}; const std = ${lit(tr.std)}; const comps = ${lit(tr.components)};
   const outs = comps.map((w) => xs[0].map((_, i) => { let s = 0; for (let j = 0; j < xs.length; j++) s += ((xs[j][i] - mean[j]) / std[j]) * w[j]; return s; }));
-  place(t, ${JSON.stringify(p.inputs[p.inputs.length - 1])}, ${p.style === 'Columns' ? `outs.map((o, c) => [${JSON.stringify(p.output)} + '_' + c, o] as [string, Cell[]])` : `[[${JSON.stringify(p.output)}, xs[0].map((_, i) => st_vectorString(outs.map((o) => o[i])))]]`});
-  ${p.keepInput ? '' : `dropCols(t, ${JSON.stringify(p.inputs)});`} }`;
+  place(t, ${lit(p.inputs[p.inputs.length - 1])}, ${p.style === 'Columns' ? `outs.map((o, c) => [${lit(p.output)} + '_' + c, o] as [string, Cell[]])` : `[[${lit(p.output)}, xs[0].map((_, i) => st_vectorString(outs.map((o) => o[i])))]]`});
+  ${p.keepInput ? '' : `dropCols(t, ${lit(p.inputs)});`} }`;
   },
 });

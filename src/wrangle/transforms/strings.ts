@@ -2,6 +2,7 @@ import { type Column, booleanColumn, datetimeColumn, numericColumn, textColumn }
 import { rt_formatSpec, rt_parseWithSpec } from '../formula/runtime.js';
 import * as st from '../formula/strings-runtime.js';
 import { type ParamReader, type TransformDef, defineTransform } from '../step.js';
+import { lit } from '../codegen.js';
 import { insertAfter, likeStrings, stringsOf } from '../util.js';
 import { checkFormat } from './datetime.js';
 
@@ -71,12 +72,12 @@ function stringOp(group: string, operator: string, out: OutKind, readArgs: (r: P
     describe: (p) => `${operator.toLowerCase()} on ${p.inputs.join(', ')}${Object.keys(p.args).length ? ` (${describeArgs(p.args)})` : ''}${p.output ? ` into ${p.output}` : ''}`,
     emit(p) {
       const { re, ...rest } = p.args;
-      const args = re ? `{ ...${JSON.stringify(rest)}, re: new RegExp(${JSON.stringify(re.source)}, ${JSON.stringify(re.flags)}) }` : JSON.stringify(rest);
+      const args = re ? `{ ...${lit(rest)}, re: new RegExp(${lit(re.source)}, ${lit(re.flags)}) }` : lit(rest);
       const post = out === 'bool' ? '(v === null ? null : Boolean(v))' : 'v';
       return p.inputs
         .map(
           (c) =>
-            `{ const args = ${args}; place(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output ?? defaultOut(c))}, getCol(t, ${JSON.stringify(c)}).map((x) => { const s = toStr(x); const v = s === null ? null : ${fnName}(s, args); return ${post}; })]]); }`,
+            `{ const args = ${args}; place(t, ${lit(c)}, [[${lit(p.output ?? defaultOut(c))}, getCol(t, ${lit(c)}).map((x) => { const s = toStr(x); const v = s === null ? null : ${fnName}(s, args); return ${post}; })]]); }`,
         )
         .join('\n');
     },
@@ -92,7 +93,7 @@ function describeArgs(a: Parsed): string {
 
 const pad = (r: ParamReader): Parsed => {
   const fill = r.str('fill_character', ' ');
-  if (fill.length !== 1) throw r.fail('fill_character', `must be one character, got ${JSON.stringify(fill)}`);
+  if (fill.length !== 1) throw r.fail('fill_character', `must be one character, got ${lit(fill)}`);
   return { width: r.num('width', undefined, { min: 0, int: true }), fill_character: fill };
 };
 const chars = (key: string) => (r: ParamReader): Parsed => ({ [key === 'symbols' ? 'symbols' : 'characters']: r.optStr(key) ?? null });
@@ -224,7 +225,7 @@ export const parseValueAsType = defineTransform<ParseTypeParams>({
     return p.inputs
       .map(
         (c) =>
-          `{ const spec = rt_formatSpec(${JSON.stringify(p.dateFormat)}); void spec; place(t, ${JSON.stringify(c)}, [[${JSON.stringify(p.output ?? c)}, getCol(t, ${JSON.stringify(c)}).map((x) => (x === null ? null : ${conv}))]]); }`,
+          `{ const spec = rt_formatSpec(${lit(p.dateFormat)}); void spec; place(t, ${lit(c)}, [[${lit(p.output ?? c)}, getCol(t, ${lit(c)}).map((x) => (x === null ? null : ${conv}))]]); }`,
       )
       .join('\n');
   },

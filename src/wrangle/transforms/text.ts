@@ -1,6 +1,7 @@
 import { type Column, numericColumn, textColumn } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
 import { defineTransform } from '../step.js';
+import { lit, num } from '../codegen.js';
 import { st_characterStats, st_hashIndex, st_sparseJson, st_termCounts, st_tokenize, st_vectorize } from '../formula/strings-runtime.js';
 import { insertAfter, safeName, stringsOf } from '../util.js';
 
@@ -25,8 +26,8 @@ export const characterStatistics = defineTransform<{ input: string }>({
   },
   describe: (p) => `character statistics of ${p.input} (word count, length, capital/lower/digit/special ratios)`,
   emit: (p) =>
-    `{ const stats = getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_characterStats(s); });
-  place(t, ${JSON.stringify(p.input)}, ${JSON.stringify(STAT_SUFFIXES.map((suf) => p.input + suf))}.map((name, k) => [name, stats.map((v) => (v === null ? null : v[k]))] as [string, Cell[]])); }`,
+    `{ const stats = getCol(t, ${lit(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_characterStats(s); });
+  place(t, ${lit(p.input)}, ${lit(STAT_SUFFIXES.map((suf) => p.input + suf))}.map((name, k) => [name, stats.map((v) => (v === null ? null : v[k]))] as [string, Cell[]])); }`,
 });
 
 interface VectorizeParams {
@@ -141,6 +142,13 @@ export const vectorizeText = defineTransform<VectorizeParams, VectorizeTrained>(
     }
     return { vocabulary, idf, documents: m };
   },
+  parseTrained(r, p) {
+    const vocabulary = r.strList('vocabulary');
+    const size = p.vectorizer === 'Count' ? vocabulary.length : p.numFeatures;
+    const idf = r.has('idf') ? (r.statList('idf', size) as number[]) : (r.raw('idf'), null);
+    if (p.applyIdf && idf === null) throw r.fail('idf', 'is required when apply_idf is true (a list of numbers)');
+    return { vocabulary, idf, documents: r.num('documents', 0, { min: 0, int: true }) };
+  },
   apply([frame], p, t) {
     if (!t) throw new TabpilotError('NOT_FITTED', 'vectorizer is not fitted');
     const values = stringsOf(frame.column(p.input));
@@ -162,13 +170,13 @@ export const vectorizeText = defineTransform<VectorizeParams, VectorizeTrained>(
   emit(p, t) {
     const tr = t!;
     const size = p.vectorizer === 'Count' ? tr.vocabulary.length : p.numFeatures;
-    const head = `const rp = ${JSON.stringify(runtimeParams(p))}; const vocab = ${p.vectorizer === 'Count' ? `new Map<string, number>(${JSON.stringify(tr.vocabulary)}.map((w, i) => [w, i] as [string, number]))` : 'null'}; const idf = ${JSON.stringify(tr.idf)};
-  const vecs = getCol(t, ${JSON.stringify(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_vectorize(s, rp, vocab, idf, ${size}); });`;
+    const head = `const rp = ${lit(runtimeParams(p))}; const vocab = ${p.vectorizer === 'Count' ? `new Map<string, number>(${lit(tr.vocabulary)}.map((w, i) => [w, i] as [string, number]))` : 'null'}; const idf = ${lit(tr.idf)};
+  const vecs = getCol(t, ${lit(p.input)}).map((x) => { const s = toStr(x); return s === null ? null : st_vectorize(s, rp, vocab, idf, ${num(size, 'vector size')}); });`;
     if (p.style === 'Flattened') {
       const names = tr.vocabulary.map((w) => `${p.output}_${safeName(w)}`);
-      return `{ ${head}\n  place(t, ${JSON.stringify(p.input)}, ${JSON.stringify(names)}.map((name, j) => [name, vecs.map((v) => (v === null ? null : (v.get(j) ?? 0)))] as [string, Cell[]])); }`;
+      return `{ ${head}\n  place(t, ${lit(p.input)}, ${lit(names)}.map((name, j) => [name, vecs.map((v) => (v === null ? null : (v.get(j) ?? 0)))] as [string, Cell[]])); }`;
     }
-    return `{ ${head}\n  place(t, ${JSON.stringify(p.input)}, [[${JSON.stringify(p.output)}, vecs.map((v) => (v === null ? null : st_sparseJson(v, ${size})))]]); }`;
+    return `{ ${head}\n  place(t, ${lit(p.input)}, [[${lit(p.output)}, vecs.map((v) => (v === null ? null : st_sparseJson(v, ${num(size, 'vector size')})))]]); }`;
   },
   describe: (p) => `${p.vectorizer === 'Count' ? 'count' : 'hashing'}-vectorize ${p.input}${p.applyIdf ? ' with IDF' : ''} into ${p.style === 'Flattened' ? 'one column per term' : `the sparse vector column ${p.output}`}`,
 });

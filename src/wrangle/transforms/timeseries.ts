@@ -2,6 +2,7 @@ import { type Column, type Frame, booleanColumn, datetimeColumn, numericColumn, 
 import { TabpilotError } from '../../util/errors.js';
 import { groupRows } from '../rowkeys.js';
 import { type ParamReader, defineTransform, flowError } from '../step.js';
+import { lit } from '../codegen.js';
 import { finiteSorted, insertAfter, meanStd, numbersOf, quantileSorted, rebuild, stringsOf } from '../util.js';
 import { CANDIDATE_FORMATS, datesOf } from './datetime.js';
 import { mostFrequent } from './missing.js';
@@ -260,7 +261,7 @@ export const validateTimestamps = defineTransform<{ timestamp: string; policy: '
     const bad = valid.length - valid.reduce((a, b) => a + b, 0);
     if (p.policy === 'error' && bad > 0) {
       const row = valid.indexOf(0);
-      throw new TabpilotError('FLOW_INVALID', `node "${ctx.nodeId}": ${bad} invalid or missing timestamp(s) in "${p.timestamp}", first at row ${row + 1}: ${JSON.stringify(stringsOf(col)[row])}`, { column: p.timestamp, line: row + 1 });
+      throw new TabpilotError('FLOW_INVALID', `node "${ctx.nodeId}": ${bad} invalid or missing timestamp(s) in "${p.timestamp}", first at row ${row + 1}: ${lit(stringsOf(col)[row])}`, { column: p.timestamp, line: row + 1 });
     }
     ctx.report[`invalid_timestamps_${p.timestamp}`] = bad;
     if (p.policy === 'drop') return f.filter(valid);
@@ -269,10 +270,10 @@ export const validateTimestamps = defineTransform<{ timestamp: string; policy: '
   describe: (p) => `validate timestamps in ${p.timestamp}: ${p.policy === 'drop' ? 'drop invalid rows' : p.policy === 'indicate' ? `flag them in ${p.output}` : 'fail on an invalid one'}`,
   emit(p) {
     // Same robust parse as datesOf(col, null, 's'): Dates as-is, numbers as Unix seconds, text by the candidate formats.
-    const parse = `const specs = ${JSON.stringify(CANDIDATE_FORMATS)}.map((f) => rt_formatSpec(f));
-  const ms = getCol(t, ${JSON.stringify(p.timestamp)}).map((x) => { if (x === null) return null; if (x instanceof Date) return rt_parseDate(x); if (typeof x === 'number') return x * 1000; if (typeof x === 'boolean') return null; for (const s of specs) { const v = rt_parseWithSpec(x, s); if (v !== null) return v; } return rt_parseDate(x); });`;
-    if (p.policy === 'indicate') return `{ ${parse}\n  place(t, ${JSON.stringify(p.timestamp)}, [[${JSON.stringify(p.output)}, ms.map((v) => v !== null)]]); }`;
-    return `{ ${parse}\n  const bad = ms.indexOf(null); if (bad >= 0) throw new Error(\`invalid or missing timestamp in "${p.timestamp}" at row \${bad + 1}\`);\n  setCol(t, ${JSON.stringify(p.timestamp)}, ms.map((v) => new Date(v as number))); }`;
+    const parse = `const specs = ${lit(CANDIDATE_FORMATS)}.map((f) => rt_formatSpec(f));
+  const ms = getCol(t, ${lit(p.timestamp)}).map((x) => { if (x === null) return null; if (x instanceof Date) return rt_parseDate(x); if (typeof x === 'number') return x * 1000; if (typeof x === 'boolean') return null; for (const s of specs) { const v = rt_parseWithSpec(x, s); if (v !== null) return v; } return rt_parseDate(x); });`;
+    if (p.policy === 'indicate') return `{ ${parse}\n  place(t, ${lit(p.timestamp)}, [[${lit(p.output)}, ms.map((v) => v !== null)]]); }`;
+    return `{ ${parse}\n  const bad = ms.indexOf(null); if (bad >= 0) throw new Error(${lit(`invalid or missing timestamp in "${p.timestamp}" at row `)} + (bad + 1));\n  setCol(t, ${lit(p.timestamp)}, ms.map((v) => new Date(v as number))); }`;
   },
 });
 

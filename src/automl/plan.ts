@@ -1,0 +1,248 @@
+import type { Frame } from '../frame/frame.js';
+import { type SharedColumn, type SharedFrame, shareColumn, shareFrame } from '../frame/shared.js';
+import { DEFAULT_OBJECTIVE, type MetricName, REPORTED_METRICS, parseMetricName } from '../metrics/index.js';
+import { needsFeaturizer } from '../models/featurize.js';
+import { DEFAULT_VALIDATION_FRACTION, type ValidationPlan, foldRows, makeValidationPlan, quantileStrata, scoredRows } from '../models/folds.js';
+import { getLearnerSpec, learnerSpecs, trainableKinds } from '../models/registry.js';
+import { type BinnedData, binFrame, treeFeatureNames } from '../models/tree/binning.js';
+import type { LearnerSpec, Task } from '../models/types.js';
+import { TabpilotError } from '../util/errors.js';
+import { hash32 } from '../util/random.js';
+import { DEFAULT_WORKER_MEMORY_MB, defaultInstances } from './pool.js';
+import { type Prepared, prepareData } from './prepare.js';
+import type { Candidate, SearchBudget } from './search-state.js';
+import type { TrialTask } from './trial.js';
+import { type AutopilotMode, type AutopilotOptions, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_RUNTIME } from './types.js';
+
+/**
+ * Phase 1, plan: validate the options, prepare the data (target, problem type, weights), choose the objective and
+ * learners, the validation plan (k-fold CV or a holdout) and the time budget, and share the data with the workers
+ * once. Everything later phases read about the job is in the returned JobPlan.
+ */
+
+const MODES: readonly AutopilotMode[] = ['auto', 'ensembling', 'hpo'];
+/** Below this runtime nothing can be fitted and validated. */
+const MIN_RUNTIME_SECONDS = 5;
+/** Time kept back from the search for ensembling, refit and writing: this fraction of the runtime, ... */
+const RESERVE_FRACTION = 0.1;
+/** ... but at least this long ... */
+const RESERVE_MIN_MS = 2000;
+/** ... and at most this long. */
+const RESERVE_MAX_MS = 20_000;
+/** A trial may overrun the search deadline by this share of the reserve before it is stopped, ... */
+const HARD_GRACE_RESERVE_SHARE = 1 / 3;
+/** ... at most this long. */
+const HARD_GRACE_MAX_MS = 2000;
+/** Ensembling and refit must end this share of the reserve before the job deadline (the rest is for writing). */
+const FINAL_PHASES_RESERVE_SHARE = 0.5;
+/** Ensemble selection rounds unless the options set ensembleRounds. */
+export const DEFAULT_ENSEMBLE_ROUNDS = 25;
+/** Seeds per candidate: a candidate's fits use seedKey x SEED_STRIDE + fold + 1 (the refit: fold -1). */
+const SEED_STRIDE = 64;
+
+/** The job's time limits (epoch ms) on top of the search's. */
+export interface JobBudget extends SearchBudget {
+  readonly maxRuntime?: number;
+  /** Extra time a trial gets past the search deadline before its worker is stopped. */
+  readonly hardGraceMs: number;
+  /** Ensembling and refit stop by then. */
+  readonly finalDeadline?: number;
+}
+
+/** The job's data, shared once with every worker (SharedArrayBuffers: posting them copies nothing). */
+export interface SharedData {
+  readonly datasetId: string;
+  readonly data: SharedFrame;
+  readonly target: SharedColumn;
+  readonly foldOf: SharedArrayBuffer;
+  readonly sampleWeight?: SharedArrayBuffer;
+  readonly binned?: BinnedData;
+}
+
+export interface JobPlan {
+  readonly options: AutopilotOptions;
+  readonly mode: AutopilotMode;
+  readonly seed: number;
+  /** Pool workers; 0 = trials run in this thread. */
+  readonly instances: number;
+  /** V8 heap limit per pool worker (MB). */
+  readonly workerMemoryMb: number;
+  readonly budget: JobBudget;
+  readonly prep: Prepared;
+  readonly task: Task;
+  readonly features: Frame;
+  readonly classes?: readonly string[];
+  /** Columns of a prediction row: the number of classes, or 1 for regression. */
+  readonly k: number;
+  readonly objective: MetricName;
+  readonly reported: readonly MetricName[];
+  /** Learners the portfolio and HPO may use (empty with a fixed candidate list). */
+  readonly specs: LearnerSpec<object>[];
+  readonly ensembleRounds: number;
+  readonly validation: ValidationPlan;
+  readonly validationFraction: number;
+  readonly refit: boolean;
+  /** Validation rows of each fold. */
+  readonly foldValid: Int32Array[];
+  /** Rows with an out-of-fold prediction, their targets and weights; oofPosition maps a row to its place. */
+  readonly scored: Int32Array;
+  readonly yScored: Int32Array | Float64Array;
+  readonly weightScored?: Float64Array;
+  readonly oofPosition: Int32Array;
+  readonly shared: SharedData;
+  readonly warnings: string[];
+  warn(message: string): void;
+}
+
+function validateOptions(options: AutopilotOptions): void {
+  const mode = options.mode ?? 'auto';
+  if (!MODES.includes(mode)) throw new TabpilotError('INVALID_ARGUMENT', `mode must be auto, ensembling or hpo, got "${mode}"`);
+  if (options.maxRuntime !== undefined && !(options.maxRuntime > 0)) throw new TabpilotError('INVALID_ARGUMENT', `maxRuntime must be a positive number of seconds, got ${options.maxRuntime}`);
+  if (options.maxRuntime !== undefined && options.maxRuntime < MIN_RUNTIME_SECONDS) {
+    throw new TabpilotError('BUDGET_TOO_SMALL', `a runtime of ${options.maxRuntime} s is too small to fit and validate anything; give at least ${MIN_RUNTIME_SECONDS} s`);
+  }
+  if (options.maxCandidates !== undefined && !(Number.isInteger(options.maxCandidates) && options.maxCandidates >= 1)) {
+    throw new TabpilotError('INVALID_ARGUMENT', `maxCandidates must be a positive integer, got ${options.maxCandidates}`);
+  }
+  if (options.validationFraction !== undefined && !(options.validationFraction > 0 && options.validationFraction < 1)) {
+    throw new TabpilotError('INVALID_ARGUMENT', `validationFraction must be between 0 and 1, got ${options.validationFraction}`);
+  }
+}
+
+function jobBudget(options: AutopilotOptions, startedAt: number): JobBudget {
+  const maxRuntime = options.maxRuntime ?? (options.maxCandidates === undefined && options.candidates === undefined ? DEFAULT_MAX_RUNTIME : undefined);
+  const maxCandidates = options.candidates ? options.candidates.length : (options.maxCandidates ?? DEFAULT_MAX_CANDIDATES);
+  const jobDeadline = maxRuntime !== undefined ? startedAt + maxRuntime * 1000 : undefined;
+  const reserveMs = maxRuntime !== undefined ? Math.min(RESERVE_MAX_MS, Math.max(RESERVE_MIN_MS, maxRuntime * 1000 * RESERVE_FRACTION)) : 0;
+  return {
+    startedAt,
+    maxRuntime,
+    maxCandidates,
+    jobDeadline,
+    searchDeadline: jobDeadline !== undefined ? jobDeadline - reserveMs : undefined,
+    hardGraceMs: Math.min(HARD_GRACE_MAX_MS, reserveMs * HARD_GRACE_RESERVE_SHARE),
+    finalDeadline: jobDeadline !== undefined ? jobDeadline - reserveMs * FINAL_PHASES_RESERVE_SHARE : undefined,
+  };
+}
+
+/**
+ * The learners HPO mode tunes: one per family (tree, linear, neural network), the registry's first of each, as
+ * SageMaker Autopilot's HPO mode tunes XGBoost, Linear Learner and an MLP.
+ */
+export function hpoLearnerKinds(specs: readonly LearnerSpec<object>[] = trainableKinds().map((k) => getLearnerSpec(k))): string[] {
+  const byFamily = new Map<string, string>();
+  for (const s of specs) if (!byFamily.has(s.tags.family)) byFamily.set(s.tags.family, s.kind);
+  return [...byFamily.values()];
+}
+
+function chooseSpecs(options: AutopilotOptions, mode: AutopilotMode, task: Task): LearnerSpec<object>[] {
+  const trainable = new Set(trainableKinds());
+  const all = learnerSpecs().filter((s) => trainable.has(s.kind) && s.tags.tasks.includes(task)) as LearnerSpec<object>[];
+  let chosen = all;
+  if (options.learners && options.learners.length > 0) {
+    for (const k of options.learners) getLearnerSpec(k);
+    chosen = all.filter((s) => options.learners!.includes(s.kind));
+  } else if (mode === 'hpo') {
+    const hpo = hpoLearnerKinds();
+    chosen = all.filter((s) => hpo.includes(s.kind));
+  }
+  if (chosen.length === 0) throw new TabpilotError('INVALID_ARGUMENT', `no learner available for ${task} (asked for: ${options.learners?.join(', ') ?? 'any'})`);
+  return chosen;
+}
+
+function shareData(prep: Prepared, validation: ValidationPlan, usesTrees: boolean, datasetId: string): SharedData {
+  const n = prep.features.numRows;
+  const foldOf = new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT);
+  new Int32Array(foldOf).set(validation.foldOf);
+  let sampleWeight: SharedArrayBuffer | undefined;
+  if (prep.sampleWeight) {
+    sampleWeight = new SharedArrayBuffer(n * Float64Array.BYTES_PER_ELEMENT);
+    new Float64Array(sampleWeight).set(prep.sampleWeight);
+  }
+  // Tree learners share one pre-binned matrix when no featurizer has to run per fold.
+  const binned = usesTrees && !needsFeaturizer(prep.features) ? binFrame(prep.features, treeFeatureNames(prep.features), { shared: true }) : undefined;
+  return { datasetId, data: shareFrame(prep.features), target: shareColumn(prep.target), foldOf, sampleWeight, binned };
+}
+
+/** Validates the options, prepares the data and builds everything the later phases share. */
+export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
+  const startedAt = options.clockStart ?? Date.now();
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    options.onWarning?.(m);
+  };
+  validateOptions(options);
+  const mode = options.mode ?? 'auto';
+  const budget = jobBudget(options, startedAt);
+  const instances = options.instances ?? defaultInstances();
+  if (!(Number.isInteger(instances) && instances >= 0)) throw new TabpilotError('INVALID_ARGUMENT', `instances must be a non-negative integer, got ${instances}`);
+  const seed = options.seed ?? 0;
+  const prep = await prepareData(options, warn);
+  const { task, features, classes } = prep;
+  const objective = options.objective ? parseMetricName(options.objective, task) : DEFAULT_OBJECTIVE[task];
+  const specs = options.candidates ? [] : chooseSpecs(options, mode, task);
+  const n = features.numRows;
+
+  const strata = task === 'regression' ? quantileStrata(prep.y as Float64Array) : (prep.y as Int32Array);
+  const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: undefined });
+  const isScored = (i: number) => validation.kind === 'cv' || validation.foldOf[i] === 0;
+  const scored = scoredRows(validation);
+  const oofPosition = new Int32Array(n).fill(-1);
+  scored.forEach((r, i) => (oofPosition[r] = i));
+  const usesTrees = options.candidates ? options.candidates.some((c) => getLearnerSpec(c.learner).tags.family === 'tree') : specs.some((s) => s.tags.family === 'tree');
+  return {
+    options,
+    mode,
+    seed,
+    instances,
+    workerMemoryMb: options.workerMemoryMb ?? DEFAULT_WORKER_MEMORY_MB,
+    budget,
+    prep,
+    task,
+    features,
+    classes,
+    k: classes?.length ?? 1,
+    objective,
+    reported: REPORTED_METRICS[task],
+    specs,
+    ensembleRounds: options.ensembleRounds ?? DEFAULT_ENSEMBLE_ROUNDS,
+    validation,
+    validationFraction: options.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
+    refit: options.refit === 'auto' || options.refit === undefined ? validation.kind === 'holdout' : options.refit,
+    foldValid: Array.from({ length: validation.numFolds }, (_, f) => foldRows(validation, f).valid),
+    scored,
+    yScored: task === 'regression' ? (prep.y as Float64Array).filter((_, i) => isScored(i)) : (prep.y as Int32Array).filter((_, i) => isScored(i)),
+    weightScored: prep.sampleWeight ? prep.sampleWeight.filter((_, i) => isScored(i)) : undefined,
+    oofPosition,
+    shared: shareData(prep, validation, usesTrees, `${process.pid}-${startedAt}-${hash32(seed, n)}`),
+    warnings,
+    warn,
+  };
+}
+
+/**
+ * The one way a trial is described: fit candidate `c` on the training rows of `fold` and predict its validation
+ * rows, or with fold -1 fit on every row (the refit). `deadline` (epoch ms) is when the learner stops adding work.
+ */
+export function buildTrialTask(plan: JobPlan, c: Candidate, fold: number, deadline: number | undefined): TrialTask {
+  const { shared } = plan;
+  return {
+    datasetId: shared.datasetId,
+    data: shared.data,
+    target: shared.target,
+    foldOf: shared.foldOf,
+    fold,
+    binned: shared.binned,
+    task: plan.task,
+    classes: plan.classes,
+    kind: c.kind,
+    params: c.params,
+    seed: hash32(plan.seed, c.seedKey * SEED_STRIDE + fold + 1),
+    deadline,
+    classWeight: plan.options.classWeight,
+    sampleWeight: shared.sampleWeight,
+    source: fold >= 0 ? `${c.id}/fold${fold}` : `${c.id}/refit`,
+    candidate: c.index,
+  };
+}

@@ -1,0 +1,81 @@
+import type { Frame } from '../frame/frame.js';
+import type { HyperValue, Task } from '../models/types.js';
+import type { FlowTrainingData } from '../pipeline/model-flow.js';
+
+/** The public options and progress events of `autopilot()` (re-exported by autopilot.ts). */
+
+/** Enough to re-run one candidate: `tabpilot autopilot FILE --target T --candidates <this file>`. */
+export interface CandidateDefinition {
+  readonly candidateId?: string;
+  readonly learner: string;
+  readonly hyperparameters: Readonly<Record<string, HyperValue>>;
+  readonly origin?: string;
+  /** Fits of the candidate are seeded from the job seed and this key; keep it to reproduce the candidate exactly. */
+  readonly seedKey?: number;
+}
+
+export type AutopilotMode = 'auto' | 'ensembling' | 'hpo';
+
+export interface AutopilotOptions {
+  readonly data: Frame;
+  readonly target: string;
+  readonly problemType?: Task;
+  /** Objective metric name (Autopilot names: F1, AUC, MSE, ...); default per problem type. */
+  readonly objective?: string;
+  /** auto: portfolio, then HPO, then greedy ensemble; ensembling: portfolio + ensemble; hpo: HPO of one learner per family. */
+  readonly mode?: AutopilotMode;
+  /** Hard limit for the whole job, seconds (search, ensembling, refit). */
+  readonly maxRuntime?: number;
+  readonly maxCandidates?: number;
+  /** Pool workers; 0 runs trials in this thread (no hard per-trial stop). Default: number of cores. */
+  readonly instances?: number;
+  readonly seed?: number;
+  /** Use a holdout of this fraction instead of 5-fold CV. */
+  readonly validationFraction?: number;
+  /** Run with fewer than 500 rows (Autopilot's minimum). */
+  readonly allowSmall?: boolean;
+  /** Restrict the learners (kinds). */
+  readonly learners?: readonly string[];
+  /** Refit the final models on all rows: true, false, or 'auto' (only when validating on a holdout). */
+  readonly refit?: boolean | 'auto';
+  readonly classWeight?: 'balanced' | Readonly<Record<string, number>>;
+  /** A column of per-row weights (excluded from the features), or the weights themselves. */
+  readonly sampleWeight?: string | Float64Array;
+  readonly ensembleRounds?: number;
+  /** Hard limit for one fold fit, seconds. */
+  readonly maxTrialSeconds?: number;
+  /** V8 old-space limit per worker; a trial above it fails and its worker is replaced. */
+  readonly workerMemoryMb?: number;
+  /** A fixed candidate list: no portfolio, no HPO. */
+  readonly candidates?: readonly CandidateDefinition[];
+  /**
+   * `data` is this Data Wrangler flow's training output (`trainingDataFromFlow(file)`): the job's model then
+   * stores the flow's row-wise steps (with their fitted state), so it predicts from raw rows.
+   */
+  readonly flow?: { readonly data: FlowTrainingData; readonly file: string };
+  readonly onProgress?: (event: AutopilotProgress) => void;
+  readonly onWarning?: (message: string) => void;
+  /** Source file name, for error messages and job.json. */
+  readonly sourceFile?: string;
+  /** Epoch ms when the job's clock started (default: now). The CLI starts it before reading the file, so
+   * --max-runtime covers reading the data too. */
+  readonly clockStart?: number;
+}
+
+export interface AutopilotProgress {
+  readonly phase: 'setup' | 'search' | 'ensemble' | 'refit' | 'done';
+  readonly message: string;
+  readonly trialsDone: number;
+  readonly trialsRunning: number;
+  readonly candidatesDone: number;
+  readonly maxCandidates?: number;
+  readonly best?: { readonly candidateId: string; readonly objective: number };
+  readonly elapsedSeconds: number;
+  readonly remainingSeconds?: number;
+}
+
+/** Autopilot's minimum number of rows with a target (spec B.1). */
+export const AUTOPILOT_MIN_ROWS = 500;
+export const DEFAULT_MAX_CANDIDATES = 250;
+/** When neither a runtime nor a candidate limit is given. */
+export const DEFAULT_MAX_RUNTIME = 600;
