@@ -28,6 +28,8 @@ export const LAYERS: Readonly<Record<string, number>> = {
   serve: 7,
   explain: 7,
   report: 7,
+  // scale-out: the Redis + BullMQ backend, workers and processing jobs; the CLI wires it.
+  distributed: 7,
   cli: 8,
   // src/index.ts, the package entry, re-exports every area.
   '.': 9,

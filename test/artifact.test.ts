@@ -33,7 +33,9 @@ describe('model directory', () => {
     expect(json.features).toHaveLength(16);
     expect(json.features[0]).toEqual({ name: 'V1', kind: 'categorical', dictionary: expect.arrayContaining(['y', 'n']) });
     expect(json.model.kind).toBe('linear');
-    expect(json.training).toEqual({ algorithm: 'linear', seed: 0 });
+    // The writing tabpilot's version comes from package.json at runtime.
+    const { version } = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(json.training).toEqual({ algorithm: 'linear', seed: 0, tabpilotVersion: version });
   });
 
   it('loads back and predicts raw input identically, columns in any order, target ignored', async () => {

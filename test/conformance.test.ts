@@ -16,11 +16,14 @@ interface Case {
   readonly file: string;
   readonly target: string;
   readonly task: Task;
+  /** Raw text features: only text learners (tags.input 'text') take this case, and they take no other. */
+  readonly text?: boolean;
 }
 const CASES: readonly Case[] = [
   { file: 'fixtures/penguins.csv', target: 'species', task: 'multiclass' },
   { file: 'fixtures/pima_diabetes2.csv', target: 'diabetes', task: 'binary' },
   { file: 'fixtures/concrete.csv', target: 'compressive_strength', task: 'regression' },
+  { file: 'fixtures/text/spam.csv', target: 'label', task: 'binary', text: true },
 ];
 
 interface Split {
@@ -171,6 +174,8 @@ for (const spec of SPECS) {
 
     for (const c of CASES) {
       if (!spec.tags.tasks.includes(c.task)) continue;
+      // Text learners take only the text case, every other learner only the tabular ones.
+      if ((c.text === true) !== (spec.tags.input === 'text')) continue;
       describe(`${c.task} (${c.file})`, () => {
         let model: FittedModel;
         const ctx = (seed: number): FitContext => ({ task: c.task, rng: new Random(seed) });

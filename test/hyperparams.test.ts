@@ -47,9 +47,9 @@ describe('declarative hyperparameter validation', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('every learner (gbdt, rf, extratrees, linear, mlp, ensemble) validates through it', () => {
+  it('every learner (gbdt, rf, extratrees, linear, mlp, the text learners, ensemble) validates through it', () => {
     const kinds = learnerSpecs().map((s) => s.kind);
-    expect(kinds).toEqual(['gbdt', 'rf', 'extratrees', 'linear', 'mlp', 'ensemble']);
+    expect(kinds).toEqual(['gbdt', 'rf', 'extratrees', 'linear', 'mlp', 'knn', 'text-linear', 'text-nb', 'text-gbdt', 'ensemble']);
     for (const spec of learnerSpecs()) {
       expect(spec.create().params, spec.kind).toEqual(spec.defaults);
       expect(() => spec.create(JSON.parse('{"toString": 1}')), spec.kind).toThrow(`${spec.kind}: unknown hyperparameter "toString"`);

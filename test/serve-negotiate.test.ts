@@ -32,6 +32,11 @@ describe('content negotiation', () => {
     expect(status(() => inputFormat('application/xml'))).toBe(415);
     expect(inputFormat('text/csv; charset=utf-8')).toBe('csv');
     expect(inputFormat(undefined)).toBe('csv');
+    // Media types are looked up by header text: names of Object.prototype are unknown types, not formats.
+    for (const t of ['constructor', '__proto__', 'toString']) {
+      expect(status(() => inputFormat(t))).toBe(415);
+      expect(status(() => outputChoice(t, 'csv', ['predicted_label']))).toBe(406);
+    }
   });
 
   it('takes default keys from SAGEMAKER_INFERENCE_OUTPUT', () => {

@@ -9,8 +9,6 @@ import { cellString, toFloat64 } from '../../src/frame/column.js';
 import type { Frame } from '../../src/frame/frame.js';
 import { readTable } from '../../src/io/index.js';
 import { logLoss, rmse, rocAuc } from '../../src/metrics/index.js';
-import { gbdtSpec } from '../../src/models/gbdt/index.js';
-import { sortLabels } from '../../src/models/preprocess/target.js';
 import type { Task } from '../../src/models/types.js';
 import { Random } from '../../src/util/random.js';
 import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS, type SuiteResult } from '../harness.js';
@@ -18,11 +16,11 @@ import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS, type Sui
 /**
  * `npm run bench -- autopilot [--quality] [--scaling] [--memory] [--budget] [options]` (no part flag: all four).
  *
- *   --quality   each shared dataset: seeded 80/20 split (seed 0); Autopilot on the 80% with --max-runtime
- *               (default 60) and 2 instances, objective AUC / LogLoss / MSE; the held-out 20% scored with AUC
- *               (binary), log loss (multiclass), RMSE (regression) against scikit-learn HistGradientBoosting,
- *               RandomForest and XGBoost defaults (python3 child, same rows) and our own GBDT defaults.
- *               Options: --datasets=a,b  --runtime=S
+ *   --quality   each shared dataset: Autopilot with --max-runtime (default 60) and 2 instances, objective AUC /
+ *               LogLoss / MSE, trained on the rows outside ../shared/anchors/splits/<name>.json's test rows and
+ *               scored on them with the anchors' metrics (ROC AUC, log loss, RMSE) against the anchors' five
+ *               library defaults and FLAML's 60 s score; prints the targets with met / not met.
+ *               Options: --datasets=a,b  --max-runtime=S  --seeds=0-4 (adds the mean-rank row)
  *   --scaling   one fixed candidate list (no runtime limit) with 1 and 2 instances: wall-time ratio.
  *               Options: --scaling-dataset=NAME
  *   --memory    peak RSS of the whole process (main thread + workers) with 1 and 2 instances on fertility.csv
@@ -33,7 +31,6 @@ import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS, type Sui
  * Every Autopilot run happens in a child process (this file run directly with --child) so peak RSS and timing
  * belong to that run alone.
  */
-const PEER_SCRIPT = path.join(PROJECT_ROOT, 'bench', 'suites', 'autopilot-peers.py');
 
 interface DatasetInfo {
   readonly name: string;
@@ -64,8 +61,8 @@ interface ChildJob {
   readonly candidates?: CandidateDefinition[];
   readonly instances: number;
   readonly seed: number;
-  /** Train on these rows and score the others; otherwise train on everything. */
-  readonly trainSeed?: number;
+  /** Score these rows (0-based data rows) and train on the others; otherwise train on everything. */
+  readonly testRows?: readonly number[];
   readonly allowSmall?: boolean;
 }
 
@@ -76,22 +73,6 @@ interface ChildResult {
   readonly completed: number;
   readonly candidates: number;
   readonly testMetric?: number;
-}
-
-function splitRows(n: number, seed: number): { train: Int32Array; test: Int32Array } {
-  const perm = new Random(seed).permutation(n);
-  const cut = Math.round(n * 0.8);
-  return { train: perm.slice(0, cut).sort(), test: perm.slice(cut).sort() };
-}
-
-function classesOf(frame: Frame, target: string): string[] {
-  const col = frame.column(target);
-  const seen = new Set<string>();
-  for (let i = 0; i < col.length; i++) {
-    const s = cellString(col, i);
-    if (s !== '') seen.add(s);
-  }
-  return sortLabels([...seen]);
 }
 
 /** AUC (binary), log loss (multiclass) or RMSE (regression) of predictions on the test frame. */
@@ -107,10 +88,13 @@ async function child(job: ChildJob): Promise<ChildResult> {
   const { frame } = await readTable(job.file);
   let train = frame;
   let test: Frame | undefined;
-  if (job.trainSeed !== undefined) {
-    const s = splitRows(frame.numRows, job.trainSeed);
-    train = frame.take(s.train);
-    test = frame.take(s.test);
+  if (job.testRows !== undefined) {
+    const isTest = new Uint8Array(frame.numRows);
+    for (const r of job.testRows) isTest[r] = 1;
+    const trainRows: number[] = [];
+    for (let r = 0; r < frame.numRows; r++) if (!isTest[r]) trainRows.push(r);
+    train = frame.take(Int32Array.from(trainRows));
+    test = frame.take(Int32Array.from(job.testRows));
   }
   const out = mkdtempSync(path.join(os.tmpdir(), 'tabpilot-bench-ap-'));
   // The budget covers the job from the call to the written directory (reading the CSV is the caller's).
@@ -155,93 +139,122 @@ function runChild(job: ChildJob): ChildResult {
 
 // ---------------------------------------------------------------- parts
 
-function findPython(): string | null {
-  const r = spawnSync('python3', ['-c', 'import sklearn, xgboost, pandas'], { encoding: 'utf8' });
-  return r.status === 0 ? 'python3' : null;
-}
+// ---------------------------------------------------------------- quality against the anchors
 
+const ANCHORS = path.resolve(PROJECT_ROOT, '../shared/anchors');
+/** The five library defaults measured in ../shared/anchors/scores.json. */
+const DEFAULT_MODELS = ['hgb', 'rf', 'linear', 'xgb', 'lgbm'] as const;
 const OBJECTIVE: Record<Task, string> = { binary: 'AUC', multiclass: 'LogLoss', regression: 'MSE' };
 const HIGHER_IS_BETTER: Record<Task, boolean> = { binary: true, multiclass: false, regression: false };
+const ANCHOR_METRIC: Record<Task, string> = { binary: 'auc', multiclass: 'log_loss', regression: 'rmse' };
+/** Target: beat the best of the five defaults on at least this many datasets. */
+const BEAT_BEST_DEFAULT_TARGET = 9;
+
+interface AnchorScores {
+  readonly task: Task;
+  readonly models: Record<string, Array<Record<string, number>>>;
+  readonly flaml_60s_seed0?: Record<string, number> | null;
+}
+
+function anchors(): { scores: Record<string, AnchorScores>; testRows: (name: string, seed: number) => number[] } {
+  const scores = (JSON.parse(readFileSync(path.join(ANCHORS, 'scores.json'), 'utf8')) as { datasets: Record<string, AnchorScores> }).datasets;
+  const testRows = (name: string, seed: number): number[] => {
+    const split = JSON.parse(readFileSync(path.join(ANCHORS, 'splits', `${name}.json`), 'utf8')) as { test_indices: Record<string, number[]> };
+    const rows = split.test_indices[`seed${seed}`];
+    if (!rows) throw new Error(`${name}: anchors have no split seed ${seed}`);
+    return rows;
+  };
+  return { scores, testRows };
+}
+
+/** `--seeds=0-4` or `--seeds=0,2`. */
+function parseSeeds(text: string | undefined): number[] {
+  if (!text) return [0];
+  const range = /^(\d+)-(\d+)$/.exec(text);
+  if (range) return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
+  return text.split(',').map(Number);
+}
+
+/** Rank (1 = best, ties share the mean rank) of `value` among `values` (which contains it). */
+function rankOf(value: number, values: readonly number[], higherIsBetter: boolean): number {
+  const better = values.filter((v) => (higherIsBetter ? v > value : v < value)).length;
+  const ties = values.filter((v) => v === value).length;
+  return better + (ties + 1) / 2;
+}
 
 async function quality(args: string[], rows: BenchRow[], notes: string[]): Promise<Record<string, unknown>> {
   const only = argValue(args, '--datasets')?.split(',');
-  const runtime = Number(argValue(args, '--runtime') ?? 60);
-  const python = findPython();
-  if (!python) notes.push('python3 with scikit-learn/xgboost/pandas not found: peers skipped');
-  // --reuse-peers=FILE: take the peers' and our GBDT defaults' scores from an earlier results file (they are
-  // deterministic: fixed seeds, same rows), so a re-run only repeats the Autopilot runs.
-  const reuseFile = argValue(args, '--reuse-peers');
-  const reused = new Map<string, BenchRow>();
-  if (reuseFile) {
-    const old = JSON.parse(readFileSync(reuseFile, 'utf8')) as { rows: BenchRow[] };
-    for (const r of old.rows) if (r.part === 'quality') reused.set(String(r.dataset), r);
-    notes.push(`peer and GBDT-default scores reused from ${reuseFile}`);
-  }
-  let beatPeers = 0;
-  let beatOurs = 0;
-  let compared = 0;
+  const runtime = Number(argValue(args, '--max-runtime') ?? argValue(args, '--runtime') ?? 60);
+  const seeds = parseSeeds(argValue(args, '--seeds'));
+  const { scores, testRows } = anchors();
+  let beatFlaml = 0;
+  let flamlCompared = 0;
+  let beatBest = 0;
+  let bestCompared = 0;
+  const rankSums = new Map<string, number>();
+  let rankCount = 0;
   for (const ds of datasets()) {
     if (only && !only.includes(ds.name)) continue;
-    const { frame } = await readTable(ds.file);
-    const classes = ds.task === 'regression' ? [] : classesOf(frame, ds.target);
-    const split = splitRows(frame.numRows, 0);
-    const ap = runChild({ file: ds.file, target: ds.target, task: ds.task, objective: OBJECTIVE[ds.task], maxRuntime: runtime, instances: 2, seed: 0, trainSeed: 0, allowSmall: true });
-    const previous = reused.get(ds.name);
-    let ours: number;
-    let gbdtSeconds: number;
-    let peers: { hgb?: number; rf?: number; xgb?: number } = {};
-    if (previous) {
-      ours = Number(previous.ours_gbdt_default);
-      gbdtSeconds = Number(previous.gbdt_default_s);
-      peers = { hgb: previous.sk_hgb as number | undefined, rf: previous.sk_rf as number | undefined, xgb: previous.xgboost as number | undefined };
-    } else {
-      // Our GBDT defaults on the same rows, in this process.
-      const t0 = Date.now();
-      const data = frame.drop([ds.target]);
-      const model = await gbdtSpec.create({}).fit(data, frame.column(ds.target), { task: ds.task, rng: new Random(0), rows: split.train, classes: ds.task === 'regression' ? undefined : classes });
-      const testData = data.take(split.test);
-      ours = testMetric(ds.task, frame.take(split.test), ds.target, classes, ds.task === 'regression' ? { prediction: model.predict(testData) } : { probabilities: model.predictProba(testData) });
-      gbdtSeconds = (Date.now() - t0) / 1000;
-      if (python) {
-        const r = spawnSync(python, [PEER_SCRIPT], {
-          input: JSON.stringify({ file: ds.file, target: ds.target, task: ds.task, classes, train: Array.from(split.train) }),
-          encoding: 'utf8',
-          maxBuffer: 1 << 26,
-        });
-        if (r.status === 0) peers = JSON.parse(r.stdout.trim().split('\n').pop()!);
-        else notes.push(`${ds.name}: peers failed: ${r.stderr.slice(-300)}`);
+    const anchor = scores[ds.name];
+    if (!anchor) {
+      notes.push(`${ds.name}: no anchor scores`);
+      continue;
+    }
+    const key = ANCHOR_METRIC[ds.task];
+    const higher = HIGHER_IS_BETTER[ds.task];
+    const better = (a: number, b: number) => (higher ? a > b : a < b);
+    for (const seed of seeds) {
+      let ap: ChildResult | null = null;
+      try {
+        ap = runChild({ file: ds.file, target: ds.target, task: ds.task, objective: OBJECTIVE[ds.task], maxRuntime: runtime, instances: 2, seed: 0, testRows: testRows(ds.name, seed), allowSmall: true });
+      } catch (e) {
+        // A failed job (say no candidate finished in time) is a result too: it loses every comparison.
+        notes.push(`${ds.name} seed ${seed}: ${String((e as Error).message).split('\n').find((l) => l.includes('Error')) ?? (e as Error).message}`);
       }
+      const m = ap?.testMetric ?? NaN;
+      const defaults = DEFAULT_MODELS.map((k) => anchor.models[k]?.[seed]?.[key]).filter((v): v is number => Number.isFinite(v));
+      const bestDefault = defaults.reduce((a, b) => (better(a, b) ? a : b));
+      const flaml = seed === 0 ? anchor.flaml_60s_seed0?.[key] : undefined;
+      const row: BenchRow = { part: 'quality', dataset: ds.name, seed, metric: key, autopilot: m, best_default: bestDefault };
+      for (const k of DEFAULT_MODELS) row[k] = anchor.models[k]?.[seed]?.[key] ?? null;
+      row.flaml_60s = flaml ?? null;
+      row.beats_best_default = better(m, bestDefault) ? 'yes' : 'no';
+      row.beats_flaml = flaml === undefined ? null : better(m, flaml) ? 'yes' : 'no';
+      row.autopilot_s = ap ? Number(ap.seconds.toFixed(1)) : null;
+      row.candidates = ap ? `${ap.completed}/${ap.candidates}` : 'failed';
+      row.best = ap?.best ?? null;
+      rows.push(row);
+      if (seed === 0) {
+        bestCompared++;
+        if (better(m, bestDefault)) beatBest++;
+        if (flaml !== undefined) {
+          flamlCompared++;
+          if (better(m, flaml)) beatFlaml++;
+        }
+      }
+      // A failed job ranks last.
+      const all = [Number.isFinite(m) ? m : higher ? -Infinity : Infinity, ...DEFAULT_MODELS.map((k) => anchor.models[k]?.[seed]?.[key] ?? NaN)];
+      if (all.slice(1).every(Number.isFinite)) {
+        rankCount++;
+        ['autopilot', ...DEFAULT_MODELS].forEach((name, i) => rankSums.set(name, (rankSums.get(name) ?? 0) + rankOf(all[i], all, higher)));
+      }
+      console.error(`[bench autopilot] ${ds.name} seed ${seed}: autopilot ${m} best default ${bestDefault} flaml ${flaml ?? '-'}`);
     }
-    const better = (a: number, b: number) => (HIGHER_IS_BETTER[ds.task] ? a > b : a < b);
-    const peerValues = [peers.hgb, peers.rf, peers.xgb].filter((v): v is number => v !== undefined && Number.isFinite(v));
-    const bestPeer = peerValues.length ? peerValues.reduce((a, b) => (better(a, b) ? a : b)) : null;
-    const m = ap.testMetric!;
-    if (bestPeer !== null) {
-      compared++;
-      if (better(m, bestPeer)) beatPeers++;
-    }
-    if (better(m, ours)) beatOurs++;
-    rows.push({
-      part: 'quality',
-      dataset: ds.name,
-      metric: ds.task === 'binary' ? 'AUC' : ds.task === 'multiclass' ? 'logloss' : 'RMSE',
-      autopilot: m,
-      ours_gbdt_default: ours,
-      sk_hgb: peers.hgb ?? null,
-      sk_rf: peers.rf ?? null,
-      xgboost: peers.xgb ?? null,
-      best_peer: bestPeer,
-      beats_peers: bestPeer === null ? null : better(m, bestPeer) ? 'yes' : 'no',
-      beats_ours: better(m, ours) ? 'yes' : 'no',
-      autopilot_s: Number(ap.seconds.toFixed(1)),
-      gbdt_default_s: Number(gbdtSeconds.toFixed(1)),
-      candidates: `${ap.completed}/${ap.candidates}`,
-      best: ap.best,
-    });
-    console.error(`[bench autopilot] ${ds.name}: autopilot ${m} ours ${ours} peers ${JSON.stringify(peers)}`);
   }
-  notes.push(`quality: Autopilot (--max-runtime ${runtime} --instances 2) beat the best scikit-learn/XGBoost default on ${beatPeers} of ${compared} datasets, our GBDT defaults on ${beatOurs} of ${rows.filter((r) => r.part === 'quality').length}`);
-  return { beatPeers, compared, beatOurs };
+  const meanRanks = Object.fromEntries([...rankSums].map(([k, v]) => [k, v / Math.max(1, rankCount)]));
+  const met = (ok: boolean) => (ok ? 'met' : 'not met');
+  const targets: BenchRow[] = [
+    { part: 'target', dataset: `beat FLAML 60 s (seed 0, ${runtime} s)`, result: `${beatFlaml} of ${flamlCompared}`, status: met(flamlCompared > 0 && beatFlaml === flamlCompared) },
+    { part: 'target', dataset: `beat best of 5 defaults (seed 0, ${runtime} s)`, result: `${beatBest} of ${bestCompared}`, status: met(beatBest >= Math.min(BEAT_BEST_DEFAULT_TARGET, bestCompared)) },
+  ];
+  if (seeds.length > 1) {
+    const ours = meanRanks.autopilot ?? NaN;
+    const bestOther = Math.min(...DEFAULT_MODELS.map((k) => meanRanks[k] ?? Infinity));
+    targets.push({ part: 'target', dataset: `mean rank of 6 (seeds ${seeds.join(',')}, ${runtime} s)`, result: `${ours.toFixed(2)} (best default ${bestOther.toFixed(2)})`, status: met(ours < bestOther) });
+  }
+  rows.push(...targets);
+  notes.push(`quality: Autopilot (--max-runtime ${runtime} --instances 2) on the anchors' split rows; load average ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  return { beatFlaml, flamlCompared, beatBest, bestCompared, meanRanks };
 }
 
 const FIXED_CANDIDATES: CandidateDefinition[] = [

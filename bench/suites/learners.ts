@@ -72,7 +72,7 @@ export const suite: BenchSuite = {
     const only = option(args, '--datasets')?.split(',');
     const datasets = manifest.datasets.filter((d) => !only || only.includes(d.name));
     const seeds = Array.from({ length: Number(option(args, '--seeds') ?? 5) }, (_, i) => i);
-    const kinds = (option(args, '--learners')?.split(',') ?? learnerSpecs().map((s) => s.kind).filter((k) => k !== 'ensemble')).filter((k) => k !== 'none');
+    const kinds = (option(args, '--learners')?.split(',') ?? learnerSpecs().filter((s) => s.tags.input !== 'text').map((s) => s.kind).filter((k) => k !== 'ensemble')).filter((k) => k !== 'none');
     const slowRows = Number(option(args, '--slow-rows') ?? 50_000);
     const slowKinds = new Set(option(args, '--slow-learners')?.split(',') ?? ['mlp']);
     const python = args.includes('--no-peers') ? null : pythonAvailable();

@@ -32,7 +32,8 @@ interface AutocannonResult {
   timeouts: number;
   non2xx: number;
 }
-type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+/** autocannon's run: a promise of the result that also emits 'response' (client, status, bytes, milliseconds). */
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult> & { on(event: 'response', f: (client: unknown, status: number, bytes: number, ms: number) => void): void };
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 interface Server {
@@ -107,8 +108,16 @@ interface LoadResult {
   total: number;
 }
 
+/** Percentile of sorted values (nearest rank). */
+function percentile(sorted: readonly number[], f: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(f * sorted.length) - 1)];
+}
+
 async function load(opts: { port: number; body: string; contentType: string; connections: number; seconds: number; rate?: number; pipelining?: number }): Promise<LoadResult> {
-  const result = await autocannon({
+  // Per-response times (hrtime, microsecond resolution): autocannon's own histogram keeps whole milliseconds,
+  // too coarse to compare two sub-millisecond tails.
+  const times: number[] = [];
+  const run = autocannon({
     url: `http://127.0.0.1:${opts.port}/invocations`,
     method: 'POST',
     headers: { 'content-type': opts.contentType },
@@ -118,12 +127,17 @@ async function load(opts: { port: number; body: string; contentType: string; con
     pipelining: opts.pipelining ?? 1,
     ...(opts.rate !== undefined ? { overallRate: opts.rate } : {}),
   });
+  run.on('response', (_client, status, _bytes, ms) => {
+    if (status >= 200 && status < 300) times.push(ms);
+  });
+  const result = await run;
+  times.sort((a, b) => a - b);
   return {
     requestsPerSecond: result.requests.total / opts.seconds,
-    p50: result.latency.p50,
-    p90: result.latency.p90,
-    p99: result.latency.p99,
-    max: result.latency.max,
+    p50: percentile(times, 0.5),
+    p90: percentile(times, 0.9),
+    p99: percentile(times, 0.99),
+    max: times.length > 0 ? times[times.length - 1] : result.latency.max,
     errors: result.errors + result.timeouts + result.non2xx,
     total: result.requests.total,
   };
@@ -200,6 +214,66 @@ function csvBody(frame: Frame, features: string[], rows: number): string {
   return lines.join('\n');
 }
 
+/** What the fixed-rate phase asks of the endpoint (a choice: a busy single-model endpoint, well below saturation). */
+const FIXED_RATE = 500;
+/** Target: our p99 at most this multiple of the bare server's p99 in the same rounds (issue 13). */
+const P99_VS_BARE_TARGET = 1.2;
+/** Absolute target for the fixed-rate p99, milliseconds (spec). */
+const P99_TARGET_MS = 5;
+
+/**
+ * Single-row JSON at a fixed rate, 1 worker, in rounds alternating with the bare node:http peer so both see the
+ * same machine load; p50/p99 are medians over rounds. Our server runs as users run it (no access log); a
+ * separate round with --access-log gives the time inside the handler (decode + predict + encode).
+ */
+async function fixedRatePhase(dir: string, oneRow: string, seconds: number): Promise<{ rows: BenchRow[]; notes: string[] }> {
+  const json = { body: oneRow, contentType: 'application/json', connections: 10 };
+  const server = await startServer(dir, 1);
+  const baseline = await startBaselineServer();
+  await load({ port: server.port, ...json, connections: 4, seconds: 2 }); // warm-up
+  await load({ port: baseline.port, ...json, connections: 4, seconds: 1 });
+  const rounds = 4;
+  const roundSeconds = Math.max(1, Math.round(seconds / 2));
+  const ours: LoadResult[] = [];
+  const peer: LoadResult[] = [];
+  const loads: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    ours.push(await load({ port: server.port, ...json, seconds: roundSeconds, rate: FIXED_RATE }));
+    peer.push(await load({ port: baseline.port, ...json, seconds: roundSeconds, rate: FIXED_RATE }));
+    loads.push(os.loadavg()[0]);
+  }
+  await stopServer(baseline.child);
+  await stopServer(server.child);
+  const logged = await startServer(dir, 1, true);
+  await load({ port: logged.port, ...json, connections: 4, seconds: 1 });
+  logged.handlerMs.length = 0;
+  await load({ port: logged.port, ...json, seconds: roundSeconds, rate: FIXED_RATE });
+  await new Promise((r) => setTimeout(r, 400)); // let the buffered access log arrive
+  await stopServer(logged.child);
+
+  const fixed = combine(ours);
+  const floor = combine(peer);
+  const ratio = fixed.p99 / floor.p99;
+  const load1 = loads.reduce((a, b) => a + b, 0) / loads.length;
+  const rows: BenchRow[] = [
+    { phase: `single-row JSON @ ${FIXED_RATE} req/s`, workers: 1, 'req/s': fixed.requestsPerSecond, 'rows/s': fixed.requestsPerSecond, 'p50 ms': fixed.p50, 'p99 ms': fixed.p99, 'max ms': fixed.max, errors: fixed.errors, ratio: null },
+  ];
+  const handler = logged.handlerMs.slice().sort((a, b) => a - b);
+  if (handler.length > 0) {
+    rows.push({ phase: '  same, server-side handler time', workers: 1, 'req/s': null, 'rows/s': null, 'p50 ms': percentile(handler, 0.5), 'p99 ms': percentile(handler, 0.99), 'max ms': handler[handler.length - 1], errors: null, ratio: null });
+  }
+  rows.push({ phase: `  peer: bare node:http constant answer @ ${FIXED_RATE} req/s`, workers: 1, 'req/s': floor.requestsPerSecond, 'rows/s': null, 'p50 ms': floor.p50, 'p99 ms': floor.p99, 'max ms': floor.max, errors: floor.errors, ratio: 1 });
+  rows.push({ phase: `  p99 vs bare server (target <= ${P99_VS_BARE_TARGET}x: ${ratio <= P99_VS_BARE_TARGET ? 'met' : 'not met'}; load avg ${load1.toFixed(1)})`, workers: 1, 'req/s': null, 'rows/s': null, 'p50 ms': null, 'p99 ms': null, 'max ms': null, errors: null, ratio });
+  const fmt = (rs: LoadResult[]): string => rs.map((o) => o.p99.toFixed(2)).join(', ');
+  const notes = [
+    `fixed-rate phase: ${rounds} rounds of ${roundSeconds} s alternating with the bare node:http peer; p50/p99 are medians over rounds of per-response times (per-round p99 ours: ${fmt(ours)} ms; peer: ${fmt(peer)} ms); ratio = our p99 / peer p99 (p50 ratio ${(fixed.p50 / floor.p50).toFixed(2)}x)`,
+    `p99 vs bare server: ${ratio.toFixed(2)}x, target <= ${P99_VS_BARE_TARGET}x: ${ratio <= P99_VS_BARE_TARGET ? 'met' : 'NOT met'} (load average ${loads.map((l) => l.toFixed(1)).join(', ')} during the rounds, on ${os.cpus().length} cores shared with other jobs)`,
+    `target p99 <= ${P99_TARGET_MS} ms at ${FIXED_RATE} req/s with zero errors: ${fixed.p99 <= P99_TARGET_MS && fixed.errors === 0 ? 'met' : 'NOT met'} (client p99 ${fixed.p99.toFixed(2)} ms, ${fixed.errors} errors of ${fixed.total})`,
+    'server-side handler time (decode + predict + encode, from --access-log, one separate round) separates our work from scheduling delays on a busy machine',
+  ];
+  return { rows, notes };
+}
+
 export const suite: BenchSuite = {
   description: 'inference endpoint load test (autocannon on loopback, 300-tree GBDT)',
   async run(args: string[]) {
@@ -228,38 +302,13 @@ export const suite: BenchSuite = {
     const oneRow = JSON.stringify({ instances: [features.map((f) => frame.row(0)[f])] });
     const batch = csvBody(frame, features, 1000);
     try {
-      // 1. Fixed rate, one worker, interleaved with the bare node:http peer in short rounds so both see
-      //    the same machine load; the median of the rounds' p99 is reported.
-      let server = await startServer(dir, 1, true);
-      const baseline = await startBaselineServer();
-      await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 2 }); // warm-up
-      await load({ port: baseline.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 1 });
-      server.handlerMs.length = 0;
-      const rounds = 4;
-      const roundSeconds = Math.max(1, Math.round(seconds / 2));
-      const ours: LoadResult[] = [];
-      const peer: LoadResult[] = [];
-      for (let r = 0; r < rounds; r++) {
-        ours.push(await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 10, seconds: roundSeconds, rate: 500 }));
-        peer.push(await load({ port: baseline.port, body: oneRow, contentType: 'application/json', connections: 10, seconds: roundSeconds, rate: 500 }));
-      }
-      await new Promise((r) => setTimeout(r, 400)); // let the buffered access log arrive
-      await stopServer(baseline.child);
-      await stopServer(server.child);
-      const fixed = combine(ours);
-      const floor = combine(peer);
-      rows.push({ phase: 'single-row JSON @ 500 req/s', workers: 1, 'req/s': fixed.requestsPerSecond, 'rows/s': fixed.requestsPerSecond, 'p50 ms': fixed.p50, 'p99 ms': fixed.p99, 'max ms': fixed.max, errors: fixed.errors, ratio: null });
-      const handler = server.handlerMs.slice().sort((a, b) => a - b);
-      const q = (f: number): number => handler[Math.min(handler.length - 1, Math.floor(f * handler.length))];
-      if (handler.length > 0) {
-        rows.push({ phase: '  same, server-side handler time', workers: 1, 'req/s': null, 'rows/s': null, 'p50 ms': q(0.5), 'p99 ms': q(0.99), 'max ms': handler[handler.length - 1], errors: null, ratio: null });
-      }
-      rows.push({ phase: '  peer: bare node:http constant answer @ 500 req/s', workers: 1, 'req/s': floor.requestsPerSecond, 'rows/s': null, 'p50 ms': floor.p50, 'p99 ms': floor.p99, 'max ms': floor.max, errors: floor.errors, ratio: fixed.p99 / Math.max(1, floor.p99) });
-      notes.push(`fixed-rate phase: ${rounds} rounds of ${roundSeconds} s alternating with the bare node:http peer; p50/p99 are medians over rounds (per-round p99 ours: ${ours.map((o) => o.p99).join(', ')} ms; peer: ${peer.map((o) => o.p99).join(', ')} ms); ratio = our p99 / peer p99`);
-      notes.push(`target p99 <= 5 ms at 500 req/s with zero errors: ${fixed.p99 <= 5 && fixed.errors === 0 ? 'met' : 'NOT met'} (client p99 ${fixed.p99} ms, ${fixed.errors} errors of ${fixed.total}; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
-      notes.push('autocannon reports whole milliseconds; server-side handler time (decode + predict + encode, from --access-log) separates our work from scheduling delays on a busy machine');
+      // 1. Fixed rate, one worker, against the bare node:http peer in the same rounds.
+      const fixed = await fixedRatePhase(dir, oneRow, seconds);
+      rows.push(...fixed.rows);
+      notes.push(...fixed.notes);
+      if (args.includes('--only=fixed')) return { suite: 'serve', rows, notes };
 
-      server = await startServer(dir, 1);
+      let server = await startServer(dir, 1);
       await load({ port: server.port, body: oneRow, contentType: 'application/json', connections: 4, seconds: 2 });
 
       // 2. Max throughput, one worker then two.

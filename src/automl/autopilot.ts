@@ -17,6 +17,8 @@ export { hpoLearnerKinds } from './plan.js';
 export interface AutopilotInternals {
   /** Makes the trial runner of each phase; default: a piscina pool of the trial worker (in-thread with 0 instances). */
   readonly runner?: TrialRunnerFactory;
+  /** When aborted, no further trial starts (the search ends as if its time were up); the distributed backend uses it when Redis is lost. */
+  readonly stop?: AbortSignal;
 }
 
 /** Fails the job when no candidate completed: every one failed (INTERNAL) or none finished in time (BUDGET_TOO_SMALL). */
@@ -51,9 +53,9 @@ export async function autopilot(options: AutopilotOptions, internals: AutopilotI
   const seconds = () => (Date.now() - budget.startedAt) / 1000;
   const setupDone = seconds();
 
-  const state = new SearchState(objective, budget, options.onProgress);
+  const state = new SearchState(objective, budget, options.onProgress, internals.stop);
   const v = plan.validation;
-  const validationText = v.kind === 'cv' ? `${v.numFolds}-fold CV` : `holdout ${plan.foldValid[0].length} rows`;
+  const validationText = v.kind === 'cv' ? `${v.numFolds}-fold CV${(v.repeats ?? 1) > 1 ? ` x ${v.repeats} repeats` : ''}` : `holdout ${plan.foldValid[0].length} rows`;
   state.emit('setup', `${plan.task} (${plan.prep.taskReason}); ${plan.features.numRows} rows, ${plan.features.numColumns} features; ${validationText}; objective ${objective}; ${Math.max(1, plan.instances)} instance(s)`);
   const runner = runners(plan.instances, plan.workerMemoryMb);
   try {

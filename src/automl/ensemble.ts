@@ -1,4 +1,4 @@
-import { type MetricName, computeMetrics } from '../metrics/index.js';
+import { type MetricName, accuracy, balancedAccuracy, computeMetrics, f1, precision, recall } from '../metrics/index.js';
 import { caruanaSelection } from './caruana.js';
 import type { JobPlan } from './plan.js';
 import { type CandidateResult, KEEP_TOP, type SearchState } from './search-state.js';
@@ -52,4 +52,50 @@ export function selectEnsemble(plan: JobPlan, state: SearchState): EnsembleChoic
   const metrics = computeMetrics(task, plan.yScored, task === 'regression' ? { prediction: avg } : { probabilities: avg }, { numClasses: k, weight: plan.weightScored });
   const members = pool.map((r, j) => ({ result: r, weight: selection.counts[j] / total })).filter((m) => m.weight > 0);
   return { members, metrics, objective: metrics[objective] ?? NaN, rounds: plan.ensembleRounds };
+}
+
+/** Label metrics whose value depends on the decision threshold (AutoGluon's calibrate_decision_threshold). */
+const THRESHOLD_METRICS: Partial<Record<MetricName, (y: Int32Array, pred: Int32Array, w?: Float64Array) => number>> = {
+  F1: (y, p, w) => f1(y, p, 1, w),
+  Accuracy: (y, p, w) => accuracy(y, p, w),
+  BalancedAccuracy: (y, p, w) => balancedAccuracy(y, p, 2, w),
+  Precision: (y, p, w) => precision(y, p, 1, w),
+  Recall: (y, p, w) => recall(y, p, 1, w),
+};
+/** Thresholds tried: THRESHOLD_STEP, 2 x THRESHOLD_STEP, ..., 1 - THRESHOLD_STEP. */
+const THRESHOLD_STEP = 0.01;
+/** The most probable class, what predict does without a threshold. */
+const NEUTRAL_THRESHOLD = 0.5;
+
+/**
+ * Binary jobs whose objective is a label metric (F1, Accuracy, BalancedAccuracy, Precision, Recall): the
+ * probability of the positive class (classes[1]) at or above which the final model predicts it, chosen on the
+ * chosen members' weighted out-of-fold predictions. Undefined when the objective does not depend on it, the
+ * predictions are not kept, or no threshold beats 0.5 on the out-of-fold rows (ties go to the one nearest 0.5).
+ */
+export function decisionThreshold(plan: JobPlan, chosen: readonly WeightedResult[]): number | undefined {
+  const score = THRESHOLD_METRICS[plan.objective];
+  if (plan.task !== 'binary' || !score || chosen.some((m) => !m.result.oof)) return undefined;
+  const y = plan.yScored as Int32Array;
+  const n = y.length;
+  const p1 = new Float64Array(n);
+  const total = chosen.reduce((s, m) => s + m.weight, 0);
+  for (const m of chosen) for (let i = 0; i < n; i++) p1[i] += (m.weight / total) * m.result.oof![2 * i + 1];
+  const labels = new Int32Array(n);
+  const at = (t: number) => {
+    for (let i = 0; i < n; i++) labels[i] = p1[i] >= t ? 1 : 0;
+    return score(y, labels, plan.weightScored);
+  };
+  let best = NEUTRAL_THRESHOLD;
+  let bestScore = at(NEUTRAL_THRESHOLD);
+  const steps = Math.round(1 / THRESHOLD_STEP);
+  for (let s = 1; s < steps; s++) {
+    const t = s * THRESHOLD_STEP;
+    const v = at(t);
+    if (v > bestScore || (v === bestScore && Math.abs(t - NEUTRAL_THRESHOLD) < Math.abs(best - NEUTRAL_THRESHOLD))) {
+      best = t;
+      bestScore = v;
+    }
+  }
+  return best === NEUTRAL_THRESHOLD ? undefined : Number(best.toFixed(2));
 }

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FeatureSchema } from '../frame/align.js';
 import type { Frame } from '../frame/frame.js';
@@ -6,11 +6,24 @@ import type { MetricName } from '../metrics/index.js';
 import { MODEL_DIR_FORMAT, MODEL_DIR_FORMAT_VERSION, MODEL_FILE, type PredictionResult, Pipeline, validateArtifact } from '../pipeline/pipeline.js';
 import { ENSEMBLE_FORMAT_VERSION } from '../models/ensemble.js';
 import type { Task } from '../models/types.js';
+import { checkOutputPath, replaceDirectory } from '../util/output.js';
 import { type LeaderboardRow, formatLeaderboard, leaderboardCsv } from './leaderboard.js';
 import { type MemberText, memberJsonText } from './trial.js';
-import type { CandidateDefinition } from './types.js';
+import type { CandidateDefinition, JobWarning } from './types.js';
 
-export type { CandidateDefinition } from './types.js';
+export type { CandidateDefinition, JobWarning } from './types.js';
+
+/** How `AutopilotJob.save` writes the job directory. */
+export interface SaveOptions {
+  /** Replace a non-empty directory whole (default: refuse it, so two jobs' candidates never mix). */
+  readonly overwrite?: boolean;
+  /**
+   * Writes more files into the new job directory before job.json, which is written last so it can record what
+   * this did: gets the directory being filled (it replaces the target directory at the end) and returns extra
+   * top-level job.json fields. The CLI writes the model report here.
+   */
+  readonly addFiles?: (dir: string) => Promise<Readonly<Record<string, unknown>> | undefined>;
+}
 
 export interface JobSettings {
   readonly target: string;
@@ -22,6 +35,8 @@ export interface JobSettings {
   readonly objectiveDirection: 'maximize' | 'minimize';
   readonly mode: string;
   readonly maxRuntime: number | null;
+  /** Seconds of maxRuntime kept for the caller's work after the job (the CLI's model report). */
+  readonly afterJobSeconds: number;
   readonly maxCandidates: number;
   readonly instances: number;
   readonly inProcess: boolean;
@@ -46,11 +61,13 @@ interface JobInit {
   readonly finalMembers: readonly { readonly weight: number; readonly member: MemberText }[];
   readonly classes?: readonly string[];
   readonly candidates: readonly CandidateDefinition[];
-  readonly warnings: readonly string[];
+  readonly warnings: readonly JobWarning[];
   readonly startedAt: number;
   readonly phases: Readonly<Record<string, number>>;
   /** Rewraps the job's pipeline (e.g. with a Data Wrangler flow's row-wise steps); model.json then holds the result. */
   readonly wrapPipeline?: (pipeline: Pipeline) => Pipeline;
+  /** Binary label objectives: the tuned decision threshold stored in model.json. */
+  readonly decisionThreshold?: number;
 }
 
 /** A finished Autopilot job: the leaderboard, the best model as a Pipeline, and everything to reproduce it. */
@@ -60,7 +77,8 @@ export class AutopilotJob {
   readonly leaderboard: readonly LeaderboardRow[];
   readonly reportedMetrics: readonly MetricName[];
   readonly candidates: readonly CandidateDefinition[];
-  readonly warnings: readonly string[];
+  /** What the user should know about the data and the run (ID-like or leaking columns, skipped refit, ...). */
+  readonly warnings: JobWarning[];
   /** model.json of the job's model directory, assembled from the members' JSON text without re-serialising them. */
   readonly modelFileText: string;
   private pipelineCache: Pipeline | null = null;
@@ -71,7 +89,7 @@ export class AutopilotJob {
     this.leaderboard = init.leaderboard;
     this.reportedMetrics = init.reportedMetrics;
     this.candidates = init.candidates;
-    this.warnings = init.warnings;
+    this.warnings = [...init.warnings];
     const best = this.best;
     const total = init.finalMembers.reduce((sum, m) => sum + m.weight, 0);
     const task = init.settings.problemType;
@@ -92,7 +110,9 @@ export class AutopilotJob {
       `{"format":${JSON.stringify(MODEL_DIR_FORMAT)},"formatVersion":${MODEL_DIR_FORMAT_VERSION},"task":${JSON.stringify(task)},` +
       `"target":${JSON.stringify(init.settings.target)},` +
       (init.classes ? `"classes":${JSON.stringify(init.classes)},` : '') +
-      `"features":${JSON.stringify(init.features)},"model":${modelText},"training":${JSON.stringify(training)}}\n`;
+      `"features":${JSON.stringify(init.features)},"model":${modelText},"training":${JSON.stringify(training)}` +
+      (init.decisionThreshold !== undefined ? `,"decisionThreshold":${init.decisionThreshold}` : '') +
+      '}\n';
     if (init.wrapPipeline) {
       // The wrapped artifact is written as Pipeline.save writes it.
       this.pipelineCache = init.wrapPipeline(Pipeline.fromArtifact(validateArtifact(JSON.parse(modelFileText))));
@@ -123,6 +143,11 @@ export class AutopilotJob {
     return this.pipeline.predict(frame);
   }
 
+  /** Records a warning found after the job (e.g. by the caller's model report); job.json lists it. */
+  addWarning(warning: JobWarning): void {
+    this.warnings.push(warning);
+  }
+
   /** The leaderboard as a terminal table. */
   format(limit?: number): string {
     return formatLeaderboard(this.leaderboard, limit);
@@ -143,34 +168,40 @@ export class AutopilotJob {
   /**
    * Writes the job directory: leaderboard.csv and leaderboard.json, model/ (a model directory that
    * `tabpilot predict` and `tabpilot serve` load), job.json, and candidates/<id>.json per candidate.
+   * The directory is checked first (OUTPUT_PATH: under a file, in /proc, not writable, or non-empty without
+   * `overwrite`), then written into a temp directory beside it that replaces it whole at the end.
    */
-  async save(dir: string): Promise<void> {
-    await mkdir(path.join(dir, 'candidates'), { recursive: true });
-    const write = async (file: string, text: string) => {
-      const tmp = `${file}.tmp-${process.pid}`;
-      await writeFile(tmp, text);
-      await rename(tmp, file);
-    };
-    await mkdir(path.join(dir, 'model'), { recursive: true });
-    await write(path.join(dir, 'model', MODEL_FILE), this.modelFileText);
-    await write(path.join(dir, 'leaderboard.csv'), leaderboardCsv(this.leaderboard, this.reportedMetrics));
-    await write(
-      path.join(dir, 'leaderboard.json'),
-      JSON.stringify({ objective: this.settings.objective, direction: this.settings.objectiveDirection, problemType: this.settings.problemType, rows: this.leaderboard }, null, 2) + '\n',
-    );
-    await write(path.join(dir, 'job.json'), JSON.stringify(this.toJSON(), null, 2) + '\n');
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    const target = checkOutputPath(dir, { kind: 'directory', overwrite: options.overwrite });
+    await replaceDirectory(target, async (tmp) => {
+      await mkdir(path.join(tmp, 'candidates'));
+      await mkdir(path.join(tmp, 'model'));
+      await writeFile(path.join(tmp, 'model', MODEL_FILE), this.modelFileText);
+      await writeFile(path.join(tmp, 'leaderboard.csv'), leaderboardCsv(this.leaderboard, this.reportedMetrics));
+      await writeFile(
+        path.join(tmp, 'leaderboard.json'),
+        JSON.stringify({ objective: this.settings.objective, direction: this.settings.objectiveDirection, problemType: this.settings.problemType, rows: this.leaderboard }, null, 2) + '\n',
+      );
+      for (const c of this.candidates) {
+        await writeFile(path.join(tmp, 'candidates', `${c.candidateId}.json`), JSON.stringify(this.candidateFile(c, dir), null, 2) + '\n');
+      }
+      const extra = options.addFiles ? await options.addFiles(tmp) : undefined;
+      await writeFile(path.join(tmp, 'job.json'), JSON.stringify({ ...this.toJSON(), ...extra }, null, 2) + '\n');
+    });
+  }
+
+  /** candidates/<id>.json: the definition, with the commands that train it alone and re-run it (into a new directory). */
+  private candidateFile(c: CandidateDefinition, dir: string): Record<string, unknown> {
     const file = this.settings.sourceFile ?? 'DATA.csv';
-    for (const c of this.candidates) {
-      const definition = {
-        ...c,
-        target: this.settings.target,
-        problemType: this.settings.problemType,
-        objective: this.settings.objective,
-        validation: this.settings.validation,
-        train: `tabpilot train ${file} --target ${this.settings.target} --problem-type ${this.settings.problemType} --algorithm ${c.learner} --hyperparameters '${JSON.stringify(c.hyperparameters)}' --seed ${this.settings.seed}`,
-        rerun: `tabpilot autopilot ${file} --target ${this.settings.target} --problem-type ${this.settings.problemType} --objective ${this.settings.objective} --seed ${this.settings.seed} --candidates ${path.join(dir, 'candidates', `${c.candidateId}.json`)}`,
-      };
-      await write(path.join(dir, 'candidates', `${c.candidateId}.json`), JSON.stringify(definition, null, 2) + '\n');
-    }
+    const s = this.settings;
+    return {
+      ...c,
+      target: s.target,
+      problemType: s.problemType,
+      objective: s.objective,
+      validation: s.validation,
+      train: `tabpilot train ${file} --target ${s.target} --problem-type ${s.problemType} --algorithm ${c.learner} --hyperparameters '${JSON.stringify(c.hyperparameters)}' --seed ${s.seed}`,
+      rerun: `tabpilot autopilot ${file} --target ${s.target} --problem-type ${s.problemType} --objective ${s.objective} --seed ${s.seed} --candidates ${path.join(dir, 'candidates', `${c.candidateId}.json`)} --out ${dir}-${c.candidateId}`,
+    };
   }
 }

@@ -2,7 +2,8 @@ import type { Frame } from '../frame/frame.js';
 import { type SharedColumn, type SharedFrame, shareColumn, shareFrame } from '../frame/shared.js';
 import { DEFAULT_OBJECTIVE, type MetricName, REPORTED_METRICS, parseMetricName } from '../metrics/index.js';
 import { needsFeaturizer } from '../models/featurize.js';
-import { DEFAULT_VALIDATION_FRACTION, type ValidationPlan, foldRows, makeValidationPlan, quantileStrata, scoredRows } from '../models/folds.js';
+import { isTextJobFrame } from '../models/text/index.js';
+import { DEFAULT_VALIDATION_FRACTION, type ValidationPlan, foldCount, foldRows, makeValidationPlan, quantileStrata, scoredRows } from '../models/folds.js';
 import { getLearnerSpec, learnerSpecs, trainableKinds } from '../models/registry.js';
 import { type BinnedData, binFrame, treeFeatureNames } from '../models/tree/binning.js';
 import type { LearnerSpec, Task } from '../models/types.js';
@@ -10,9 +11,10 @@ import { TabpilotError } from '../util/errors.js';
 import { hash32 } from '../util/random.js';
 import { DEFAULT_WORKER_MEMORY_MB, defaultInstances } from './pool.js';
 import { type Prepared, prepareData } from './prepare.js';
+import { dataWarnings } from './checks.js';
 import type { Candidate, SearchBudget } from './search-state.js';
 import type { TrialTask } from './trial.js';
-import { type AutopilotMode, type AutopilotOptions, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_RUNTIME } from './types.js';
+import { type AutopilotMode, type AutopilotOptions, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_RUNTIME, type JobWarning } from './types.js';
 
 /**
  * Phase 1, plan: validate the options, prepare the data (target, problem type, weights), choose the objective and
@@ -90,8 +92,9 @@ export interface JobPlan {
   readonly weightScored?: Float64Array;
   readonly oofPosition: Int32Array;
   readonly shared: SharedData;
-  readonly warnings: string[];
-  warn(message: string): void;
+  readonly warnings: JobWarning[];
+  /** Records a warning (job.json) and tells the caller (onWarning); `code` is stable, `column` names what it is about. */
+  warn(message: string, code?: string, column?: string): void;
 }
 
 function validateOptions(options: AutopilotOptions): void {
@@ -107,13 +110,23 @@ function validateOptions(options: AutopilotOptions): void {
   if (options.validationFraction !== undefined && !(options.validationFraction > 0 && options.validationFraction < 1)) {
     throw new TabpilotError('INVALID_ARGUMENT', `validationFraction must be between 0 and 1, got ${options.validationFraction}`);
   }
+  if (options.afterJobSeconds !== undefined && !(options.afterJobSeconds >= 0)) {
+    throw new TabpilotError('INVALID_ARGUMENT', `afterJobSeconds must be a non-negative number of seconds, got ${options.afterJobSeconds}`);
+  }
+}
+
+/** The job's runtime limit in seconds: maxRuntime, or DEFAULT_MAX_RUNTIME when no candidate limit is given either. */
+export function effectiveMaxRuntime(options: Pick<AutopilotOptions, 'maxRuntime' | 'maxCandidates' | 'candidates'>): number | undefined {
+  return options.maxRuntime ?? (options.maxCandidates === undefined && options.candidates === undefined ? DEFAULT_MAX_RUNTIME : undefined);
 }
 
 function jobBudget(options: AutopilotOptions, startedAt: number): JobBudget {
-  const maxRuntime = options.maxRuntime ?? (options.maxCandidates === undefined && options.candidates === undefined ? DEFAULT_MAX_RUNTIME : undefined);
+  const maxRuntime = effectiveMaxRuntime(options);
   const maxCandidates = options.candidates ? options.candidates.length : (options.maxCandidates ?? DEFAULT_MAX_CANDIDATES);
-  const jobDeadline = maxRuntime !== undefined ? startedAt + maxRuntime * 1000 : undefined;
-  const reserveMs = maxRuntime !== undefined ? Math.min(RESERVE_MAX_MS, Math.max(RESERVE_MIN_MS, maxRuntime * 1000 * RESERVE_FRACTION)) : 0;
+  // The caller's after-job work (afterJobSeconds) comes off the end, but the job keeps at least MIN_RUNTIME_SECONDS.
+  const jobRuntime = maxRuntime !== undefined ? Math.max(Math.min(maxRuntime, MIN_RUNTIME_SECONDS), maxRuntime - (options.afterJobSeconds ?? 0)) : undefined;
+  const jobDeadline = jobRuntime !== undefined ? startedAt + jobRuntime * 1000 : undefined;
+  const reserveMs = jobRuntime !== undefined ? Math.min(RESERVE_MAX_MS, Math.max(RESERVE_MIN_MS, jobRuntime * 1000 * RESERVE_FRACTION)) : 0;
   return {
     startedAt,
     maxRuntime,
@@ -135,15 +148,16 @@ export function hpoLearnerKinds(specs: readonly LearnerSpec<object>[] = trainabl
   return [...byFamily.values()];
 }
 
-function chooseSpecs(options: AutopilotOptions, mode: AutopilotMode, task: Task): LearnerSpec<object>[] {
+function chooseSpecs(options: AutopilotOptions, mode: AutopilotMode, task: Task, text: boolean): LearnerSpec<object>[] {
   const trainable = new Set(trainableKinds());
-  const all = learnerSpecs().filter((s) => trainable.has(s.kind) && s.tags.tasks.includes(task)) as LearnerSpec<object>[];
+  // Text jobs use only the text learners (they read raw text), tabular jobs only the others.
+  const all = learnerSpecs().filter((s) => trainable.has(s.kind) && s.tags.tasks.includes(task) && (s.tags.input === 'text') === text) as LearnerSpec<object>[];
   let chosen = all;
   if (options.learners && options.learners.length > 0) {
     for (const k of options.learners) getLearnerSpec(k);
     chosen = all.filter((s) => options.learners!.includes(s.kind));
   } else if (mode === 'hpo') {
-    const hpo = hpoLearnerKinds();
+    const hpo = hpoLearnerKinds(all);
     chosen = all.filter((s) => hpo.includes(s.kind));
   }
   if (chosen.length === 0) throw new TabpilotError('INVALID_ARGUMENT', `no learner available for ${task} (asked for: ${options.learners?.join(', ') ?? 'any'})`);
@@ -152,7 +166,7 @@ function chooseSpecs(options: AutopilotOptions, mode: AutopilotMode, task: Task)
 
 function shareData(prep: Prepared, validation: ValidationPlan, usesTrees: boolean, datasetId: string): SharedData {
   const n = prep.features.numRows;
-  const foldOf = new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT);
+  const foldOf = new SharedArrayBuffer(validation.foldOf.length * Int32Array.BYTES_PER_ELEMENT);
   new Int32Array(foldOf).set(validation.foldOf);
   let sampleWeight: SharedArrayBuffer | undefined;
   if (prep.sampleWeight) {
@@ -164,13 +178,22 @@ function shareData(prep: Prepared, validation: ValidationPlan, usesTrees: boolea
   return { datasetId, data: shareFrame(prep.features), target: shareColumn(prep.target), foldOf, sampleWeight, binned };
 }
 
+/** Whether this is a text classification job: asked for (options.text), or the only feature is a text column. */
+function textJob(options: AutopilotOptions, prep: Prepared): boolean {
+  if (options.text !== true) return prep.task !== 'regression' && isTextJobFrame(prep.features);
+  if (prep.task === 'regression') throw new TabpilotError('INVALID_ARGUMENT', 'problem type text classifies text; the target looks numeric (regression): give a label column');
+  const textColumns = prep.features.columns.filter((c) => c.kind === 'text' || c.kind === 'categorical');
+  if (textColumns.length === 0) throw new TabpilotError('INVALID_ARGUMENT', `problem type text needs a text feature column; the features are ${prep.features.columnNames.join(', ')}`, { file: options.sourceFile });
+  return true;
+}
+
 /** Validates the options, prepares the data and builds everything the later phases share. */
 export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
   const startedAt = options.clockStart ?? Date.now();
-  const warnings: string[] = [];
-  const warn = (m: string) => {
-    warnings.push(m);
-    options.onWarning?.(m);
+  const warnings: JobWarning[] = [];
+  const warn = (message: string, code = 'note', column?: string) => {
+    warnings.push(column !== undefined ? { code, column, message } : { code, message });
+    options.onWarning?.(message);
   };
   validateOptions(options);
   const mode = options.mode ?? 'auto';
@@ -181,7 +204,9 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
   const prep = await prepareData(options, warn);
   const { task, features, classes } = prep;
   const objective = options.objective ? parseMetricName(options.objective, task) : DEFAULT_OBJECTIVE[task];
-  const specs = options.candidates ? [] : chooseSpecs(options, mode, task);
+  const text = textJob(options, prep);
+  for (const w of dataWarnings(prep, { seed, textJob: text })) warn(w.message, w.code, w.column);
+  const specs = options.candidates ? [] : chooseSpecs(options, mode, task, text);
   const n = features.numRows;
 
   const strata = task === 'regression' ? quantileStrata(prep.y as Float64Array) : (prep.y as Int32Array);
@@ -210,7 +235,7 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
     validation,
     validationFraction: options.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
     refit: options.refit === 'auto' || options.refit === undefined ? validation.kind === 'holdout' : options.refit,
-    foldValid: Array.from({ length: validation.numFolds }, (_, f) => foldRows(validation, f).valid),
+    foldValid: Array.from({ length: foldCount(validation) }, (_, f) => foldRows(validation, f).valid),
     scored,
     yScored: task === 'regression' ? (prep.y as Float64Array).filter((_, i) => isScored(i)) : (prep.y as Int32Array).filter((_, i) => isScored(i)),
     weightScored: prep.sampleWeight ? prep.sampleWeight.filter((_, i) => isScored(i)) : undefined,

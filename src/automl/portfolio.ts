@@ -15,7 +15,18 @@ export interface PortfolioEntry {
   readonly prior: number;
   /** Cost relative to the learner's default configuration (default 1). */
   readonly cost?: number;
+  /** Only for data with fewer rows than this (configurations that pay off on small data only). */
+  readonly maxRows?: number;
 }
+
+/**
+ * Small data: below this many rows the portfolio adds strongly regularised configurations (few leaves, more rows
+ * per leaf, row and feature subsampling, L2) and k-nearest neighbours, which win on a few hundred rows where
+ * default boosting overfits; above it they rarely pay for their time.
+ */
+export const SMALL_DATA_ROWS = 2_000;
+/** k-nearest neighbours compares every validation row with every training row: only below this many rows. */
+const KNN_MAX_ROWS = 20_000;
 
 const ENTRIES: readonly PortfolioEntry[] = [
   { kind: 'gbdt', name: 'default', params: {}, prior: 1.0 },
@@ -32,6 +43,24 @@ const ENTRIES: readonly PortfolioEntry[] = [
   { kind: 'rf', name: 'sqrt-features', params: { maxFeatures: 'sqrt', minSamplesLeaf: 2 }, prior: 0.55 },
   { kind: 'extratrees', name: 'leafy', params: { minSamplesLeaf: 1, maxFeatures: 0.5 }, prior: 0.5 },
   { kind: 'mlp', name: 'wide', params: { hiddenWidth: 256, dropout: 0.2 }, prior: 0.45, cost: 2 },
+  // Text jobs (only their learners are in the specs there): priors from the usual TF-IDF text-classification ranking.
+  { kind: 'text-linear', name: 'default', params: {}, prior: 1.0 },
+  { kind: 'text-nb', name: 'default', params: {}, prior: 0.8 },
+  { kind: 'text-gbdt', name: 'default', params: {}, prior: 0.7 },
+  { kind: 'text-linear', name: 'char-ngrams', params: { wordNgrams: 1, charNgrams: true }, prior: 0.8, cost: 3 },
+  { kind: 'text-nb', name: 'unigrams', params: { wordNgrams: 1, alpha: 1 }, prior: 0.5 },
+  { kind: 'knn', name: 'default', params: {}, prior: 0.5, maxRows: KNN_MAX_ROWS },
+  { kind: 'knn', name: 'wide', params: { k: 30 }, prior: 0.4, maxRows: SMALL_DATA_ROWS },
+  {
+    kind: 'gbdt',
+    name: 'tiny-data',
+    params: { learningRate: 0.03, numLeaves: 7, minDataInLeaf: 5, featureFraction: 0.7, baggingFraction: 0.8, lambdaL2: 5, numRounds: 500 },
+    prior: 0.9,
+    cost: 0.5,
+    maxRows: SMALL_DATA_ROWS,
+  },
+  { kind: 'rf', name: 'tiny-data', params: { minSamplesLeaf: 3, maxFeatures: 'sqrt' }, prior: 0.6, maxRows: SMALL_DATA_ROWS },
+  { kind: 'linear', name: 'tiny-data', params: { C: 0.2 }, prior: 0.5, maxRows: SMALL_DATA_ROWS },
 ];
 
 /** A learner's relative cost is measured on up to this many classes; learners whose cost grows per class scale above it. */
@@ -48,15 +77,16 @@ function registrySpecs(): LearnerSpec<object>[] {
  * Portfolio entries for the given learners (default: every trainable learner of the registry), in run order.
  * Entries of learners not among them are skipped. With `numClasses` > 2, a learner whose spec says `costPerClass`
  * (boosting pays one tree per class per round, the multinomial linear model one weight vector per class) has its
- * cost scaled by numClasses / CLASSES_AT_UNIT_COST (forests grow one tree for all classes).
+ * cost scaled by numClasses / CLASSES_AT_UNIT_COST (forests grow one tree for all classes). Entries with `maxRows`
+ * are kept only when `numRows` (the training rows) is below it.
  */
-export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(), numClasses = 2): PortfolioEntry[] {
+export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(), numClasses = 2, numRows = 0): PortfolioEntry[] {
   const byKind = new Map(specs.map((s) => [s.kind, s]));
   const out: PortfolioEntry[] = [];
   const seen = new Set<string>();
   for (const e of ENTRIES) {
     const spec = byKind.get(e.kind);
-    if (!spec) continue;
+    if (!spec || (e.maxRows !== undefined && numRows >= e.maxRows)) continue;
     const known = new Set([...Object.keys(spec.defaults), ...Object.keys(spec.searchSpace)]);
     const params: Record<string, HyperValue> = {};
     for (const [k, v] of Object.entries(e.params)) {

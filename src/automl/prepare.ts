@@ -19,7 +19,7 @@ export interface Prepared {
   readonly droppedRows: number;
 }
 
-export async function prepareData(options: AutopilotOptions, warn: (m: string) => void): Promise<Prepared> {
+export async function prepareData(options: AutopilotOptions, warn: (message: string, code?: string, column?: string) => void): Promise<Prepared> {
   const { data, target: targetName } = options;
   const where = { file: options.sourceFile, column: targetName };
   if (!data.has(targetName)) {
@@ -40,7 +40,7 @@ export async function prepareData(options: AutopilotOptions, warn: (m: string) =
   if (kept === 0) throw new TabpilotError('INVALID_TARGET', 'the target column has no values (all missing)', where);
   const rows = kept === data.numRows ? data : data.filter(keep);
   const droppedRows = data.numRows - kept;
-  if (droppedRows > 0) warn(`${droppedRows} rows with a missing target were dropped (Autopilot ignores them)`);
+  if (droppedRows > 0) warn(`${droppedRows} rows with a missing target were dropped (Autopilot ignores them)`, 'dropped_missing_target', targetName);
   const targetCol = rows.column(targetName);
   let task = options.problemType;
   let taskReason = 'set by the user';
@@ -54,7 +54,7 @@ export async function prepareData(options: AutopilotOptions, warn: (m: string) =
   if (n < AUTOPILOT_MIN_ROWS) {
     const msg = `the data has ${n} rows with a target; Autopilot requires at least ${AUTOPILOT_MIN_ROWS}`;
     if (!options.allowSmall) throw new TabpilotError('INVALID_ARGUMENT', `${msg}. Pass --allow-small (allowSmall: true) to run anyway`, { file: options.sourceFile });
-    warn(`${msg}; running anyway (allowSmall): validation scores on so few rows are noisy`);
+    warn(`${msg}; running anyway (allowSmall): validation scores on so few rows are noisy`, 'small_data');
   }
   let target: Column;
   let classes: string[] | undefined;

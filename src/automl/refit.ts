@@ -1,5 +1,6 @@
+import { foldCount } from '../models/folds.js';
 import { Semaphore } from '../util/pool.js';
-import type { WeightedResult } from './ensemble.js';
+import { type WeightedResult, decisionThreshold } from './ensemble.js';
 import { type JobPlan, buildTrialTask } from './plan.js';
 import type { TrialRunnerFactory } from './pool.js';
 import { describeError } from './search.js';
@@ -21,6 +22,8 @@ export interface FinalModel {
   readonly members: FinalMember[];
   /** True when the members were refitted on all rows. */
   readonly refitted: boolean;
+  /** Binary label objectives: the tuned decision threshold (see ensemble.ts decisionThreshold). */
+  readonly decisionThreshold?: number;
 }
 
 /** A refit on all rows of a holdout plan takes this many times one validation fit (1 / (1 - holdout 0.2)), ... */
@@ -36,15 +39,16 @@ function foldMembers(chosen: readonly WeightedResult[]): FinalMember[] {
 }
 
 export async function refit(plan: JobPlan, state: SearchState, chosen: readonly WeightedResult[], runners: TrialRunnerFactory): Promise<FinalModel> {
-  const fallback: FinalModel = { members: foldMembers(chosen), refitted: false };
+  const threshold = decisionThreshold(plan, chosen);
+  const fallback: FinalModel = { members: foldMembers(chosen), refitted: false, decisionThreshold: threshold };
   if (!plan.refit) return fallback;
   const { validation, instances } = plan;
   const growth = validation.kind === 'holdout' ? REFIT_GROWTH_HOLDOUT : REFIT_GROWTH_CV;
-  const fitEstimate = chosen.reduce((s, m) => s + (m.result.fitSeconds / Math.max(1, validation.numFolds)) * growth, 0);
+  const fitEstimate = chosen.reduce((s, m) => s + (m.result.fitSeconds / Math.max(1, foldCount(validation))) * growth, 0);
   const deadline = plan.budget.finalDeadline;
   const slots = Math.max(1, instances);
   if (deadline !== undefined && Date.now() + (fitEstimate / Math.min(slots, chosen.length)) * 1000 * REFIT_ESTIMATE_MARGIN >= deadline) {
-    plan.warn('not enough time left to refit on all rows; the final model uses the validation-fold models');
+    plan.warn('not enough time left to refit on all rows; the final model uses the validation-fold models', 'refit_skipped');
     return fallback;
   }
   state.emit('refit', `refitting ${chosen.length} model(s) on all ${plan.features.numRows} rows`);
@@ -59,14 +63,14 @@ export async function refit(plan: JobPlan, state: SearchState, chosen: readonly 
           if (left <= 0) return null;
           const task = buildTrialTask(plan, c, -1, Number.isFinite(left) ? Date.now() + left : undefined);
           return runner.run(task, left + plan.budget.hardGraceMs).catch((e: unknown) => {
-            plan.warn(`refit of ${c.id} failed (${describeError(e)}); keeping its validation-fold models`);
+            plan.warn(`refit of ${c.id} failed (${describeError(e)}); keeping its validation-fold models`, 'refit_failed');
             return null;
           });
         }),
       ),
     );
     if (outs.some((o) => o === null)) return fallback;
-    return { members: outs.map((o, i) => ({ member: o!.member, weight: chosen[i].weight })), refitted: true };
+    return { members: outs.map((o, i) => ({ member: o!.member, weight: chosen[i].weight })), refitted: true, decisionThreshold: threshold };
   } finally {
     await runner.close();
   }

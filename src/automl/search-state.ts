@@ -69,6 +69,8 @@ export class SearchState {
     readonly objective: MetricName,
     readonly budget: SearchBudget,
     private readonly onProgress?: (event: AutopilotProgress) => void,
+    /** Aborted: no time is left (no further trial starts). */
+    private readonly stop?: AbortSignal,
   ) {}
 
   /** A new candidate with the next index. */
@@ -89,6 +91,7 @@ export class SearchState {
 
   /** Milliseconds until the search deadline (Infinity without a time limit). */
   timeLeft(): number {
+    if (this.stop?.aborted) return 0;
     return this.budget.searchDeadline === undefined ? Infinity : this.budget.searchDeadline - Date.now();
   }
 

@@ -1,4 +1,5 @@
 import { computeMetrics } from '../metrics/index.js';
+import { foldCount } from '../models/folds.js';
 import { getLearnerSpec } from '../models/registry.js';
 import type { HyperValue } from '../models/types.js';
 import { Semaphore, isPoolTimeout } from '../util/pool.js';
@@ -66,7 +67,7 @@ async function runFold(ctx: SearchContext, c: Candidate, fold: number, clock: Ca
     const trialLimitMs = plan.options.maxTrialSeconds !== undefined ? plan.options.maxTrialSeconds * 1000 : Infinity;
     // Under a time budget, split what is left over this candidate's remaining folds, so a slow candidate
     // still finishes every fold (with fewer rounds) instead of being stopped half-way.
-    const foldsLeft = plan.validation.numFolds - clock.started;
+    const foldsLeft = foldCount(plan.validation) - clock.started;
     clock.started++;
     // One candidate may take at most CANDIDATE_SHARE of the time left when it starts, so a slow candidate
     // cannot starve the rest of the search (its folds still all run, with fewer rounds).
@@ -90,6 +91,8 @@ async function runFold(ctx: SearchContext, c: Candidate, fold: number, clock: Ca
 function scoreFolds(plan: JobPlan, result: CandidateResult, outputs: readonly TrialOutput[]): void {
   const { k, objective } = plan;
   const oof = new Float64Array(plan.scored.length * k);
+  // Repeated CV: each row is predicted once per repeat; its out-of-fold prediction is their mean.
+  const share = 1 / (plan.validation.repeats ?? 1);
   let predictSeconds = 0;
   let predictedRows = 0;
   outputs.forEach((o, f) => {
@@ -97,7 +100,7 @@ function scoreFolds(plan: JobPlan, result: CandidateResult, outputs: readonly Tr
     const p = o.predictions;
     for (let i = 0; i < rows.length; i++) {
       const at = plan.oofPosition[rows[i]];
-      for (let j = 0; j < k; j++) oof[at * k + j] = p[i * k + j];
+      for (let j = 0; j < k; j++) oof[at * k + j] += p[i * k + j] * share;
     }
     predictSeconds += o.predictSeconds;
     predictedRows += o.validRows;
@@ -120,7 +123,7 @@ export async function evaluate(ctx: SearchContext, c: Candidate): Promise<Candid
   const clock: CandidateClock = { failed: false, started: 0 };
   let failure: string | undefined;
   const outputs = await Promise.all(
-    Array.from({ length: plan.validation.numFolds }, (_, f) =>
+    Array.from({ length: foldCount(plan.validation) }, (_, f) =>
       runFold(ctx, c, f, clock).catch((e: unknown) => {
         // A trial cut off because the whole job ran out of time is Stopped, not Failed.
         // Without a per-trial limit from the user, a timeout can only come from the job's own budget.
@@ -179,7 +182,7 @@ async function firstCandidates(ctx: SearchContext): Promise<void> {
     const list = given.map((d) => state.newCandidate(d.learner, { ...d.hyperparameters }, 'given', d.seedKey));
     await Promise.all(list.map((c) => evaluate(ctx, c)));
   } else if (plan.mode !== 'hpo') {
-    const entries = portfolio(plan.specs, plan.k).slice(0, state.budget.maxCandidates);
+    const entries = portfolio(plan.specs, plan.k, plan.features.numRows).slice(0, state.budget.maxCandidates);
     await Promise.all(entries.map((e) => evaluate(ctx, state.newCandidate(e.kind, { ...e.params }, 'portfolio'))));
   }
 }

@@ -5,6 +5,7 @@ import type { BinnedData } from '../models/tree/binning.js';
 import type { HyperValue, Task } from '../models/types.js';
 import { Random } from '../util/random.js';
 import { Featurizer, needsFeaturizer } from '../models/featurize.js';
+import { splitByFold } from '../models/folds.js';
 import { type SharedColumn, type SharedFrame, columnFromShared, frameFromShared } from '../frame/shared.js';
 
 /**
@@ -82,19 +83,6 @@ function prepare(task: TrialTask): PreparedDataset {
   return p;
 }
 
-function splitRows(foldOf: Int32Array, fold: number): { train: Int32Array; valid: Int32Array } {
-  if (fold < 0) return { train: Int32Array.from({ length: foldOf.length }, (_, i) => i), valid: new Int32Array(0) };
-  let nValid = 0;
-  for (let i = 0; i < foldOf.length; i++) if (foldOf[i] === fold) nValid++;
-  const train = new Int32Array(foldOf.length - nValid);
-  const valid = new Int32Array(nValid);
-  for (let i = 0, t = 0, v = 0; i < foldOf.length; i++) {
-    if (foldOf[i] === fold) valid[v++] = i;
-    else train[t++] = i;
-  }
-  return { train, valid };
-}
-
 /** Below this many training rows a fold fits without an early-stopping split (too few rows to spare). */
 const EARLY_STOPPING_MIN_ROWS = 200;
 /** Fraction of a fold's training rows held out for early stopping. */
@@ -130,12 +118,13 @@ function innerSplit(train: Int32Array, target: Column, rng: Random): { train: In
 
 export async function runTrial(task: TrialTask): Promise<TrialOutput> {
   const { frame, target, foldOf } = prepare(task);
-  const { train, valid } = splitRows(foldOf, task.fold);
+  const { train, valid } = splitByFold(foldOf, frame.numRows, task.fold);
   const spec = getLearnerSpec(task.kind);
   const featureNames = frame.columnNames;
   const t0 = performance.now();
   // Fold hygiene: the featurizer learns only from this fold's training rows.
-  const featurizer = needsFeaturizer(frame, featureNames) ? Featurizer.fit(frame, featureNames, train) : undefined;
+  // Text learners (tags.input 'text') fit their own TF-IDF vocabulary on the same rows, from the raw text.
+  const featurizer = spec.tags.input !== 'text' && needsFeaturizer(frame, featureNames) ? Featurizer.fit(frame, featureNames, train) : undefined;
   const input = featurizer ? featurizer.transform(frame) : frame;
   let sampleWeight: Float64Array | undefined;
   if (task.sampleWeight) {

@@ -20,6 +20,11 @@ export interface AutopilotOptions {
   readonly data: Frame;
   readonly target: string;
   readonly problemType?: Task;
+  /**
+   * A text classification job (`--problem-type text`): the feature columns are raw text and only the text
+   * learners (tags.input 'text') run. Inferred when the only feature is a text column (see isTextJobFrame).
+   */
+  readonly text?: boolean;
   /** Objective metric name (Autopilot names: F1, AUC, MSE, ...); default per problem type. */
   readonly objective?: string;
   /** auto: portfolio, then HPO, then greedy ensemble; ensembling: portfolio + ensemble; hpo: HPO of one learner per family. */
@@ -60,6 +65,20 @@ export interface AutopilotOptions {
   /** Epoch ms when the job's clock started (default: now). The CLI starts it before reading the file, so
    * --max-runtime covers reading the data too. */
   readonly clockStart?: number;
+  /**
+   * Seconds at the end of maxRuntime kept for the caller's work after the job (the CLI's model report): the job's
+   * phases end this much earlier, so the caller can finish within maxRuntime. Default 0.
+   */
+  readonly afterJobSeconds?: number;
+}
+
+/** Something the user should know about the job or its data (job.json `warnings`; codes are stable, branch on them). */
+export interface JobWarning {
+  /** e.g. id_column, target_leakage, single_row_class, dropped_missing_target, small_data, model_report_skipped. */
+  readonly code: string;
+  /** The column it is about, when it is about one. */
+  readonly column?: string;
+  readonly message: string;
 }
 
 export interface AutopilotProgress {

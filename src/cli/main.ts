@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isTabpilotError } from '../util/errors.js';
 import { userFsError } from '../util/output.js';
+import { tabpilotVersion } from '../util/version.js';
 
 /** Exit codes: bad input or usage (2), and an internal error (70, sysexits' EX_SOFTWARE). */
 const EXIT_USER_ERROR = 2;
@@ -33,12 +34,16 @@ const COMMANDS: Record<string, string> = {
   report: 'Model quality report (HTML)',
   forecast: 'Time-series forecasting: backtested candidates, ensemble, quantile forecasts',
   features: 'Feature Store: feature groups, ingest, online get, point-in-time datasets',
+  doctor: 'Version, Node, native kernels, MLP backend and worker threads of this installation',
+  worker: 'Run tasks of distributed jobs from a Redis backend (scale-out)',
+  workers: 'List the live workers of a Redis backend',
+  process: 'Processing job: run a module once per instance over sharded or replicated inputs',
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   const lines = Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v}`);
-  return `Usage: tabpilot <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun 'tabpilot <command> --help' for a command's options.`;
+  return `Usage: tabpilot <command> [options]   (tabpilot --version [--verbose])\n\nCommands:\n${lines.join('\n')}\n\nRun 'tabpilot <command> --help' for a command's options.`;
 }
 
 async function loadCommand(name: string): Promise<CommandModule | null> {
@@ -55,6 +60,11 @@ export async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
     return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    // `--version --verbose` is `tabpilot doctor`.
+    if (!rest.includes('--verbose')) console.log(tabpilotVersion());
+    return rest.includes('--verbose') ? main(['doctor']) : 0;
   }
   if (!Object.hasOwn(COMMANDS, name)) {
     console.error(`tabpilot: unknown command "${name}"\n\n${usage()}`);

@@ -1,4 +1,5 @@
 import { TabpilotError } from '../util/errors.js';
+import { parseNumber } from '../util/parse-number.js';
 import {
   BOOL_MISSING,
   CAT_MISSING,
@@ -91,13 +92,6 @@ function stringsOf(col: Column): (string | null)[] {
   return out;
 }
 
-export function parseNumber(s: string): number {
-  const t = s.trim();
-  if (t === '') return NaN;
-  const v = Number(t);
-  return Number.isFinite(v) ? v : NaN;
-}
-
 function toNumeric(col: Column, name: string): Converted {
   if (col.kind === 'numeric') return { column: col, unseenCount: 0, invalidCount: 0 };
   const out = new Float64Array(col.length);
@@ -165,8 +159,8 @@ function toCategorical(col: Column, name: string, dictionary: readonly string[])
       code = index.get(trimmed);
       // A number written differently ("1.0" vs "1") still matches a numeric-looking label.
       if (code === undefined && trimmed !== '') {
-        const v = Number(trimmed);
-        if (Number.isFinite(v)) code = index.get(numberLabel(v));
+        const v = parseNumber(trimmed);
+        if (!Number.isNaN(v)) code = index.get(numberLabel(v));
       }
     }
     return code ?? CAT_MISSING;

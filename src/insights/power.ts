@@ -1,4 +1,5 @@
 import type { Column } from '../frame/column.js';
+import type { Frame } from '../frame/frame.js';
 import type { Random } from '../util/random.js';
 import { binFeature, singleFeatureScore, type SingleFeatureResult, type SingleFeatureTarget } from './single-feature.js';
 import { trainValidSplit, kFolds } from './split.js';
@@ -30,6 +31,14 @@ export function encodeFeature(col: Column, featureType: FeatureType): EncodedFea
   const values = new Float64Array(col.length);
   for (let i = 0; i < col.length; i++) values[i] = idx[i] < 0 || blank[idx[i]] ? NaN : idx[i];
   return { name: col.name, values, categorical: true };
+}
+
+/** The named features as the single-feature models see them: datetime columns as their parts (`datetimeParts`). */
+export function encodeFeatures(frame: Frame, names: readonly string[], featureType: (name: string) => FeatureType): EncodedFeature[] {
+  return names.flatMap((name) => {
+    const col = frame.column(name);
+    return col.kind === 'datetime' ? datetimeParts(name, col.values) : [encodeFeature(col, featureType(name))];
+  });
 }
 
 export function singleFeatureTarget(target: EncodedTarget, numRows: number): SingleFeatureTarget {

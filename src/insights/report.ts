@@ -8,7 +8,7 @@ import { CATALOG } from './catalog.js';
 import { DEFINITIONS } from './definitions.js';
 import { type DuplicateSummary, findDuplicates } from './duplicates.js';
 import { InsightsPool, defaultWorkers } from './pool.js';
-import { type PowerResult, bestOfParts, datetimeParts, encodeFeature, importantWords, predictionPower } from './power.js';
+import { type PowerResult, bestOfParts, encodeFeatures, importantWords, predictionPower } from './power.js';
 import { quickModel } from './quick-model.js';
 import { anomalyMatrix, samplesSection } from './samples.js';
 import { sampleRows } from './split.js';
@@ -129,10 +129,7 @@ function targetCorrelations(ctx: Context, target: EncodedTarget): Map<string, nu
 async function runModels(ctx: Context, target: EncodedTarget | null, anomalies: { x: Float64Array; d: number; seed: number }, pool: InsightsPool | null) {
   const none = { powers: [] as PowerResult[], quick: null as InsightsReport['quickModel'], correlations: new Map<string, number>(), anomalyScores: null };
   if (!target) return none;
-  const enc = ctx.featureNames.flatMap((name) => {
-    const col = ctx.frame.column(name);
-    return col.kind === 'datetime' ? datetimeParts(name, col.values) : [encodeFeature(col, ctx.stats.get(name)!.featureType)];
-  });
+  const enc = encodeFeatures(ctx.frame, ctx.featureNames, (name) => ctx.stats.get(name)!.featureType);
   const powerSeed = ctx.rng.fork(2).seed;
   const t = performance.now();
   const quickJob = quickModelJob(ctx, target, pool);

@@ -14,7 +14,7 @@ import {
   textColumn,
   toStrings,
 } from '../frame/column.js';
-import { parseNumberString } from './bytes.js';
+import { parseNumber } from '../util/parse-number.js';
 import { parseDatetime } from './datetime.js';
 import type { InvalidExample } from './types.js';
 
@@ -65,7 +65,7 @@ export function coerceColumn(col: Column, kind: ColumnKind, tokens: ReadonlySet<
         const strings = presentStrings(col, tokens);
         for (let i = 0; i < n; i++) {
           const s = strings[i];
-          out[i] = s === null ? NaN : parseNumberString(s);
+          out[i] = s === null ? NaN : parseNumber(s);
           if (s !== null && out[i] !== out[i]) bad(i, s);
         }
       }

@@ -13,7 +13,8 @@ import {
   numericColumn,
   textColumn,
 } from '../frame/column.js';
-import { ByteInterner, decodeBytes, parseNumberBytes, parseNumberString, trimEnd, trimStart, type TextEncodingName } from './bytes.js';
+import { parseNumber, parseNumberBytes, trimEnd, trimStart } from '../util/parse-number.js';
+import { ByteInterner, decodeBytes, type TextEncodingName } from './bytes.js';
 import { FLAG_ESCAPED, type FieldIndex } from './csv-tokenizer.js';
 import { parseDatetime, parseIsoDateBytes } from './datetime.js';
 import type { MissingTokens } from './infer.js';
@@ -105,7 +106,7 @@ export class NumericBuilder extends ColumnBuilder {
       for (let r = 0, f = column; r < count; r++, f += width) {
         const s = starts[f];
         const e = ends[f];
-        let v = (flags[f] & FLAG_ESCAPED) === 0 ? parseNumberBytes(buf, s, e) : parseNumberString(this.cellText(batch, f));
+        let v = (flags[f] & FLAG_ESCAPED) === 0 ? parseNumberBytes(buf, s, e) : parseNumber(this.cellText(batch, f));
         if (v !== v) this.classifyFailure(batch, r, f);
         else if (checkTokens && this.isMissingCell(buf, s, e)) {
           v = NaN;

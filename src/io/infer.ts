@@ -13,7 +13,8 @@
  *   datetime = 1 and every other score 0 when non-numeric datetimes / parsed > 0.05 and datetimes / parsed > 0.6
  */
 import type { ColumnKind } from '../frame/column.js';
-import { ByteInterner, parseNumberBytes, parseNumberString, trimEnd, trimStart, type TextEncodingName } from './bytes.js';
+import { parseNumber, parseNumberBytes, trimEnd, trimStart } from '../util/parse-number.js';
+import { ByteInterner, type TextEncodingName } from './bytes.js';
 import { parseDatetime, parseIsoDateBytes } from './datetime.js';
 
 const NOT_DATE = 0;
@@ -143,7 +144,7 @@ export class MissingTokens {
     }
     for (let i = 0; i <= max; i++) this.byLength[i] ??= [];
     this.maxLength = max;
-    this.hasNumericToken = [...this.tokens].some((t) => !Number.isNaN(parseNumberString(t)));
+    this.hasNumericToken = [...this.tokens].some((t) => !Number.isNaN(parseNumber(t)));
   }
 
   /** True when trimmed bytes [s, e) equal a token (the caller has already handled empty/blank cells). */
@@ -259,7 +260,7 @@ export class MetricsAccumulator {
       return;
     }
     this.distinct.internString(t);
-    const v = parseNumberString(t);
+    const v = parseNumber(t);
     if (v === v) {
       this.countNumber(v);
       if (row < DATETIME_ROWS && /^[12]\d{3}$|^\d{8}$/.test(t) && !Number.isNaN(parseDatetime(t))) this.datetimeCount++;

@@ -2,7 +2,8 @@ import type { ColumnKind } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
 import type { FeatureScores, FeatureType } from './infer.js';
 
-export type TableFormat = 'csv' | 'parquet' | 'arrow';
+/** jsonl: JSON Lines, read through the CSV reader's type inference (src/io/jsonl.ts). */
+export type TableFormat = 'csv' | 'jsonl' | 'parquet' | 'arrow';
 
 export interface ReadOptions {
   /**

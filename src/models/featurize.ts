@@ -7,6 +7,11 @@ import { arrayAt, field, numberArrayAt, numberAt, objectAt, oneOfAt, stringAt } 
  *   text      hashing TF-IDF: lower-cased word unigrams and bigrams hashed (FNV-1a) into `buckets` columns,
  *             term frequency x smoothed IDF (IDF learned from the training rows), each row L2-normalised;
  *             the raw text column is replaced by `<name>__tfidf<j>` numeric columns.
+ *   series    a text column whose every value is a list of numbers separated by commas or semicolons ("time
+ *             series as a column of numbers", e.g. "1.5,2,3.25") becomes summary columns `<name>__len`, `__mean`,
+ *             `__std`, `__min`, `__max`, `__last`, `__slope` (least-squares slope over the positions) and `__acf1`
+ *             (autocorrelation at lag 1); a value that does not parse gives missing values. Detected on the
+ *             training rows; such a column is not TF-IDF'd.
  *   datetime  calendar components (`<name>__year`, `__month`, `__day`, `__weekday`, `__hour`) that vary in the
  *             training rows are added; the datetime column itself stays (learners read it as a number).
  * Other columns pass through untouched.
@@ -14,6 +19,73 @@ import { arrayAt, field, numberArrayAt, numberAt, objectAt, oneOfAt, stringAt } 
 export interface FeaturizerJSON {
   readonly text: readonly { readonly name: string; readonly buckets: number; readonly idf: readonly number[] }[];
   readonly datetime: readonly { readonly name: string; readonly parts: readonly DatePart[] }[];
+  /** Number-series columns (absent when there are none, so older models read and write unchanged). */
+  readonly series?: readonly { readonly name: string }[];
+}
+
+/** The summary columns of a number-series column, in output order. */
+export const SERIES_STATS = ['len', 'mean', 'std', 'min', 'max', 'last', 'slope', 'acf1'] as const;
+const SERIES_SEPARATOR = /[,;]/;
+
+/** The numbers of one number-series value, or null when it is not a list of finite numbers separated by , or ;. */
+export function parseNumberSeries(value: string): Float64Array | null {
+  const parts = value.split(SERIES_SEPARATOR);
+  const out = new Float64Array(parts.length);
+  for (let i = 0; i < parts.length; i++) {
+    const t = parts[i].trim();
+    const v = t === '' ? NaN : Number(t);
+    if (!Number.isFinite(v)) return null;
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * Whether a text column is a number-series column on `rows` (all rows when absent): every present value parses
+ * (parseNumberSeries) and at least one holds two or more numbers.
+ */
+export function isNumberSeriesColumn(col: Column, rows?: Int32Array): boolean {
+  if (col.kind !== 'text') return false;
+  const n = rows ? rows.length : col.length;
+  let multi = false;
+  for (let i = 0; i < n; i++) {
+    const v = col.values[rows ? rows[i] : i];
+    if (v === null || v.trim() === '') continue;
+    const s = parseNumberSeries(v);
+    if (s === null) return false;
+    if (s.length > 1) multi = true;
+  }
+  return multi;
+}
+
+/** The SERIES_STATS of one series (population std; slope per position). */
+function seriesStats(x: Float64Array): number[] {
+  const n = x.length;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of x) {
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const mean = sum / n;
+  let ss = 0;
+  let lag = 0;
+  let sxy = 0;
+  const tMean = (n - 1) / 2;
+  let stt = 0;
+  for (let i = 0; i < n; i++) {
+    const d = x[i] - mean;
+    ss += d * d;
+    if (i > 0) lag += d * (x[i - 1] - mean);
+    sxy += (i - tMean) * d;
+    stt += (i - tMean) ** 2;
+  }
+  const std = Math.sqrt(ss / n);
+  const slope = stt > 0 ? sxy / stt : 0;
+  const acf1 = ss > 0 ? lag / ss : 0;
+  return [n, mean, std, min, max, x[n - 1], slope, acf1];
 }
 
 type DatePart = 'year' | 'month' | 'day' | 'weekday' | 'hour';
@@ -74,11 +146,13 @@ export class Featurizer {
   static fit(frame: Frame, featureNames: readonly string[], rows?: Int32Array, buckets = DEFAULT_TEXT_BUCKETS): Featurizer {
     const text: { name: string; buckets: number; idf: number[] }[] = [];
     const datetime: { name: string; parts: DatePart[] }[] = [];
+    const series: { name: string }[] = [];
     const n = rows ? rows.length : frame.numRows;
     const rowAt = (i: number) => (rows ? rows[i] : i);
     for (const name of featureNames) {
       const col = frame.column(name);
-      if (col.kind === 'text') {
+      if (isNumberSeriesColumn(col, rows)) series.push({ name });
+      else if (col.kind === 'text') {
         const df = new Float64Array(buckets);
         const seen = new Uint8Array(buckets);
         for (let i = 0; i < n; i++) {
@@ -111,7 +185,7 @@ export class Featurizer {
         datetime.push({ name, parts });
       }
     }
-    return new Featurizer({ text, datetime });
+    return new Featurizer({ text, datetime, ...(series.length > 0 ? { series } : {}) });
   }
 
   /** The featurizer from its JSON at `path`, every entry checked (MODEL_FORMAT naming the field). */
@@ -129,7 +203,9 @@ export class Featurizer {
       const parts = arrayAt(field(e, 'parts'), `${at}.parts`).map((p, j) => oneOfAt(p, `${at}.parts[${j}]`, DATE_PARTS));
       return { name: stringAt(field(e, 'name'), `${at}.name`), parts };
     });
-    return new Featurizer({ text, datetime });
+    const s = field(o, 'series');
+    const series = s === undefined ? [] : arrayAt(s, `${path}.series`).map((e, i) => ({ name: stringAt(field(objectAt(e, `${path}.series[${i}]`), 'name'), `${path}.series[${i}].name`) }));
+    return new Featurizer({ text, datetime, ...(series.length > 0 ? { series } : {}) });
   }
 
   toJSON(): FeaturizerJSON {
@@ -142,7 +218,8 @@ export class Featurizer {
     for (const name of featureNames) {
       const t = this.spec.text.find((x) => x.name === name);
       const d = this.spec.datetime.find((x) => x.name === name);
-      if (t) for (let j = 0; j < t.buckets; j++) out.push(`${name}__tfidf${j}`);
+      if (this.spec.series?.some((x) => x.name === name)) for (const stat of SERIES_STATS) out.push(`${name}__${stat}`);
+      else if (t) for (let j = 0; j < t.buckets; j++) out.push(`${name}__tfidf${j}`);
       else {
         out.push(name);
         if (d) for (const p of d.parts) out.push(`${name}__${p}`);
@@ -153,9 +230,10 @@ export class Featurizer {
 
   /** The frame with text columns replaced by TF-IDF columns and date parts added. */
   transform(frame: Frame): Frame {
-    const textNames = new Set(this.spec.text.map((t) => t.name));
+    const textNames = new Set([...this.spec.text, ...(this.spec.series ?? [])].map((t) => t.name));
     const columns: Column[] = frame.columns.filter((c) => !textNames.has(c.name));
     const n = frame.numRows;
+    for (const s of this.spec.series ?? []) if (frame.has(s.name)) columns.push(...seriesColumns(frame.column(s.name), s.name, n));
     for (const t of this.spec.text) {
       if (!frame.has(t.name)) continue;
       const col = frame.column(t.name);
@@ -189,4 +267,16 @@ export class Featurizer {
     }
     return Frame.fromColumns(columns);
   }
+}
+
+/** The SERIES_STATS columns of a number-series column (missing or unparseable values: NaN in every column). */
+function seriesColumns(col: Column, name: string, n: number): Column[] {
+  const out = SERIES_STATS.map(() => new Float64Array(n).fill(NaN));
+  for (let i = 0; i < n; i++) {
+    const v = col.kind === 'text' ? col.values[i] : null;
+    const x = v === null ? null : parseNumberSeries(v);
+    if (x === null || x.length === 0) continue;
+    seriesStats(x).forEach((value, j) => (out[j][i] = value));
+  }
+  return SERIES_STATS.map((stat, j) => numericColumn(`${name}__${stat}`, out[j]));
 }

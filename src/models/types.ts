@@ -44,13 +44,18 @@ export interface FitContext {
 
 /** What a learner accepts, so generic code (search, tests) can treat every learner the same way. */
 export interface LearnerTags {
-  readonly family: 'tree' | 'linear' | 'nn' | 'ensemble';
+  readonly family: 'tree' | 'linear' | 'nn' | 'neighbors' | 'ensemble';
   readonly tasks: readonly Task[];
   readonly allowsMissing: boolean;
   readonly handlesCategorical: boolean;
   readonly requiresScaling: boolean;
   readonly supportsSampleWeight: boolean;
   readonly supportsEarlyStopping: boolean;
+  /**
+   * 'text': the learner reads raw text columns itself (TF-IDF fitted inside `fit`); only text jobs use it and no
+   * featurizer runs before it. Absent: a tabular learner.
+   */
+  readonly input?: 'text';
 }
 
 export interface FeatureImportance {

@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, writ
 import path from 'node:path';
 import { type Column, cellString } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
-import { formatFromExtension, readTable, streamCsv, writeTable } from '../io/index.js';
+import { formatFromExtension, isStreamableCsv, readTable, STDIO_PATH, streamCsv, writeTable } from '../io/index.js';
 import { TabpilotError } from '../util/errors.js';
 import { type Pipeline, predictionFrame } from './pipeline.js';
 
@@ -82,9 +82,10 @@ class CsvAppender {
  */
 export async function batchTransform(pipeline: Pipeline, options: BatchTransformOptions): Promise<BatchTransformSummary> {
   const { input, output } = options;
-  if (!existsSync(input)) throw new TabpilotError('FILE_NOT_FOUND', 'no such file', { file: input });
+  if (input !== STDIO_PATH && !existsSync(input)) throw new TabpilotError('FILE_NOT_FOUND', 'no such file', { file: input });
   if (sameFile(input, output)) throw new TabpilotError('INVALID_ARGUMENT', 'the output file would overwrite the input', { file: output });
-  const inFormat = formatFromExtension(input) ?? 'csv';
+  // Standard input, gzip, JSON Lines, Parquet and Arrow are read whole; plain CSV files are streamed.
+  const inFormat = isStreamableCsv(input) ? 'csv' : 'whole';
   const outFormat = formatFromExtension(output);
   if (outFormat === null) throw new TabpilotError('INVALID_ARGUMENT', 'cannot tell the output format from the extension; use .csv, .parquet or .arrow', { file: output });
   const keep = options.keep ?? [];

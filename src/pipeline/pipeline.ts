@@ -6,6 +6,7 @@ import { type Column, categoricalColumn, numericColumn } from '../frame/column.j
 import { Frame } from '../frame/frame.js';
 import { TabpilotError } from '../util/errors.js';
 import { argmaxRows } from '../util/numeric.js';
+import { tabpilotVersion } from '../util/version.js';
 import { arrayAt, classesAt, field, formatError, numberAt, objectAt, oneOfAt, stringArrayAt, stringAt, taskAt } from '../models/model-json.js';
 import { CAST_OPERATORS, type FlowNode, resolveStep } from '../wrangle/flow/format.js';
 import { modelFromJSON } from '../models/registry.js';
@@ -44,6 +45,11 @@ export interface ModelArtifact {
   readonly flow?: unknown;
   readonly model: ModelJSON;
   readonly training: TrainingMetadata;
+  /**
+   * Binary only: the predicted label is classes[1] when its probability is at least this, classes[0] otherwise
+   * (Autopilot tunes it on out-of-fold predictions for label objectives). Absent: the most probable class.
+   */
+  readonly decisionThreshold?: number;
 }
 
 export interface PredictionResult {
@@ -130,6 +136,11 @@ export function validateArtifact(json: unknown, file = MODEL_FILE): ModelArtifac
     stringAt(field(model, 'kind'), 'model.kind');
     const training = field(a, 'training');
     if (training !== undefined) objectAt(training, 'training');
+    const threshold = field(a, 'decisionThreshold');
+    if (threshold !== undefined) {
+      numberAt(threshold, 'decisionThreshold', { min: 0, max: 1 });
+      if (task !== 'binary') throw formatError('decisionThreshold', `only binary models have a decision threshold; this is a ${task} model`);
+    }
     return { ...(a as unknown as ModelArtifact), training: (training as TrainingMetadata) ?? {} };
   } catch (e) {
     if (e instanceof TabpilotError && e.code === 'MODEL_FORMAT' && e.file === undefined) throw new TabpilotError(e.code, e.message, { file });
@@ -160,7 +171,7 @@ export class Pipeline {
   /** Builds the artifact of a freshly fitted model and wraps it. */
   static fromModel(
     model: FittedModel,
-    info: { target: string; features: readonly FeatureSchema[]; flow?: unknown; training?: TrainingMetadata },
+    info: { target: string; features: readonly FeatureSchema[]; flow?: unknown; training?: TrainingMetadata; decisionThreshold?: number },
   ): Pipeline {
     const artifact: ModelArtifact = {
       format: MODEL_DIR_FORMAT,
@@ -171,7 +182,9 @@ export class Pipeline {
       features: info.features,
       ...(info.flow !== undefined ? { flow: info.flow } : {}),
       model: model.toJSON(),
-      training: info.training ?? {},
+      // The tabpilot that wrote the model (package.json at runtime), for support and compatibility checks.
+      training: { ...info.training, tabpilotVersion: tabpilotVersion() },
+      ...(info.decisionThreshold !== undefined ? { decisionThreshold: info.decisionThreshold } : {}),
     };
     return new Pipeline(validateArtifact(JSON.parse(JSON.stringify(artifact))), model);
   }
@@ -233,7 +246,8 @@ export class Pipeline {
     const classes = this.artifact.classes!;
     const k = classes.length;
     const probabilities = this.model.predictProba(input);
-    const labelIndex = argmaxRows(probabilities, k);
+    const threshold = this.artifact.decisionThreshold;
+    const labelIndex = threshold === undefined ? argmaxRows(probabilities, k) : Int32Array.from({ length: probabilities.length / 2 }, (_, i) => (probabilities[2 * i + 1] >= threshold ? 1 : 0));
     const probability = Float64Array.from(labelIndex, (best, i) => probabilities[i * k + best]);
     const labels = Array.from(labelIndex, (best) => classes[best]);
     return { task, classes, labelIndex, labels, probability, probabilities, unseen, invalid };

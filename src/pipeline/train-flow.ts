@@ -12,6 +12,7 @@ export function pipelineWithFlow(pipeline: Pipeline, data: FlowTrainingData, tar
     target,
     features: rawFeatureSchema(data, target, ignore),
     flow: modelFlow(data, a.features, file),
+    decisionThreshold: a.decisionThreshold,
     training: { ...a.training, flow: { file: path.resolve(file), target: data.targetNode, steps: data.inference.steps.map((s) => s.node_id) } },
   });
 }

@@ -16,6 +16,7 @@ main { padding: 8px 28px 40px; max-width: 1280px; }
 section { background: #fff; border: 1px solid #dde2e7; border-radius: 6px; margin: 16px 0; padding: 14px 18px; }
 section h2 { margin: 0 0 10px; font-size: 17px; }
 .note { color: #57606a; font-size: 12.5px; margin: 6px 0; }
+.in-sample { background: #fff8c5; border: 1px solid #d4a72c; padding: 6px 10px; margin: 8px 0; }
 .grid2 { display: flex; flex-wrap: wrap; gap: 18px; }
 .grid2 > figure { margin: 0; }
 figcaption { font-size: 12.5px; color: #57606a; max-width: 440px; }
@@ -70,12 +71,19 @@ function summarySection(r: ModelReport): Section {
       ['Input features', String(r.model.numFeatures)],
       ...optional('Algorithm', t.algorithm),
       ...optional('Training rows', t.trainRows),
-      ['Evaluation data', `${esc(r.evaluation.dataName)}: ${r.evaluation.rows} rows`],
+      ['Evaluation data', `${esc(r.evaluation.dataName)}: ${r.evaluation.rows} rows${r.evaluation.inSample ? ' (in-sample)' : ''}`],
       ['Rows left out', `missing target: ${r.evaluation.missingTarget}; labels unknown to the model: ${counts(r.evaluation.unknownLabels)}`],
       ['Treated as missing', `unseen categories: ${counts(r.evaluation.unseenCategories)}; unparseable values: ${counts(r.evaluation.invalidValues)}`],
       ['Generated', `${esc(r.createdAt)} in ${r.evaluation.seconds.toFixed(2)} s`],
     ]),
   ];
+}
+
+/** The in-sample warning shown under the title: metrics on training rows overstate accuracy on new data. */
+function inSampleBanner(r: ModelReport): string {
+  const s = r.evaluation.inSample;
+  if (!s) return '';
+  return `<p class="in-sample" data-in-sample="true"><strong>In-sample evaluation:</strong> ${esc(s.reason)}. These metrics measure fit to the training rows and overstate accuracy on new data; evaluate on held-out rows.</p>`;
 }
 
 function metricsSection(r: ModelReport): Section {
@@ -235,6 +243,11 @@ function shapSection(s: ModelReport['shap']): Section {
   ];
 }
 
+function topTermsHtml(t: NonNullable<ModelReport['topTerms']>): Section {
+  const rows = Object.entries(t.perClass).map(([label, words]) => `<tr><th>${esc(label)}</th><td>${words.map((w) => esc(w)).join(', ')}</td></tr>`);
+  return ['top-terms', 'Top words per class', `<p>From ${esc(t.source)}; character n-grams start with #.</p><table>${rows.join('')}</table>`];
+}
+
 export function renderModelReportHtml(r: ModelReport): string {
   const sections: Section[] = [
     summarySection(r),
@@ -243,12 +256,13 @@ export function renderModelReportHtml(r: ModelReport): string {
     ...(r.regression ? regressionSections(r.regression) : []),
     importanceSection(r.importance),
     shapSection(r.shap),
+    ...(r.topTerms ? [topTermsHtml(r.topTerms)] : []),
   ];
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Model quality report: ${esc(r.model.target)} (${esc(r.model.kind)})</title>
 <style>${CSS}</style></head>
-<body><header><h1>Model quality report</h1><p>${esc(r.model.kind)} ${esc(r.model.task)} model for "${esc(r.model.target)}", evaluated on ${esc(r.evaluation.dataName)} (${r.evaluation.rows} rows)</p></header>
+<body><header><h1>Model quality report</h1><p>${esc(r.model.kind)} ${esc(r.model.task)} model for "${esc(r.model.target)}", evaluated on ${esc(r.evaluation.dataName)} (${r.evaluation.rows} rows)</p>${inSampleBanner(r)}</header>
 <nav>${sections.map(([id, title]) => `<a href="#${id}">${esc(title)}</a>`).join('')}</nav>
 <main>${sections.map(([id, title, body]) => `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`).join('\n')}</main></body></html>
 `;

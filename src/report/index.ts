@@ -5,9 +5,10 @@ import { renderModelReportHtml } from './html.js';
 import { type ModelReport, type ModelReportOptions, buildModelReport } from './model-report.js';
 
 export * from './curves.js';
+export * from './in-sample.js';
 export { renderModelReportHtml } from './html.js';
 export * from './model-report.js';
-export { modelReportSizes, type ReportSizes } from './sizing.js';
+export { modelReportReserveSeconds, modelReportSizes, type ReportSizes } from './sizing.js';
 
 /**
  * Writes the model quality report for `pipeline` evaluated on `frame` (which must hold the target column):

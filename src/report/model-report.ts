@@ -9,6 +9,8 @@ import { getLearnerSpec } from '../models/registry.js';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { Random } from '../util/random.js';
 import { type CalibrationBin, type GainRow, bestFitLine, calibrationCurve, gainLift, prCurve, rocCurve } from './curves.js';
+import { type TopTermsSection, topTermsSection } from './text-terms.js';
+import { type InSampleEvaluation, detectInSample } from './in-sample.js';
 
 /**
  * The model quality report as data (the HTML is rendered from exactly this): Autopilot's model insights
@@ -36,6 +38,8 @@ export interface ModelReport {
     readonly unseenCategories: Record<string, number>;
     readonly invalidValues: Record<string, number>;
     readonly seconds: number;
+    /** Present when the evaluation data is (a superset of) the training data: the metrics are in-sample. */
+    readonly inSample?: InSampleEvaluation;
   };
   readonly metrics: readonly { readonly name: MetricName; readonly value: number; readonly std: number }[];
   /** Bootstrap resamples behind the standard deviations. */
@@ -69,6 +73,8 @@ export interface ModelReport {
     readonly meanAbs: readonly { readonly name: string; readonly value: number }[];
     readonly features: readonly { readonly name: string; readonly shap: number[]; readonly colour: number[] }[];
   };
+  /** Text models: the words that speak most for each class (see text-terms.ts). */
+  readonly topTerms?: TopTermsSection;
 }
 
 export interface ModelReportOptions {
@@ -103,6 +109,7 @@ export function buildModelReport(pipeline: Pipeline, frame: Frame, options: Mode
   const t0 = performance.now();
   const rng = new Random(options.seed ?? 0);
   const data = evaluationData(pipeline, frame, { file: options.dataName });
+  const inSample = detectInSample(pipeline, frame, options.dataName);
   const task = pipeline.task;
   const classes = pipeline.classes;
   const result = pipeline.predict(data.frame);
@@ -124,6 +131,7 @@ export function buildModelReport(pipeline: Pipeline, frame: Frame, options: Mode
   const importance = { ...permutationImportance(pipeline, impData, { repeats: options.importanceRepeats ?? 5, rng: rng.fork(4) }), rows: impRows.length };
 
   const shap = shapSection(pipeline, data.frame, result.labelIndex, options, rng.fork(5));
+  const topTerms = topTermsSection(pipeline.model);
 
   return {
     format: 'tabpilot-model-report',
@@ -145,6 +153,7 @@ export function buildModelReport(pipeline: Pipeline, frame: Frame, options: Mode
       unseenCategories: result.unseen ?? {},
       invalidValues: result.invalid ?? {},
       seconds: (performance.now() - t0) / 1000,
+      ...(inSample ? { inSample } : {}),
     },
     metrics,
     bootstrapResamples: resamples,
@@ -152,6 +161,7 @@ export function buildModelReport(pipeline: Pipeline, frame: Frame, options: Mode
     regression,
     importance,
     shap,
+    ...(topTerms ? { topTerms } : {}),
   };
 }
 

@@ -29,15 +29,16 @@ export class NegotiationError extends Error {
   }
 }
 
-const MEDIA_TYPES: Record<string, PayloadFormat> = {
-  'text/csv': 'csv',
-  'application/csv': 'csv',
-  'application/json': 'json',
-  'application/jsonlines': 'jsonlines',
-  'application/jsonl': 'jsonlines',
-  'application/x-jsonlines': 'jsonlines',
-  'application/x-ndjson': 'jsonlines',
-};
+/** Keyed by header text: a Map, so "constructor" or "__proto__" is just an unknown type. */
+const MEDIA_TYPES = new Map<string, PayloadFormat>([
+  ['text/csv', 'csv'],
+  ['application/csv', 'csv'],
+  ['application/json', 'json'],
+  ['application/jsonlines', 'jsonlines'],
+  ['application/jsonl', 'jsonlines'],
+  ['application/x-jsonlines', 'jsonlines'],
+  ['application/x-ndjson', 'jsonlines'],
+]);
 
 export const FORMAT_MEDIA_TYPE: Record<PayloadFormat, string> = {
   csv: 'text/csv',
@@ -98,8 +99,11 @@ export function parseKeys(spec: string, source: string): ResponseKey[] {
 /** The body format named by Content-Type (415 when unsupported). A missing Content-Type means CSV. */
 export function inputFormat(contentType: string | undefined): PayloadFormat {
   if (contentType === undefined || contentType.trim() === '') return 'csv';
+  // Most clients send exactly a known type: no parsing needed.
+  const exact = MEDIA_TYPES.get(contentType);
+  if (exact !== undefined) return exact;
   const { type } = parseMediaRange(contentType);
-  const format = MEDIA_TYPES[type];
+  const format = MEDIA_TYPES.get(type);
   if (format === undefined) {
     throw new NegotiationError(415, `unsupported Content-Type "${type}"; send text/csv, application/json or application/jsonlines`);
   }
@@ -116,7 +120,7 @@ export function outputChoice(accept: string | undefined, input: PayloadFormat, d
   if (ranges.length === 0) return { format: input, keys: defaultKeys, explain: false };
   for (const raw of ranges) {
     const range = parseMediaRange(raw);
-    const format = range.type === '*/*' || range.type === '' ? input : MEDIA_TYPES[range.type];
+    const format = range.type === '*/*' || range.type === '' ? input : MEDIA_TYPES.get(range.type);
     if (format === undefined) continue;
     const keysSpec = range.params.get('keys');
     const keys = keysSpec !== undefined ? parseKeys(keysSpec, 'Accept') : defaultKeys;

@@ -10,7 +10,7 @@ import {
 } from '../frame/column.js';
 import type { FeatureSchema } from '../frame/align.js';
 import { Frame } from '../frame/frame.js';
-import { parseNumberString } from '../io/bytes.js';
+import { parseNumber } from '../util/parse-number.js';
 import { parseDatetime } from '../io/datetime.js';
 import { TabpilotError } from '../util/errors.js';
 import type { PayloadFormat } from './negotiate.js';
@@ -50,6 +50,34 @@ export interface DecodeOptions {
   readonly maxRows?: number;
   /** What the limit applies to, named in its message (e.g. "explain=true"). */
   readonly limitFor?: string;
+  /** Features an object instance may leave out (they are missing); the others must be present. */
+  readonly optional?: ReadonlySet<string>;
+  /**
+   * The features a CSV row or an array instance holds, in order, as indices into `features` (default: all of
+   * them); the features not listed are missing in such rows.
+   */
+  readonly positional?: readonly number[];
+}
+
+/** Which features a positional row holds (`order`), which it does not (`rest`), and their names for messages. */
+interface Layout {
+  readonly order: readonly number[];
+  readonly rest: readonly number[];
+  readonly names: string;
+}
+
+const layoutCache = new WeakMap<readonly FeatureSchema[], Layout>();
+function layoutOf(features: readonly FeatureSchema[], positional?: readonly number[]): Layout {
+  if (positional === undefined) {
+    let all = layoutCache.get(features);
+    if (all === undefined) {
+      all = { order: features.map((_, c) => c), rest: [], names: features.map((f) => f.name).join(', ') };
+      layoutCache.set(features, all);
+    }
+    return all;
+  }
+  const rest = features.map((_, c) => c).filter((c) => !positional.includes(c));
+  return { order: positional, rest, names: positional.map((c) => features[c].name).join(', ') };
 }
 
 export interface DecodedPayload {
@@ -58,17 +86,27 @@ export interface DecodedPayload {
   readonly unseen: Record<string, number>;
 }
 
-type Cell = string | number | boolean | null;
+export type Cell = string | number | boolean | null;
 
 const MISSING_WORDS = new Set(['', 'nan', 'null', 'none', 'na']);
 const TRUE_WORDS = new Set(['true', 't', 'yes', 'y', '1']);
 const FALSE_WORDS = new Set(['false', 'f', 'no', 'n', '0']);
 
+/** Shared empty storage: a builder allocates only the array its kind uses (a typed array costs a GC-tracked buffer). */
+const NO_NUMBERS = new Float64Array(0);
+const NO_CODES = new Int32Array(0);
+const NO_BYTES = new Uint8Array(0);
+
+/** `a` itself when it holds exactly n values (no extra view per column of a single-row request), else its first n. */
+function firstN<A extends Float64Array | Int32Array | Uint8Array>(a: A, n: number): A {
+  return (a.length === n ? a : a.subarray(0, n)) as A;
+}
+
 /** Accumulates typed values column by column while rows are decoded (typed storage doubles as needed). */
 class ColumnBuilder {
-  private numbers = new Float64Array(0);
-  private codes = new Int32Array(0);
-  private bytes = new Uint8Array(0);
+  private numbers = NO_NUMBERS;
+  private codes = NO_CODES;
+  private bytes = NO_BYTES;
   private readonly strings: (string | null)[] = [];
   private length = 0;
   private capacity = 0;
@@ -151,14 +189,14 @@ class ColumnBuilder {
     const n = this.length;
     switch (f.kind) {
       case 'numeric':
-        return numericColumn(f.name, this.numbers.subarray(0, n));
+        return numericColumn(f.name, firstN(this.numbers, n));
       case 'datetime':
-        return datetimeColumn(f.name, this.numbers.subarray(0, n));
+        return datetimeColumn(f.name, firstN(this.numbers, n));
       case 'boolean':
-        return booleanColumn(f.name, this.bytes.subarray(0, n));
+        return booleanColumn(f.name, firstN(this.bytes, n));
       case 'categorical':
         // The training dictionary itself (same reference), so alignToSchema passes the column through.
-        return categoricalColumn(f.name, this.codes.subarray(0, n), f.dictionary ?? []);
+        return categoricalColumn(f.name, firstN(this.codes, n), f.dictionary ?? []);
       case 'text':
         return textColumn(f.name, this.strings);
     }
@@ -191,7 +229,7 @@ function toNumber(value: Cell, row: number, column: string): number {
   const t = value.trim();
   if (MISSING_WORDS.has(t.toLowerCase())) return NaN;
   // The CSV reader's grammar (so batch prediction agrees): plain decimals only; hex, Infinity, 1_000 are not numbers.
-  const v = parseNumberString(t);
+  const v = parseNumber(t);
   if (Number.isNaN(v)) throw new PayloadError(`cannot parse ${JSON.stringify(truncate(value))} as a number`, row, column);
   return v;
 }
@@ -260,7 +298,9 @@ function checkRowCount(rows: number, options: DecodeOptions): void {
 /** RFC 4180 rows without a header: quoted fields may hold commas, quotes ("") and newlines. */
 export function decodeCsv(body: string, features: readonly FeatureSchema[], options: DecodeOptions = {}): DecodedPayload {
   const cols = builders(features, 16);
-  const width = features.length;
+  const layout = layoutOf(features, options.positional);
+  const { order, rest } = layout;
+  const width = order.length;
   // `row` numbers records as they appear in the body (for messages); dataRows counts predicted rows.
   let row = 0;
   let dataRows = 0;
@@ -277,7 +317,7 @@ export function decodeCsv(body: string, features: readonly FeatureSchema[], opti
         pos++;
         for (;;) {
           const q = body.indexOf('"', pos);
-          if (q < 0) throw new PayloadError('unterminated quoted field', row, features[fields.length]?.name);
+          if (q < 0) throw new PayloadError('unterminated quoted field', row, features[order[fields.length]]?.name);
           value += body.slice(pos, q);
           if (body.charCodeAt(q + 1) === 34) {
             value += '"';
@@ -290,7 +330,7 @@ export function decodeCsv(body: string, features: readonly FeatureSchema[], opti
         fields.push(value);
         const c = body.charCodeAt(pos);
         if (pos < n && c !== 44 && c !== 10 && c !== 13) {
-          throw new PayloadError('unexpected character after a closing quote', row, features[fields.length - 1]?.name);
+          throw new PayloadError('unexpected character after a closing quote', row, features[order[fields.length - 1]]?.name);
         }
       } else {
         let end = pos;
@@ -300,7 +340,7 @@ export function decodeCsv(body: string, features: readonly FeatureSchema[], opti
           end++;
         }
         const raw = body.slice(pos, end);
-        if (raw.includes('"')) throw new PayloadError('stray quote inside an unquoted field', row, features[fields.length]?.name);
+        if (raw.includes('"')) throw new PayloadError('stray quote inside an unquoted field', row, features[order[fields.length]]?.name);
         fields.push(raw);
         pos = end;
       }
@@ -318,12 +358,13 @@ export function decodeCsv(body: string, features: readonly FeatureSchema[], opti
       throw new PayloadError(`empty line; expected ${width} comma-separated values`, row);
     }
     if (fields.length !== width) {
-      throw new PayloadError(`expected ${width} values (${features.map((f) => f.name).join(', ')}), got ${fields.length}`, row);
+      throw new PayloadError(`expected ${width} values (${layout.names}), got ${fields.length}`, row);
     }
     // SageMaker sends rows without a header; a first row that is exactly the feature names is one anyway.
-    if (row === 1 && features.every((f, c) => fields[c] === f.name) && features.some((f) => f.kind !== 'text' && f.kind !== 'categorical')) continue;
+    if (row === 1 && order.every((j, c) => fields[c] === features[j].name) && order.some((j) => features[j].kind !== 'text' && features[j].kind !== 'categorical')) continue;
     checkRowCount(dataRows + 1, options);
-    for (let c = 0; c < width; c++) cols[c].push(fields[c], row);
+    for (let c = 0; c < width; c++) cols[order[c]].push(fields[c], row);
+    for (const j of rest) cols[j].push(null, row);
     dataRows++;
   }
   return finish(cols, dataRows);
@@ -350,15 +391,17 @@ export function decodeJson(body: string, features: readonly FeatureSchema[], opt
   else throw new PayloadError('expected {"instances": [...]} or a JSON array of instances');
   if (!Array.isArray(instances)) throw new PayloadError('"instances" must be an array');
   checkRowCount(instances.length, options);
-  const shaped = instances.map((instance: unknown, i) => instanceShape(instance, features, i + 1));
+  const layout = layoutOf(features, options.positional);
+  const shaped = instances.map((instance: unknown, i) => instanceShape(instance, features, layout, options, i + 1));
   const cols = builders(features, instances.length);
-  for (let i = 0; i < shaped.length; i++) pushShaped(cols, features, shaped[i], i + 1);
+  for (let i = 0; i < shaped.length; i++) pushShaped(cols, features, layout, shaped[i], i + 1);
   return finish(cols, instances.length);
 }
 
 /** One instance per line (blank lines skipped). */
 export function decodeJsonLines(body: string, features: readonly FeatureSchema[], options: DecodeOptions = {}): DecodedPayload {
   const cols = builders(features, 16);
+  const layout = layoutOf(features, options.positional);
   let row = 0;
   let start = 0;
   while (start <= body.length) {
@@ -369,40 +412,56 @@ export function decodeJsonLines(body: string, features: readonly FeatureSchema[]
     if (line.trim() === '') continue;
     row++;
     checkRowCount(row, options);
-    pushShaped(cols, features, instanceShape(parseJson(line, 'the line', row), features, row), row);
+    pushShaped(cols, features, layout, instanceShape(parseJson(line, 'the line', row), features, layout, options, row), row);
   }
   return finish(cols, row);
 }
 
-/** An instance's values: an array in training order, or an object holding every feature as an own key. */
+/** An instance's values: an array in the layout's order, or an object holding every required feature as an own key. */
 type Shaped = readonly unknown[] | Readonly<Record<string, unknown>>;
 
-function instanceShape(instance: unknown, features: readonly FeatureSchema[], row: number): Shaped {
+function instanceShape(instance: unknown, features: readonly FeatureSchema[], layout: Layout, options: DecodeOptions, row: number): Shaped {
   let values = instance;
   if (values !== null && typeof values === 'object' && !Array.isArray(values)) {
     const obj = values as Record<string, unknown>;
     if (Array.isArray(obj.features) && Object.keys(obj).length === 1) values = obj.features;
     else {
       for (const f of features) {
-        if (!Object.hasOwn(obj, f.name)) throw new PayloadError('missing feature (use null for a missing value)', row, f.name);
+        if (!Object.hasOwn(obj, f.name) && options.optional?.has(f.name) !== true) throw new PayloadError('missing feature (use null for a missing value)', row, f.name);
       }
       return obj;
     }
   }
   if (!Array.isArray(values)) throw new PayloadError('an instance must be an array of values or an object keyed by column name', row);
-  if (values.length !== features.length) {
-    throw new PayloadError(`expected ${features.length} values (${features.map((f) => f.name).join(', ')}), got ${values.length}`, row);
+  if (values.length !== layout.order.length) {
+    throw new PayloadError(`expected ${layout.order.length} values (${layout.names}), got ${values.length}`, row);
   }
   return values;
 }
 
-function pushShaped(cols: ColumnBuilder[], features: readonly FeatureSchema[], values: Shaped, row: number): void {
-  const byIndex = Array.isArray(values);
+function pushShaped(cols: ColumnBuilder[], features: readonly FeatureSchema[], layout: Layout, values: Shaped, row: number): void {
+  if (Array.isArray(values)) {
+    const { order } = layout;
+    for (let c = 0; c < order.length; c++) cols[order[c]].push(checkCell(values[c], row, features[order[c]].name), row);
+    for (const j of layout.rest) cols[j].push(null, row);
+    return;
+  }
+  const obj = values as Readonly<Record<string, unknown>>;
   for (let c = 0; c < features.length; c++) {
     const name = features[c].name;
-    const v = byIndex ? (values as readonly unknown[])[c] : (values as Readonly<Record<string, unknown>>)[name];
-    cols[c].push(checkCell(v, row, name), row);
+    // Own keys only: an optional feature left out must not read Object.prototype.
+    cols[c].push(checkCell(Object.hasOwn(obj, name) ? obj[name] : null, row, name), row);
   }
+}
+
+/**
+ * A column of `feature`'s kind from `n` plain values, checked and converted as request values are (unseen
+ * categories become missing and are counted); `cellAt(i)` gives row i's value. Used to merge looked-up features.
+ */
+export function columnFromCells(feature: FeatureSchema, n: number, cellAt: (i: number) => Cell): { column: Column; unseen: number } {
+  const b = new ColumnBuilder(feature, n);
+  for (let i = 0; i < n; i++) b.push(cellAt(i), i + 1);
+  return { column: b.build(), unseen: b.unseen };
 }
 
 function checkCell(v: unknown, row: number, column: string): Cell {

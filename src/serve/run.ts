@@ -4,6 +4,7 @@ import { Pipeline } from '../pipeline/pipeline.js';
 import { type ErrorCode, TabpilotError, isTabpilotError } from '../util/errors.js';
 import { DEFAULT_DRAIN_TIMEOUT_MS, type ServeLimits } from './limits.js';
 import type { ResponseKey } from './negotiate.js';
+import type { FeatureLookup, LookupSpec } from './lookup.js';
 import type { ContributionSource } from './predictor.js';
 import { predictorFromPipeline } from './index.js';
 import { type InferenceServer, createInferenceServer } from './server.js';
@@ -26,6 +27,18 @@ export interface ServeOptions extends Partial<ServeLimits> {
   readonly log?: (line: string) => void;
   /** Print one line per request: time, method, path, status, milliseconds spent in the handler. */
   readonly accessLog?: boolean;
+  /** Feature Store directory the lookups read (default ./feature-store). */
+  readonly featureStore?: string;
+  /** Model features filled from feature groups' online stores by a request's identifier column (./lookup.ts). */
+  readonly lookups?: readonly LookupSpec[];
+}
+
+/** Opens the Feature Store and prepares the lookups (loaded only when asked for: it opens SQLite). */
+async function openLookupsFor(options: ServeOptions, pipeline: Pipeline): Promise<FeatureLookup | undefined> {
+  if (options.lookups === undefined || options.lookups.length === 0) return undefined;
+  const { openLookups } = await import('./lookup.js');
+  const { DEFAULT_STORE_DIR } = await import('../features/index.js');
+  return openLookups(options.featureStore ?? DEFAULT_STORE_DIR, options.lookups, pipeline.artifact.features);
 }
 
 type WorkerMessage = { type: 'listening'; address: AddressInfo } | { type: 'failed'; message: string; code: ErrorCode };
@@ -51,8 +64,11 @@ async function runWorker(options: ServeOptions): Promise<void> {
   let pipeline: Pipeline;
   let server: InferenceServer;
   let address: AddressInfo;
+  let lookup: FeatureLookup | undefined;
   try {
     pipeline = await Pipeline.load(options.modelDir);
+    // Opened once per worker, closed on shutdown.
+    lookup = await openLookupsFor(options, pipeline);
     const drainSeconds = (options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS) / 1000;
     server = createInferenceServer(predictorFromPipeline(pipeline), {
       maxBodyBytes: options.maxBodyBytes,
@@ -64,9 +80,11 @@ async function runWorker(options: ServeOptions): Promise<void> {
       explainer: options.explainer ? () => options.explainer!(pipeline) : undefined,
       onRequest: options.accessLog ? accessLogger() : undefined,
       onDrainTimeout: () => log(`tabpilot serve: requests still open after ${drainSeconds} s (pid ${process.pid}); closing their connections`),
+      lookup,
     });
     address = await server.listen(options.port, options.host);
   } catch (e) {
+    lookup?.close();
     await reportStartupFailure(e);
     throw e;
   }
@@ -79,6 +97,7 @@ async function runWorker(options: ServeOptions): Promise<void> {
       if (!cluster.isWorker) log('tabpilot serve: shutting down, finishing in-flight requests');
       // A cluster worker's IPC channel would keep it alive; disconnecting lets it exit once the server is closed.
       void server.close().then(() => {
+        lookup?.close();
         if (cluster.isWorker) process.disconnect?.();
         resolve();
       });
@@ -120,6 +139,7 @@ async function runPrimary(options: ServeOptions): Promise<void> {
   const log = options.log ?? ((line: string) => console.log(line));
   // Validate the model once here, so a bad model directory fails fast instead of in every worker.
   const pipeline = await Pipeline.load(options.modelDir);
+  (await openLookupsFor(options, pipeline))?.close();
   let started = false;
   let shuttingDown = false;
   const workers = new Set<Worker>();

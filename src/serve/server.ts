@@ -1,11 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FeatureSchema } from '../frame/align.js';
 import { isTabpilotError } from '../util/errors.js';
-import { RequestAborted, explainInBlocks, predictInBlocks } from './blocks.js';
+import { FIRST_PREDICT_BLOCK_ROWS, RequestAborted, explainInBlocks, predictInBlocks } from './blocks.js';
 import { RETRY_AFTER_SECONDS, type ServeLimits, resolveLimits } from './limits.js';
 import { closeWithin, listenOn } from './listen.js';
 import { NegotiationError, type ResponseKey, FORMAT_MEDIA_TYPE, inputFormat, keysFromEnvironment, outputChoice } from './negotiate.js';
-import { decodePayload } from './payload.js';
+import { type DecodeOptions, type DecodedPayload, decodePayload } from './payload.js';
 import type { ContributionSource, Predictor } from './predictor.js';
 import { encodeResponse } from './respond.js';
 
@@ -27,6 +28,15 @@ export interface ServerOptions extends Partial<ServeLimits> {
   readonly onRequest?: (method: string, path: string, status: number, ms: number) => void;
   /** Called when close() reaches the drain deadline and closes the connections still open. */
   readonly onDrainTimeout?: () => void;
+  /** Fills the model features a Feature Store supplies (./lookup.ts); requests then carry identifier columns. */
+  readonly lookup?: RequestFill;
+}
+
+/** What the server needs of a FeatureLookup: how to decode a request, and how to complete its rows. */
+export interface RequestFill {
+  readonly requestFeatures: readonly FeatureSchema[];
+  readonly decodeOptions: Pick<DecodeOptions, 'optional' | 'positional'>;
+  fill(decoded: DecodedPayload): DecodedPayload;
 }
 
 export interface InferenceServer {
@@ -56,6 +66,7 @@ interface Context {
   readonly defaultKeys: readonly ResponseKey[];
   readonly explainer: () => ContributionSource | undefined;
   readonly onRequest?: ServerOptions['onRequest'];
+  readonly lookup?: RequestFill;
   closing: boolean;
   /** /invocations requests between their headers and the end of their response. */
   inFlight: number;
@@ -77,16 +88,22 @@ class Exchange {
     res.once('close', () => (this.gone = true));
   }
 
-  finish(status: number, body: string, contentType = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
+  /**
+   * Headers and body leave in one socket write: a string body is appended to the header block by node (a
+   * Buffer would be a second chunk of a writev), and its length is counted without encoding it twice.
+   */
+  finish(status: number, body: string, contentType = 'text/plain; charset=utf-8', headers?: Record<string, string>): void {
     const { res } = this;
     if (res.headersSent || this.gone) return;
-    const payload = Buffer.from(body, 'utf8');
-    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': payload.length, ...(this.ctx.closing ? { Connection: 'close' } : {}), ...headers });
-    res.end(payload);
+    const head: Record<string, string | number> = { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body, 'utf8') };
+    if (this.ctx.closing) head.Connection = 'close';
+    if (headers !== undefined) Object.assign(head, headers);
+    res.writeHead(status, head);
+    res.end(body, 'utf8');
     this.ctx.onRequest?.(this.req.method ?? '?', this.path, status, performance.now() - this.started);
   }
 
-  fail(status: number, message: string, headers: Record<string, string> = {}): void {
+  fail(status: number, message: string, headers?: Record<string, string>): void {
     this.finish(status, JSON.stringify({ error: message }) + '\n', 'application/json', headers);
   }
 
@@ -119,6 +136,7 @@ export function createInferenceServer(predictor: Predictor, options: ServerOptio
       return explainer;
     },
     onRequest: options.onRequest,
+    lookup: options.lookup,
     closing: false,
     inFlight: 0,
   };
@@ -194,7 +212,7 @@ function receive(x: Exchange, ctx: Context): void {
   });
   req.on('end', () => {
     if (tooLarge) return x.fail(413, `body exceeds the limit of ${maxBody} bytes`, { Connection: 'close' });
-    invoke(x, ctx, Buffer.concat(chunks)).catch((e: unknown) => x.failWith(e));
+    invoke(x, ctx, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).catch((e: unknown) => x.failWith(e));
   });
 }
 
@@ -207,20 +225,23 @@ async function invoke(x: Exchange, ctx: Context, raw: Buffer): Promise<void> {
   let body = raw.toString('utf8');
   if (body.charCodeAt(0) === 0xfeff) body = body.slice(1); // a byte-order mark is not data
   const explainCapped = choice.explain && limits.maxExplainRows < limits.maxRows;
-  const { frame, unseen } = decodePayload(body, input, predictor.features, {
+  const { lookup } = ctx;
+  const decoded = decodePayload(body, input, lookup?.requestFeatures ?? predictor.features, {
     maxRows: explainCapped ? limits.maxExplainRows : limits.maxRows,
     limitFor: explainCapped ? 'explain=true' : undefined,
+    ...lookup?.decodeOptions,
   });
+  const { frame, unseen } = lookup === undefined ? decoded : lookup.fill(decoded);
   const aborted = (): boolean => x.gone;
-  const predictions = await predictInBlocks(predictor, frame, aborted);
+  // A request that fits in one block is predicted without a promise in between (most requests are one row).
+  const predictions = frame.numRows <= FIRST_PREDICT_BLOCK_ROWS ? predictor.predict(frame) : await predictInBlocks(predictor, frame, aborted);
   let contributions;
   if (choice.explain) {
     const source = ctx.explainer();
     if (source === undefined) throw new HttpError(406, 'explanations are not available for this model');
     contributions = await explainInBlocks(source, frame, aborted);
   }
-  const headers: Record<string, string> = {};
   const unseenCols = Object.entries(unseen);
-  if (unseenCols.length > 0) headers['X-Tabpilot-Unseen-Categories'] = unseenCols.map(([c, n]) => `${encodeURIComponent(c)}=${n}`).join(', ');
+  const headers = unseenCols.length > 0 ? { 'X-Tabpilot-Unseen-Categories': unseenCols.map(([c, n]) => `${encodeURIComponent(c)}=${n}`).join(', ') } : undefined;
   x.finish(200, encodeResponse(predictions, choice, contributions), FORMAT_MEDIA_TYPE[choice.format], headers);
 }

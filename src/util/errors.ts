@@ -40,6 +40,14 @@ export type ErrorCode =
   | 'DUPLICATE_RECORD'
   /** Feature Store: the store directory was written by a newer tabpilot (or is not a store). */
   | 'STORE_VERSION'
+  /** Scale-out: the task backend (Redis) cannot be reached when a job or worker starts. */
+  | 'BACKEND_UNAVAILABLE'
+  /** Scale-out: the task backend was lost mid-job (connection down, or Redis restarted without its data). */
+  | 'BACKEND_LOST'
+  /** Scale-out: a worker of another tabpilot version refused a task. */
+  | 'VERSION_MISMATCH'
+  /** Processing job: an instance of the user's module failed. */
+  | 'PROCESSING_FAILED'
   | 'INTERNAL';
 
 export interface ErrorLocation {

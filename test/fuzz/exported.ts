@@ -39,11 +39,19 @@ export function transpile(source: string): { js: string; errors: string[] } {
 }
 
 /**
- * Identifiers of the module's syntax tree that contain `marker`. A payload embedded safely stays inside a
- * string literal or a comment; one that escaped becomes code, and its canary call an identifier.
+ * One parse of a module (no emit): its syntax errors and the identifiers that contain `marker` (see
+ * injectedIdentifiers). What the fuzz target checks on every exported module; transpile is only needed for
+ * the modules that are run.
  */
-export function injectedIdentifiers(source: string, marker = CANARY): string[] {
+export function checkModuleSource(source: string, marker = CANARY): { errors: string[]; injected: string[] } {
   const file = ts.createSourceFile('exported.ts', source, ts.ScriptTarget.ES2022, true);
+  // parseDiagnostics: the syntactic diagnostics transpileModule would report (not in the public typings).
+  const diagnostics = (file as unknown as { parseDiagnostics: readonly ts.Diagnostic[] }).parseDiagnostics;
+  const errors = diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  return { errors, injected: identifiersIn(file, marker) };
+}
+
+function identifiersIn(file: ts.SourceFile, marker: string): string[] {
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
     if ((ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) && node.text.includes(marker)) found.push(node.text);
@@ -51,6 +59,14 @@ export function injectedIdentifiers(source: string, marker = CANARY): string[] {
   };
   visit(file);
   return found;
+}
+
+/**
+ * Identifiers of the module's syntax tree that contain `marker`. A payload embedded safely stays inside a
+ * string literal or a comment; one that escaped becomes code, and its canary call an identifier.
+ */
+export function injectedIdentifiers(source: string, marker = CANARY): string[] {
+  return identifiersIn(ts.createSourceFile('exported.ts', source, ts.ScriptTarget.ES2022, true), marker);
 }
 
 export type CellJson = number | string | boolean | null;

@@ -18,9 +18,11 @@ describe('fuzz: flows through the loader, validator and exporter', () => {
   it('only TabpilotErrors escape, exported modules parse and never run flow values as code', async () => {
     const r = await fuzzFlow(FLOW_RUNS, SEED, FLOW_CHILD_RUNS);
     expect(r.failures, JSON.stringify(r.failures.slice(0, 3), null, 2)).toEqual([]);
+    expect([r.uncaught, r.hangs]).toEqual([0, 0]);
+    expect(r.accepted + r.rejected).toBe(r.cases);
     // The generator is useful only if some flows export and run: the child batch was filled.
     expect(r.executed).toBe(FLOW_CHILD_RUNS);
-    expect(r.ok).toBeGreaterThan(FLOW_RUNS / 2);
+    expect(r.accepted).toBeGreaterThan(FLOW_RUNS / 2);
   });
 });
 
@@ -28,9 +30,9 @@ describe('fuzz: the formula parser', () => {
   it('throws only TabpilotErrors, never a TypeError, a stack overflow or a hang', async () => {
     const r = await fuzzFormula(FORMULA_RUNS, SEED);
     expect(r.failures, JSON.stringify(r.failures.slice(0, 3), null, 2)).toEqual([]);
-    expect(r.runs).toBe(FORMULA_RUNS);
+    expect([r.cases, r.uncaught, r.hangs]).toEqual([FORMULA_RUNS, 0, 0]);
     // Both outcomes are exercised: some formulas parse and type-check, most are rejected.
-    expect(r.ok).toBeGreaterThan(0);
-    expect(r.rejected.FLOW_INVALID).toBeGreaterThan(0);
+    expect(r.accepted).toBeGreaterThan(0);
+    expect(r.rejectedByCode.FLOW_INVALID).toBeGreaterThan(0);
   });
 });

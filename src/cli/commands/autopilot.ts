@@ -1,11 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type AutopilotOptions, type AutopilotProgress, autopilot, hpoLearnerKinds } from '../../automl/autopilot.js';
+import { type AutopilotOptions, type AutopilotProgress, hpoLearnerKinds } from '../../automl/autopilot.js';
+import { autopilotWith } from '../../distributed/autopilot.js';
 import type { CandidateDefinition } from '../../automl/job.js';
 import type { Frame } from '../../frame/frame.js';
 import { readTable } from '../../io/index.js';
-import { Pipeline } from '../../pipeline/pipeline.js';
-import { modelReportSizes, writeModelReport } from '../../report/index.js';
+import { modelReportReserveSeconds } from '../../report/index.js';
+import { effectiveMaxRuntime } from '../../automl/plan.js';
+import { checkOutputPath } from '../../util/output.js';
+import { type ReportInput, jobSummary, saveJobWithReport } from '../autopilot-output.js';
 import { parseFlowParams, trainingDataFromFlow } from '../../pipeline/model-flow.js';
 import { trainableKinds } from '../../models/registry.js';
 import type { Task } from '../../models/types.js';
@@ -20,7 +23,8 @@ greedy ensemble, on a pool of worker threads. Writes the leaderboard and the bes
 
 Options:
   --target COL               target column (required)
-  --problem-type TYPE        binary | multiclass | regression (default: inferred as Autopilot does)
+  --problem-type TYPE        binary | multiclass | regression | text (default: inferred as Autopilot does;
+                             text = classify a raw text column, also inferred when it is the only feature)
   --objective METRIC         binary: F1 (default), Accuracy, AUC, BalancedAccuracy, Precision, Recall, LogLoss
                              multiclass: Accuracy (default), BalancedAccuracy, F1macro, PrecisionMacro, RecallMacro, LogLoss
                              regression: MSE (default), RMSE, MAE, R2
@@ -38,7 +42,10 @@ Options:
   --max-trial-seconds S      hard limit for one fold fit
   --candidates FILE          run only these candidate definitions (a JSON object or array; see out/candidates/)
   --allow-small              run even with fewer than 500 rows
-  --out DIR                  output directory (default: autopilot-<target>)
+  --out DIR                  output directory (default: autopilot-<target>); checked before the search starts
+  --overwrite                replace a non-empty --out directory whole (default: refuse it)
+  --json                     print one JSON summary on stdout (best candidate, metric, paths, timings,
+                             warnings); the human-readable output goes to stderr
   --flow FLOW                search on a Data Wrangler flow's output instead of FILE; the flow's row-wise
                              steps (with their fitted state) are stored in the best model, so predict and
                              serve take raw rows (multi-row steps such as join/group by stay outside)
@@ -48,9 +55,16 @@ Options:
                              (without it the report is computed on the training rows and says it is in-sample)
   --no-report                do not write model-report.html / model-report.json
   --quiet                    no progress output
+  --backend URL              run the trials on tabpilot workers of a Redis backend (redis://host:port, or
+                             "redis" to read REDIS_URL); see tabpilot worker and docs/scale-out.md
+  --shared-dir DIR           with --backend: publish the data to this directory (mounted by every worker)
+                             instead of into Redis
 
-After the search (outside --max-runtime) the job writes model-report.html for the best model: metrics,
-confusion matrix, ROC/PR/calibration or residual plots, permutation importance and a SHAP summary.`;
+The job also writes model-report.html for the best model: metrics, confusion matrix, ROC/PR/calibration or
+residual plots, permutation importance and a SHAP summary. It counts against --max-runtime: the search keeps
+time for it and the report is sized to what is left, or skipped with a warning (job.json says which).
+Warnings about the data (an ID-like column, a column that predicts the target almost perfectly, a class with a
+single row) are printed and listed in job.json.`;
 
 function parseProblemType(v: string | undefined): Task | undefined {
   if (v === undefined) return undefined;
@@ -105,6 +119,16 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (e
   };
 }
 
+/**
+ * When this command is the process (`tabpilot autopilot ...`), the job's clock starts with the process, so
+ * --max-runtime bounds the wall time a user measures, Node's start-up and module loading included; called
+ * in-process (tests, demo), it starts now.
+ */
+function clockStartOf(argv: readonly string[]): number {
+  const own = process.argv.length === argv.length + 3 && process.argv[2] === 'autopilot' && argv.every((a, i) => process.argv[i + 3] === a);
+  return own ? Math.round(performance.timeOrigin) : Date.now();
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
     argv,
@@ -130,9 +154,13 @@ export async function run(argv: string[]): Promise<number> {
       quiet: { type: 'boolean' },
       test: { type: 'string' },
       'no-report': { type: 'boolean' },
+      overwrite: { type: 'boolean' },
+      json: { type: 'boolean' },
       flow: { type: 'string' },
       'flow-target': { type: 'string' },
       param: { type: 'string', multiple: true },
+      backend: { type: 'string' },
+      'shared-dir': { type: 'string' },
     },
     'autopilot',
   );
@@ -148,21 +176,34 @@ export async function run(argv: string[]): Promise<number> {
   const mode = str('mode') as AutopilotOptions['mode'];
   const classWeight = str('class-weight');
   if (classWeight !== undefined && classWeight !== 'balanced') throw new TabpilotError('INVALID_ARGUMENT', `--class-weight supports "balanced", got "${classWeight}"`);
-  const clockStart = Date.now();
+  const out = str('out') ?? `autopilot-${target.replace(/[^\w.-]+/g, '_')}`;
+  const overwrite = flags.overwrite === true;
+  checkOutputPath(out, { kind: 'directory', overwrite, inputs: [file, str('test'), str('candidates')] });
+  const json = flags.json === true;
+  const say = json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  const withReport = flags['no-report'] !== true;
+  const clockStart = clockStartOf(argv);
   const flowData = flowFile ? await trainingDataFromFlow(flowFile, { target: str('flow-target'), params: parseFlowParams((parsed.values as Record<string, unknown>).param as string[] | undefined) }) : undefined;
   const { frame } = flowData ? { frame: flowData.training } : await readTable(file);
-  const out = str('out') ?? `autopilot-${target.replace(/[^\w.-]+/g, '_')}`;
+  // Read before the search, so a bad --test fails at once; its reading counts against --max-runtime.
+  const testFile = str('test');
+  const report = withReport ? await reportInput(testFile, flowData ? undefined : { frame, file }) : null;
+  const limits = { maxRuntime: num('max-runtime'), maxCandidates: num('max-candidates'), candidates: str('candidates') !== undefined ? await readCandidates(str('candidates')!) : undefined };
+  const maxRuntime = effectiveMaxRuntime(limits);
   const quiet = flags.quiet === true;
-  const job = await autopilot({
+  const { job, lost } = await autopilotWith(str('backend'), str('shared-dir'), {
     data: frame,
     target,
     sourceFile: file,
     clockStart,
-    problemType: parseProblemType(str('problem-type')),
+    problemType: str('problem-type')?.toLowerCase() === 'text' ? undefined : parseProblemType(str('problem-type')),
+    text: str('problem-type')?.toLowerCase() === 'text' ? true : undefined,
     objective: str('objective'),
     mode,
-    maxRuntime: num('max-runtime'),
-    maxCandidates: num('max-candidates'),
+    maxRuntime: limits.maxRuntime,
+    maxCandidates: limits.maxCandidates,
+    // The model report counts against --max-runtime: the job ends early enough to leave it time.
+    afterJobSeconds: report !== null && maxRuntime !== undefined ? modelReportReserveSeconds(maxRuntime) : undefined,
     instances: num('instances'),
     seed: num('seed'),
     validationFraction: num('validation-fraction'),
@@ -171,49 +212,42 @@ export async function run(argv: string[]): Promise<number> {
     sampleWeight: str('sample-weight'),
     refit: flags.refit ? true : flags['no-refit'] ? false : 'auto',
     maxTrialSeconds: num('max-trial-seconds'),
-    candidates: str('candidates') !== undefined ? await readCandidates(str('candidates')!) : undefined,
+    candidates: limits.candidates,
     allowSmall: flags['allow-small'] === true,
     onProgress: quiet ? undefined : progressPrinter(),
     onWarning: (m) => console.error(`warning: ${m}`),
     flow: flowData ? { data: flowData, file: flowFile! } : undefined,
   });
-  await job.save(out);
+  const deadline = maxRuntime !== undefined ? clockStart + maxRuntime * 1000 : undefined;
+  const reportOutcome = await saveJobWithReport(job, out, { overwrite, report: lost ? null : report, deadline, say });
   if (flowData) {
-    console.log(`flow: ${flowData.inference.steps.length} row-wise steps from ${flowFile} stored in ${path.join(out, 'model')} (trained on ${flowData.targetNode})`);
+    say(`flow: ${flowData.inference.steps.length} row-wise steps from ${flowFile} stored in ${path.join(out, 'model')} (trained on ${flowData.targetNode})`);
   }
-  console.log(job.format());
+  say(job.format());
   const best = job.best;
-  console.log(`\nbest: ${best.candidateId} (${best.learner}) ${best.objectiveMetric} = ${best.objective}`);
-  console.log(`wrote ${path.join(out, 'leaderboard.csv')}, ${path.join(out, 'model')}/ (tabpilot predict ${path.join(out, 'model')} FILE), job.json, candidates/`);
-  console.log(`total ${((Date.now() - clockStart) / 1000).toFixed(1)} s (reading, search, ensembling and writing)`);
-  if (flags['no-report'] !== true) {
-    const reportFile = await writeBestModelReport(out, str('test'), flowData ? undefined : { frame, file });
-    if (reportFile) console.log(`model quality report: ${reportFile}`);
+  say(`\nbest: ${best.candidateId} (${best.learner}) ${best.objectiveMetric} = ${best.objective}`);
+  say(`wrote ${path.join(out, 'leaderboard.csv')}, ${path.join(out, 'model')}/ (tabpilot predict ${path.join(out, 'model')} FILE), job.json, candidates/`);
+  if (reportOutcome?.file !== undefined) say(`model quality report: ${reportOutcome.file}`);
+  say(`total ${((Date.now() - clockStart) / 1000).toFixed(1)} s (reading, search, ensembling, writing and the model report)`);
+  if (json) console.log(JSON.stringify(jobSummary(job, out, reportOutcome, clockStart, lost ? lost.message : null), null, 2));
+  if (lost) {
+    console.error(`tabpilot: ${lost.message}; stopped launching trials and saved the partial leaderboard to ${out}`);
+    return 1;
   }
   return 0;
 }
 
 /**
- * The model quality report of the job's best model, from the saved model directory (so it describes exactly
- * what predict and serve will use). Held-out data when given; otherwise the training rows, labelled in-sample.
+ * The rows of the best model's quality report: held-out data when given; otherwise the training rows, labelled
+ * in-sample. The report is made from the saved model directory, so it describes exactly what predict and serve use.
  */
-async function writeBestModelReport(out: string, testFile: string | undefined, training: { frame: Frame; file: string } | undefined): Promise<string | null> {
-  const t0 = Date.now();
-  const pipeline = await Pipeline.load(path.join(out, 'model'));
-  let data: Frame;
-  let dataName: string;
-  if (testFile !== undefined) {
-    data = (await readTable(testFile)).frame;
-    dataName = `${testFile} (held out)`;
-  } else if (training !== undefined) {
-    data = training.frame;
-    dataName = `${training.file} (the training rows: in-sample and optimistic; the leaderboard's cross-validated metrics are the honest estimate; pass --test FILE for held-out data)`;
-  } else {
-    console.error('note: no model report: a flow-trained model needs raw held-out rows (--test FILE)');
-    return null;
+async function reportInput(testFile: string | undefined, training: { frame: Frame; file: string } | undefined): Promise<ReportInput> {
+  if (testFile !== undefined) return { data: (await readTable(testFile)).frame, dataName: `${testFile} (held out)` };
+  if (training !== undefined) {
+    return {
+      data: training.frame,
+      dataName: `${training.file} (the training rows: in-sample and optimistic; the leaderboard's cross-validated metrics are the honest estimate; pass --test FILE for held-out data)`,
+    };
   }
-  const reportFile = path.join(out, 'model-report.html');
-  await writeModelReport(pipeline, data, reportFile, { dataName, ...modelReportSizes(pipeline, data) });
-  console.log(`model report written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return reportFile;
+  return { data: null, dataName: '', reason: 'a flow-trained model needs raw held-out rows (--test FILE)' };
 }

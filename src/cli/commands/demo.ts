@@ -6,6 +6,7 @@ import { autopilot } from '../../automl/autopilot.js';
 import { readTable } from '../../io/index.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { checkOutputPath } from '../../util/output.js';
 import { progressPrinter } from './autopilot.js';
 
 const DATASETS: Record<string, { file: string; target: string; about: string }> = {
@@ -42,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!existsSync(file)) throw new TabpilotError('FILE_NOT_FOUND', 'the demo dataset is missing', { file });
   const maxRuntime = requireNumber(flags['max-runtime'], '--max-runtime', 60);
   const out = flags.out ?? path.join(os.tmpdir(), `tabpilot-demo-${name}-${Date.now()}`);
+  checkOutputPath(out, { kind: 'directory' });
   console.log(`Autopilot demo: ${dataset.about}`);
   console.log(`target ${dataset.target}, budget ${maxRuntime} s\n`);
   const clockStart = Date.now();

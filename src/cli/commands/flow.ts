@@ -33,7 +33,8 @@ schema: schemas/flow.schema.json).
       Lists every transform group and operator.`;
 
 function parseParams(values: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Keyed by user text: a null-prototype object, so "--param __proto__=x" or "constructor=x" is a plain entry.
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const v of values ?? []) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new TabpilotError('INVALID_ARGUMENT', `--param expects name=value, got "${v}"`);

@@ -1,15 +1,17 @@
-import { readTable } from '../../io/index.js';
+import { readTable, STDIO_PATH, writeTextOutput } from '../../io/index.js';
 import { insights, renderInsightsHtml, DEFAULT_SAMPLE_ROWS } from '../../insights/index.js';
 import type { Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
 import { checkOutputPath, writeFileAtomic } from '../../util/output.js';
+import { createProgress, humanLog } from '../../util/progress.js';
 
 export const help = `Usage: tabpilot insights FILE [--target COL] [--problem-type TYPE] [--sample N|all] [--out report.html] [--json report.json]
 
 The Data Quality and Insights report (SageMaker Data Wrangler): summary, target column, quick model,
 prediction power per feature, anomalous and duplicate rows, and every warning with its severity,
 threshold and suggested fix. Writes one self-contained HTML file (no scripts, no network).
+FILE may be CSV, JSON Lines, Parquet or Arrow (plain or .gz); '-' reads standard input.
 
 Options:
   --target COL          target column (enables target, quick model and prediction power sections)
@@ -17,7 +19,8 @@ Options:
   --sample N|all        analyse a uniform random sample of N rows (default ${DEFAULT_SAMPLE_ROWS}) or all rows
   --seed N              random seed for sampling, splits and the isolation forest (default 0)
   --out FILE            HTML report path (default insights.html)
-  --json FILE           also write the report JSON (the data the HTML is rendered from)
+  --json FILE           also write the report JSON (the data the HTML is rendered from); '-' prints it
+                        to standard output (the text summary then goes to standard error)
   --workers N           worker threads for the model fits (default: cores, at most 4; 1 = no pool)
   --budget SECONDS      time budget of the quick model (default 60)
   --no-quick-model      skip the quick model
@@ -71,9 +74,13 @@ export async function run(argv: string[]): Promise<number> {
   if (problemType && values.target === undefined) throw new TabpilotError('INVALID_ARGUMENT', '--problem-type needs --target');
   const out = (values.out as string | undefined) ?? 'insights.html';
   const outPath = checkOutputPath(out, { inputs: [file] });
-  const jsonPath = values.json !== undefined ? checkOutputPath(values.json as string, { inputs: [file] }) : undefined;
+  const jsonToStdout = values.json === STDIO_PATH;
+  const jsonPath = values.json === undefined ? undefined : jsonToStdout ? STDIO_PATH : checkOutputPath(values.json as string, { inputs: [file] });
   if (jsonPath === outPath) throw new TabpilotError('OUTPUT_PATH', '--out and --json name the same file', { file: out });
+  const progress = createProgress('insights');
+  progress.step(0, 3, 'reading');
   const { frame } = await readTable(file);
+  progress.step(1, 3, `analysing ${frame.numRows} rows`);
   const report = await insights(frame, {
     target: values.target as string | undefined,
     problemType,
@@ -81,17 +88,20 @@ export async function run(argv: string[]): Promise<number> {
     seed: requireNumber(values.seed as string | undefined, '--seed', 0),
     quickModel: values['no-quick-model'] === true ? false : { budgetSeconds: requireNumber(values.budget as string | undefined, '--budget', 60) },
     ...(values.workers !== undefined ? { workers: requireNumber(values.workers as string | undefined, '--workers') } : {}),
-    source: file.split('/').pop(),
+    source: file === STDIO_PATH ? 'stdin' : file.split('/').pop(),
   });
+  progress.step(2, 3, 'writing');
   writeFileAtomic(outPath, renderInsightsHtml(report));
-  if (jsonPath !== undefined) writeFileAtomic(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  progress.finish();
+  if (jsonPath !== undefined) writeTextOutput(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  const say = humanLog(jsonToStdout);
   const s = report.summary;
-  console.log(`${file}: ${report.sampling.method}; ${s.columns} columns`);
-  console.log(`warnings: ${s.warningCounts.high} high, ${s.warningCounts.medium} medium, ${s.warningCounts.low} low; duplicate ratio ${(100 * s.duplicateRatio).toFixed(2)}%`);
-  for (const w of s.highWarnings) console.log(`  HIGH ${w.title}${w.column ? ` [${w.column}]` : ''}: ${w.message}`);
+  say(`${file}: ${report.sampling.method}; ${s.columns} columns`);
+  say(`warnings: ${s.warningCounts.high} high, ${s.warningCounts.medium} medium, ${s.warningCounts.low} low; duplicate ratio ${(100 * s.duplicateRatio).toFixed(2)}%`);
+  for (const w of s.highWarnings) say(`  HIGH ${w.title}${w.column ? ` [${w.column}]` : ''}: ${w.message}`);
   const q = report.quickModel;
-  if (q && 'baseMetric' in q) console.log(`quick model: ${q.baseMetric} ${q.score?.toFixed(4)} (baseline ${q.baselineScore?.toFixed(4)})`);
-  else if (q && 'error' in q) console.log(`quick model: not trained (${q.error})`);
-  console.log(`wrote ${out}${values.json !== undefined ? ` and ${values.json}` : ''}`);
+  if (q && 'baseMetric' in q) say(`quick model: ${q.baseMetric} ${q.score?.toFixed(4)} (baseline ${q.baselineScore?.toFixed(4)})`);
+  else if (q && 'error' in q) say(`quick model: not trained (${q.error})`);
+  say(`wrote ${out}${values.json !== undefined && !jsonToStdout ? ` and ${values.json}` : ''}`);
   return 0;
 }

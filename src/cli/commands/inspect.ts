@@ -5,7 +5,7 @@ import { TabpilotError } from '../../util/errors.js';
 
 export const help = `Usage: tabpilot inspect FILE [--target COL] [--json] [--limit N] [--type COL=KIND ...]
 
-Reads a CSV, Parquet or Arrow IPC file and prints its rows, columns and, per column: inferred type
+Reads a CSV, JSON Lines, Parquet or Arrow IPC file (plain or .gz; '-' = standard input) and prints its rows, columns and, per column: inferred type
 (spec A.4.2: numeric, categorical, binary, text, datetime), missing and invalid counts, cardinality,
 min / max / mean, and the most frequent values of categorical columns.
 

@@ -14,6 +14,7 @@ import { TabpilotError } from '../../util/errors.js';
 export const help = `Usage: tabpilot serve MODEL_DIR [--host 127.0.0.1] [--port 8080] [--workers N]
                       [--max-body-mb 6] [--max-rows 10000] [--max-explain-rows 1000] [--max-in-flight 32]
                       [--drain-timeout 10] [--keys predicted_label,probability] [--background FILE]
+                      [--feature-store DIR --lookup GROUP:ID_COLUMN ...]
 
 Serves a model directory with SageMaker's inference container contract:
   GET  /ping          200 once the model is loaded
@@ -39,6 +40,11 @@ Options:
   --keys K          default response keys
   --background FILE baseline rows for explanations of non-tree models
   --access-log      print one line per request (time, pid, method, path, status, handler ms)
+  --feature-store DIR  Feature Store the lookups read (default ./feature-store)
+  --lookup GROUP:ID_COLUMN  fill the model features feature group GROUP supplies from its online store,
+                    by the request's ID_COLUMN (repeatable). Requests then carry ID_COLUMN; CSV rows and
+                    arrays hold the other features (training order), then ID_COLUMN. A value the request
+                    has wins over the store's; unknown, deleted or expired ids leave the features missing.
 SIGTERM or SIGINT stops accepting connections and exits after in-flight requests are answered
 (or closed at the drain timeout). A busy port, an unusable --host or a bad model directory is one line, exit 2.`;
 
@@ -57,6 +63,8 @@ export async function run(argv: string[]): Promise<number> {
       keys: { type: 'string' },
       background: { type: 'string' },
       'access-log': { type: 'boolean' },
+      'feature-store': { type: 'string' },
+      lookup: { type: 'string', multiple: true },
     },
     'serve',
   );
@@ -75,6 +83,11 @@ export async function run(argv: string[]): Promise<number> {
   const maxInFlight = positiveInteger(values['max-in-flight'], '--max-in-flight', DEFAULT_MAX_IN_FLIGHT);
   const drainSeconds = requireNumber(values['drain-timeout'], '--drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS / 1000);
   if (!(drainSeconds >= 0)) throw new TabpilotError('INVALID_ARGUMENT', `--drain-timeout must be a number of seconds >= 0, got ${drainSeconds}`);
+  const lookupValues = (parsed.values as Record<string, unknown>).lookup as string[] | undefined;
+  // The lookup module opens SQLite: loaded only when asked for.
+  const lookups = lookupValues === undefined ? [] : await import('../../serve/lookup.js').then(({ parseLookup }) => lookupValues.map((v) => parseLookup(v)));
+  const featureStore = values['feature-store'];
+  if (featureStore !== undefined && lookups.length === 0) throw new TabpilotError('INVALID_ARGUMENT', '--feature-store needs at least one --lookup GROUP:ID_COLUMN');
   const background = values.background;
   const { explainerForServing } = await import('../../explain/index.js');
   const backgroundFrame = background !== undefined ? await loadBackground(background) : undefined;
@@ -92,6 +105,8 @@ export async function run(argv: string[]): Promise<number> {
       defaultKeys: values.keys !== undefined ? parseKeys(values.keys, '--keys') : keysFromEnvironment(),
       explainer: (pipeline) => explainerForServing(pipeline, backgroundFrame),
       accessLog,
+      featureStore,
+      lookups,
     });
   } catch (e) {
     // A cluster worker has reported its failure to the primary, which prints it once.

@@ -1,18 +1,22 @@
 import path from 'node:path';
-import { readTable } from '../../io/index.js';
+import { readTable, STDIO_PATH } from '../../io/index.js';
 import { TRAINABLE_ALGORITHMS, runTrainingJob } from '../../pipeline/training-job.js';
+import type { Column } from '../../frame/column.js';
 import type { HyperValue, Task } from '../../models/types.js';
 import { parseCommandArgs, requireNumber } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
 import { checkOutputPath, replaceDirectory } from '../../util/output.js';
 import { parseFlowParams, trainingDataFromFlow } from '../../pipeline/model-flow.js';
 import { pipelineWithFlow } from '../../pipeline/train-flow.js';
-import { MODEL_FILE } from '../../pipeline/pipeline.js';
+import { MODEL_FILE, Pipeline } from '../../pipeline/pipeline.js';
+import { TARGET_FINGERPRINT_KEY, targetFingerprint } from '../../report/index.js';
+import { createProgress, humanLog } from '../../util/progress.js';
 
 export const help = `Usage: tabpilot train FILE --target COL --algorithm ALG [options]
        tabpilot train --flow FLOW --target COL --algorithm ALG [options]
 
-Runs one training job with a built-in algorithm and writes a self-describing model directory
+Runs one training job with a built-in algorithm on FILE (CSV, JSON Lines, Parquet or Arrow; plain or
+.gz; '-' = standard input) and writes a self-describing model directory
 (MODEL_DIR/model.json: input schema, category vocabularies, preprocessing, learner state, format
 version, training metadata; plain JSON, nothing executes on load). Predict with 'tabpilot predict'.
 
@@ -35,6 +39,8 @@ Options:
                            with their fitted state, become part of the model, so predict takes raw rows
   --flow-target NODE[:OUT] the flow node to train on (default: the split output named Train)
   --param NAME=VALUE       flow parameter override (repeatable)
+  --json                   print a JSON summary (task, rows, classes, timings, validation metrics, model
+                           path) on standard output; the text lines go to standard error
   -h, --help               show this help
 
 Rows whose target is missing are dropped (the count is printed and stored in the metadata).`;
@@ -75,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
       flow: { type: 'string' },
       'flow-target': { type: 'string' },
       param: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
     },
     'train',
   );
@@ -107,7 +114,7 @@ export async function run(argv: string[]): Promise<number> {
   const validation = values.validation ? (await readTable(values.validation as string)).frame : undefined;
   const readSeconds = (performance.now() - t0) / 1000;
 
-  let lastPrint = 0;
+  const progress = createProgress(`train ${algorithm}`);
   const result = await runTrainingJob({
     data: frame,
     target,
@@ -118,34 +125,49 @@ export async function run(argv: string[]): Promise<number> {
     task: problemType as Task | undefined,
     ignore,
     timeLimit,
-    sourceFile: path.resolve(file),
-    onProgress: (e) => {
-      const now = Date.now();
-      if (process.stderr.isTTY && now - lastPrint > 1000) {
-        lastPrint = now;
-        process.stderr.write(`\r  ${algorithm}: ${e.iteration}/${e.total}${e.metric !== undefined ? ` validation ${e.metric.toPrecision(5)}` : ''}   `);
-      }
-    },
+    sourceFile: file === STDIO_PATH ? 'stdin' : path.resolve(file),
+    onProgress: (e) => progress.update(e.iteration, e.total, `${e.iteration}/${e.total}${e.metric !== undefined ? ` validation ${e.metric.toPrecision(5)}` : ''}`),
   });
-  if (process.stderr.isTTY && lastPrint > 0) process.stderr.write('\n');
-  const pipeline = flowData ? pipelineWithFlow(result.pipeline, flowData, target, ignore, flowFile!) : result.pipeline;
+  progress.finish();
+  const pipeline = withTargetFingerprint(flowData ? pipelineWithFlow(result.pipeline, flowData, target, ignore, flowFile!) : result.pipeline, frame.has(target) ? frame.column(target) : undefined);
   await replaceDirectory(outDir, async (tmp) => {
     await pipeline.save(tmp);
   });
   const saved = path.join(out, MODEL_FILE);
-  if (flowData) console.log(`flow: ${flowData.inference.steps.length} row-wise steps from ${flowFile} (trained on ${flowData.targetNode}${flowData.inference.skipped.length ? `; training-only steps left out: ${flowData.inference.skipped.map((s) => s.node_id).join(', ')}` : ''})`);
+  const json = values.json === true;
+  const say = humanLog(json);
+  if (flowData) say(`flow: ${flowData.inference.steps.length} row-wise steps from ${flowFile} (trained on ${flowData.targetNode}${flowData.inference.skipped.length ? `; training-only steps left out: ${flowData.inference.skipped.map((s) => s.node_id).join(', ')}` : ''})`);
 
   const artifact = pipeline.artifact;
   const learnerInfo = artifact.training.learner as Record<string, unknown> | undefined;
-  console.log(`trained ${algorithm} (${result.task}: ${result.taskReason})`);
-  console.log(`  rows: ${artifact.training.trainRows} train${validation ? `, ${artifact.training.validationRows} validation` : ''}; features: ${artifact.features.length}`);
-  if (result.droppedMissingTarget > 0) console.log(`  dropped ${result.droppedMissingTarget} rows with a missing target`);
-  if (artifact.classes) console.log(`  classes: ${artifact.classes.join(', ')}`);
-  console.log(`  read ${readSeconds.toFixed(2)} s, fit ${result.fitSeconds.toFixed(2)} s`);
-  if (learnerInfo?.backend) console.log(`  tensorflow backend: ${learnerInfo.backend}`);
+  say(`trained ${algorithm} (${result.task}: ${result.taskReason})`);
+  say(`  rows: ${artifact.training.trainRows} train${validation ? `, ${artifact.training.validationRows} validation` : ''}; features: ${artifact.features.length}`);
+  if (result.droppedMissingTarget > 0) say(`  dropped ${result.droppedMissingTarget} rows with a missing target`);
+  if (artifact.classes) say(`  classes: ${artifact.classes.join(', ')}`);
+  say(`  read ${readSeconds.toFixed(2)} s, fit ${result.fitSeconds.toFixed(2)} s`);
+  if (learnerInfo?.backend) say(`  tensorflow backend: ${learnerInfo.backend}`);
   if (result.validationMetrics) {
-    console.log(`  validation: ${Object.entries(result.validationMetrics).map(([k, v]) => `${k} ${v.toPrecision(5)}`).join(', ')}`);
+    say(`  validation: ${Object.entries(result.validationMetrics).map(([k, v]) => `${k} ${v.toPrecision(5)}`).join(', ')}`);
   }
-  console.log(`wrote ${saved}`);
+  say(`wrote ${saved}`);
+  if (json) {
+    console.log(JSON.stringify({
+      command: 'train', algorithm, task: result.task, taskReason: result.taskReason, model: saved,
+      trainRows: artifact.training.trainRows, validationRows: artifact.training.validationRows ?? 0, features: artifact.features.length,
+      droppedMissingTarget: result.droppedMissingTarget, classes: artifact.classes ?? null,
+      readSeconds, fitSeconds: result.fitSeconds, validationMetrics: result.validationMetrics ?? null,
+    }));
+  }
   return 0;
+}
+
+/**
+ * The model with a fingerprint of its training target in the metadata, so `tabpilot report` can tell when it
+ * is evaluated on its own training rows (src/report/in-sample.ts). Trained from a flow, the target column of
+ * the flow's output is the one fingerprinted.
+ */
+function withTargetFingerprint(pipeline: Pipeline, target: Column | undefined): Pipeline {
+  if (target === undefined) return pipeline;
+  const artifact = pipeline.artifact;
+  return Pipeline.fromArtifact({ ...artifact, training: { ...artifact.training, [TARGET_FINGERPRINT_KEY]: targetFingerprint(target) } });
 }

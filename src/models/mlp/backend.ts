@@ -1,15 +1,18 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { registerMlpGradients } from './gradients.js';
 
 /**
  * TensorFlow.js with the best backend available, in this order:
- *   1. `@tensorflow/tfjs-node` (native TensorFlow; an optional dependency, used when installed),
+ *   1. `@tensorflow/tfjs-node` (native TensorFlow; an optional peer dependency, used when installed),
  *   2. `@tensorflow/tfjs-backend-wasm`, its .wasm binaries loaded from node_modules by file path (no network),
  *   3. the pure-JS `cpu` backend.
+ * Only `@tensorflow/tfjs-core` and the two backends are dependencies (not the `@tensorflow/tfjs` umbrella, which
+ * pulls layers, converter, data and webgl that tabpilot never uses); `@tensorflow/tfjs-node` is an optional peer.
  * Loaded lazily on the first MLP fit, so commands that only predict never pay for it (MLP inference runs
  * in plain TypeScript on the stored weights).
  */
-export type Tf = typeof import('@tensorflow/tfjs');
+export type Tf = typeof import('@tensorflow/tfjs-core');
 export type MlpBackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 let loading: Promise<{ tf: Tf; backend: MlpBackendName }> | null = null;
@@ -35,13 +38,17 @@ async function selectBackend(): Promise<{ tf: Tf; backend: MlpBackendName }> {
       if (await tfNode.setBackend('tensorflow')) {
         await tfNode.ready();
         active = 'tensorflow';
+        registerMlpGradients(tfNode);
         return { tf: tfNode, backend: active };
       }
     } catch {
       // Not installed or no prebuilt binary for this platform: fall through to wasm.
     }
   }
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('@tensorflow/tfjs-core');
+  // Registers the `cpu` backend with tfjs-core (a side-effect import; it is also the fallback below).
+  await import('@tensorflow/tfjs-backend-cpu');
+  registerMlpGradients(tf);
   if (forced === undefined || forced === 'wasm') {
     try {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');

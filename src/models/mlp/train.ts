@@ -52,8 +52,8 @@ function initialLayers(inputs: number, options: NetOptions, rng: Random): DenseL
   return layers;
 }
 
-type Tensor = import('@tensorflow/tfjs').Tensor;
-type Variable = import('@tensorflow/tfjs').Variable;
+type Tensor = import('@tensorflow/tfjs-core').Tensor;
+type Variable = import('@tensorflow/tfjs-core').Variable;
 
 /** The trainable network: its TensorFlow variables and the options that shape its forward pass and loss. */
 interface Net {
@@ -126,7 +126,7 @@ const DEADLINE_CHECK_BATCHES = 50;
  * One epoch of mini-batch Adam over the rows in `order`. Returns false when the deadline stopped it part-way
  * (only once a first epoch has completed, so a model always exists).
  */
-function trainEpoch(net: Net, optimizer: import('@tensorflow/tfjs').Optimizer, train: NetData, order: Int32Array, firstEpoch: boolean, rng: Random): boolean {
+function trainEpoch(net: Net, optimizer: import('@tensorflow/tfjs-core').Optimizer, train: NetData, order: Int32Array, firstEpoch: boolean, rng: Random): boolean {
   const { tf, options, kernels, biases } = net;
   const n = train.rows;
   const p = train.cols;
@@ -153,7 +153,7 @@ function trainEpoch(net: Net, optimizer: import('@tensorflow/tfjs').Optimizer, t
       const w = tf.tensor1d(batchW.subarray(0, m));
       optimizer.minimize(
         () => {
-          let loss = tf.div(tf.sum(tf.mul(rowLoss(net, forwardPass(net, x, seeds), y), w)), wsum) as import('@tensorflow/tfjs').Scalar;
+          let loss = tf.div(tf.sum(tf.mul(rowLoss(net, forwardPass(net, x, seeds), y), w)), wsum) as import('@tensorflow/tfjs-core').Scalar;
           if (options.weightDecay > 0) {
             for (const k of kernels) loss = tf.add(loss, tf.mul(0.5 * options.weightDecay, tf.sum(tf.square(k))));
           }

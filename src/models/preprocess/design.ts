@@ -1,5 +1,5 @@
 import { type Column, cellString, isMissing } from '../../frame/column.js';
-import { parseNumber } from '../../frame/align.js';
+import { parseNumber } from '../../util/parse-number.js';
 import type { Frame } from '../../frame/frame.js';
 import { arrayAt, booleanAt, field, formatError, numberAt, objectAt, oneOfAt, stringArrayAt, stringAt } from '../model-json.js';
 import { requireFeatures } from './target.js';

@@ -5,19 +5,21 @@
  * in-memory frame, and mutated copies of them (any value of the JSON, stored state included, replaced by
  * a payload, a number, null, an object or arbitrary JSON). Invariants:
  *  - only a TabpilotError escapes (and never code INTERNAL, which wraps an unexpected JavaScript error);
+ *    a case the loader, runner or exporter rejects is counted as rejected cleanly;
  *  - every exported module parses without syntax errors and no payload became code (no identifier of
  *    the syntax tree contains the canary's name);
  *  - a sample of exported modules, run in one child process on their data, never calls the canary.
  */
 import fc from 'fast-check';
 import { Frame, numericColumn, textColumn } from '../../../src/frame/index.js';
-import { isTabpilotError } from '../../../src/util/errors.js';
+import { TabpilotError, isTabpilotError } from '../../../src/util/errors.js';
 import { exportFlowModule, frameToTable } from '../../../src/wrangle/flow/export.js';
 import { validateFlow } from '../../../src/wrangle/flow/files.js';
 import { type FlowFile, parseFlowJson } from '../../../src/wrangle/flow/format.js';
 import { runFlow } from '../../../src/wrangle/flow/runner.js';
-import { CANARY, CANARY_EXIT, PAYLOADS, type TableJson, injectedIdentifiers, runModules, transpile } from '../exported.js';
+import { CANARY, CANARY_EXIT, PAYLOADS, type TableJson, checkModuleSource, runModules, transpile } from '../exported.js';
 import { FuzzTally, type FuzzReport } from '../harness.js';
+import { jsonReplacement, mutateJson } from '../mutate-json.js';
 
 /** Longest chain of steps in a random flow. */
 const MAX_STEPS = 5;
@@ -85,46 +87,22 @@ const flowCase = fc
     return { flow: { metadata: { version: 1 }, nodes } as unknown as FlowFile, frame, target: id(steps.length) };
   });
 
-/** Every path to a value in a JSON tree (objects and arrays included). */
-function paths(v: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  out.push(at);
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v && typeof v === 'object') for (const k of Object.keys(v)) paths((v as Record<string, unknown>)[k], [...at, k], out);
-  return out;
-}
-
-function setAt(root: unknown, at: (string | number)[], value: unknown): unknown {
-  if (at.length === 0) return value;
-  let cur = root as Record<string | number, unknown>;
-  for (const k of at.slice(0, -1)) cur = cur[k] as Record<string | number, unknown>;
-  // defineProperty: a "__proto__" key is set as data, as JSON.parse would.
-  Object.defineProperty(cur, at[at.length - 1], { value, enumerable: true, writable: true, configurable: true });
-  return root;
-}
-
-const replacement = fc.oneof(text, fc.double(), fc.constantFrom(null, true, {}, [], -0, 1e308), fc.jsonValue({ maxDepth: 2 }));
+const replacement = jsonReplacement(text);
 const mutations = fc.array(fc.tuple(fc.nat(), replacement), { minLength: 1, maxLength: MAX_MUTATIONS });
 
-/** Rethrows anything but a TabpilotError with a code other than INTERNAL (the tally records it as a failure). */
-function expected(e: unknown): void {
-  if (isTabpilotError(e) && e.code !== 'INTERNAL') return;
+/** A clean rejection (a TabpilotError other than INTERNAL) is returned; anything else is rethrown (a failure). */
+function rejection(e: unknown): unknown {
+  if (isTabpilotError(e) && e.code !== 'INTERNAL') return e;
   throw e instanceof Error ? e : new Error(String(e));
 }
 
-/** Exports and checks the module; returns it compiled, or null when the exporter rejected the flow. */
-function exportChecked(flow: unknown, target: string): string | null {
-  let source: string;
-  try {
-    source = exportFlowModule(parseFlowJson(flow), { target, source: target });
-  } catch (e) {
-    expected(e);
-    return null;
-  }
-  const { js, errors } = transpile(source);
+/** Exports and checks the module (one parse, no emit); returns its source. The exporter's rejections propagate. */
+function exportChecked(flow: unknown, target: string): string {
+  const source = exportFlowModule(parseFlowJson(flow), { target, source: target });
+  const { errors, injected } = checkModuleSource(source, CANARY);
   if (errors.length > 0) throw new Error(`exported module does not parse: ${errors.join('; ')}`);
-  const injected = injectedIdentifiers(source, CANARY);
   if (injected.length > 0) throw new Error(`flow values became code in the exported module: ${injected.join(', ')}`);
-  return js;
+  return source;
 }
 
 /** A frame as JSON cells (the exported module's Table, minus Dates, which this frame does not hold). */
@@ -149,26 +127,29 @@ export async function fuzzFlow(runs: number, seed: number, childRuns = DEFAULT_C
       try {
         fitted = (await runFlow(c.flow, { sources, write: false })).flow;
       } catch (e) {
-        expected(e);
-        return;
+        throw rejection(e);
       }
-      const js = exportChecked(fitted, c.target);
-      if (js !== null && toRun.length < childRuns) toRun.push({ js, table: tableJson(c.frame) });
+      const source = exportChecked(fitted, c.target);
+      if (toRun.length < childRuns) toRun.push({ js: transpile(source).js, table: tableJson(c.frame) });
     });
     if (!fitted) continue;
-    let m: unknown = JSON.parse(JSON.stringify(fitted));
-    for (const [i, value] of muts) {
-      const all = paths(m);
-      m = setAt(m, all[i % all.length], value);
-    }
+    const m = mutateJson(JSON.parse(JSON.stringify(fitted)), muts);
     await tally.run({ mutated: m }, async () => {
+      // Both the validator and the exporter see every mutated flow; the case is rejected if either refused it.
+      let refused: unknown = null;
       try {
         const v = await validateFlow(JSON.parse(JSON.stringify(m)), { sources });
         if (!v.ok && v.errors.length === 0) throw new Error('validateFlow: not ok without an error');
+        if (!v.ok) refused = new TabpilotError('FLOW_INVALID', v.errors[0]);
       } catch (e) {
-        expected(e);
+        refused = rejection(e);
       }
-      exportChecked(m, c.target);
+      try {
+        exportChecked(m, c.target);
+      } catch (e) {
+        refused ??= rejection(e);
+      }
+      if (refused !== null) throw refused;
     });
   }
   if (toRun.length > 0) {

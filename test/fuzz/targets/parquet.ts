@@ -10,7 +10,6 @@ import fc from 'fast-check';
 import { booleanColumn, datetimeColumn, textColumn } from '../../../src/frame/column.js';
 import { arrowToParquetBytes, frameToArrow, readCsvSync, readTable } from '../../../src/io/index.js';
 import { FuzzTally, type FuzzReport } from '../harness.js';
-import { timed } from './csv.js';
 
 /** Fixture rows in the seed file: small enough that a flip often lands in metadata, not only in data pages. */
 const SEED_ROWS = 60;
@@ -56,7 +55,7 @@ export async function fuzzParquet(runs: number, seed: number): Promise<FuzzRepor
     for (const damages of fc.sample(fc.array(damage, { minLength: 1, maxLength: 4 }), { seed, numRuns: runs })) {
       const bytes = apply(valid, damages);
       writeFileSync(file, bytes);
-      await tally.run(damages, () => timed(() => readTable(file)));
+      await tally.run(damages, () => readTable(file));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -139,7 +139,7 @@ function caseArbitrary(seeds: string[][]): fc.Arbitrary<Case> {
 }
 
 /** The cases `fuzzServePayload(runs, seed)` runs. */
-export function servePayloadCases(runs: number, seed: number): Case[] {
+function servePayloadCases(runs: number, seed: number): Case[] {
   return fc.sample(caseArbitrary(pimaRows()), { seed, numRuns: runs });
 }
 
@@ -147,7 +147,7 @@ export function servePayloadCases(runs: number, seed: number): Case[] {
  * Decodes one case: returns when accepted, throws the decoder's TabpilotError when rejected, and throws a plain
  * Error (a bug, not a rejection) when an accepted payload is not what the model needs.
  */
-export function decodeCase(c: Case): void {
+function decodeCase(c: Case): void {
   const features = c.schema === 'pima' ? PIMA : MIXED;
   const { frame } = decodePayload(c.body, c.format, features, { maxRows: c.maxRows });
   if (frame.numRows < 1 || frame.numRows > c.maxRows) throw new Error(`accepted ${frame.numRows} rows with maxRows ${c.maxRows}`);

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { autopilot } from '../src/automl/autopilot.js';
+import { SMALL_DATA_ROWS, portfolio } from '../src/automl/portfolio.js';
+import type { Frame } from '../src/frame/frame.js';
+import { readTable } from '../src/io/index.js';
+import { REPEATED_CV_MAX_ROWS, foldCount, foldRows, makeValidationPlan, scoredRows } from '../src/models/folds.js';
+import { learnerSpecs } from '../src/models/registry.js';
+import type { LearnerSpec } from '../src/models/types.js';
+import { Pipeline, validateArtifact } from '../src/pipeline/pipeline.js';
+import { predictorFromPipeline } from '../src/serve/index.js';
+import { isTabpilotError } from '../src/util/errors.js';
+
+/** Model quality (issue 14): repeated CV on small data, the small-data portfolio, binary decision thresholds. */
+let pima: Frame;
+
+beforeAll(async () => {
+  pima = (await readTable('fixtures/pima_diabetes2.csv')).frame;
+});
+
+describe('repeated stratified k-fold below REPEATED_CV_MAX_ROWS', () => {
+  const strata = Int32Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+
+  it('validates every row once per repeat, with a different shuffle per repeat', () => {
+    const plan = makeValidationPlan(strata, { seed: 4 });
+    expect(plan.repeats).toBe(3);
+    expect(foldCount(plan)).toBe(15);
+    expect(scoredRows(plan).length).toBe(300);
+    const seen = Array.from({ length: 3 }, () => new Int32Array(300));
+    for (let f = 0; f < foldCount(plan); f++) {
+      const { train, valid } = foldRows(plan, f);
+      expect(train.length + valid.length).toBe(300);
+      // Stratified: each validation fold has a third of positives, like the data.
+      const positives = [...valid].filter((r) => strata[r] === 1).length;
+      expect(positives).toBe(20);
+      for (const r of valid) seen[Math.floor(f / plan.numFolds)][r]++;
+    }
+    for (const counts of seen) expect([...counts].every((c) => c === 1)).toBe(true);
+    const first = foldRows(plan, 0).valid.join(',');
+    expect(foldRows(plan, 5).valid.join(',')).not.toBe(first);
+  });
+
+  it('keeps single 5-fold CV at and above the threshold, and repeat 0 equals it', () => {
+    const big = new Int32Array(REPEATED_CV_MAX_ROWS);
+    const plan = makeValidationPlan(big, { seed: 1 });
+    expect(plan.repeats ?? 1).toBe(1);
+    expect(foldCount(plan)).toBe(5);
+    const single = makeValidationPlan(strata, { seed: 4, repeats: 1 });
+    const repeated = makeValidationPlan(strata, { seed: 4 });
+    expect(Array.from(repeated.foldOf.subarray(0, 300))).toEqual(Array.from(single.foldOf));
+  });
+});
+
+describe('small-data portfolio', () => {
+  const specs = learnerSpecs().filter((s) => s.kind !== 'ensemble' && s.tags.input !== 'text') as LearnerSpec<object>[];
+  it('adds k-nearest neighbours and regularised configurations below SMALL_DATA_ROWS only', () => {
+    const small = portfolio(specs, 2, SMALL_DATA_ROWS - 1).map((e) => `${e.kind}:${e.name}`);
+    const large = portfolio(specs, 2, 100_000).map((e) => `${e.kind}:${e.name}`);
+    expect(small).toContain('knn:default');
+    expect(small).toContain('gbdt:tiny-data');
+    expect(large.some((e) => e.startsWith('knn:'))).toBe(false);
+    expect(large).not.toContain('gbdt:tiny-data');
+    expect(small.length).toBeGreaterThan(large.length);
+  });
+});
+
+describe('decision threshold for binary label objectives', () => {
+  it('is tuned on out-of-fold predictions, stored in model.json and applied by predict and by serve', async () => {
+    const job = await autopilot({
+      data: pima,
+      target: 'diabetes',
+      objective: 'F1',
+      candidates: [{ learner: 'linear', hyperparameters: {} }],
+      instances: 0,
+      seed: 0,
+    });
+    const threshold = job.pipeline.artifact.decisionThreshold;
+    // The positive class is the minority (35 %): F1 prefers a threshold below 0.5.
+    expect(threshold).toBeDefined();
+    expect(threshold!).toBeLessThan(0.5);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tabpilot-threshold-'));
+    try {
+      await job.save(dir);
+      const loaded = await Pipeline.load(path.join(dir, 'model'));
+      expect(loaded.artifact.decisionThreshold).toBe(threshold);
+      const result = loaded.predict(pima);
+      const p = result.probabilities!;
+      let changed = 0;
+      for (let i = 0; i < pima.numRows; i++) {
+        expect(result.labelIndex![i]).toBe(p[2 * i + 1] >= threshold! ? 1 : 0);
+        if (p[2 * i + 1] >= threshold! && p[2 * i + 1] < 0.5) changed++;
+      }
+      expect(changed).toBeGreaterThan(0);
+      const served = predictorFromPipeline(loaded).predict(pima);
+      expect(Array.from(served.labelIndex!)).toEqual(Array.from(result.labelIndex!));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is not set for a ranking objective (AUC)', async () => {
+    const job = await autopilot({ data: pima, target: 'diabetes', objective: 'AUC', candidates: [{ learner: 'linear', hyperparameters: {} }], instances: 0 });
+    expect(job.pipeline.artifact.decisionThreshold).toBeUndefined();
+  });
+
+  it('is validated: a number in [0, 1], binary models only', () => {
+    const base = JSON.parse(JSON.stringify(job0Artifact()));
+    for (const bad of [{ ...base, decisionThreshold: 1.5 }, { ...base, decisionThreshold: 'high' }, { ...base, task: 'regression', classes: undefined, decisionThreshold: 0.3 }]) {
+      try {
+        validateArtifact(bad);
+        expect.unreachable('must be rejected');
+      } catch (e) {
+        expect(isTabpilotError(e) && e.code).toBe('MODEL_FORMAT');
+        expect((e as Error).message).toContain('decisionThreshold');
+      }
+    }
+  });
+});
+
+/** A minimal valid binary artifact. */
+function job0Artifact(): unknown {
+  return {
+    format: 'tabpilot-model-dir',
+    formatVersion: 1,
+    task: 'binary',
+    target: 'y',
+    classes: ['a', 'b'],
+    features: [{ name: 'x', kind: 'numeric' }],
+    model: { kind: 'linear' },
+    training: {},
+  };
+}
