@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autopilot } from '../src/automl/autopilot.js';
+import { planJob } from '../src/automl/plan.js';
+import { numericColumn } from '../src/frame/column.js';
 import { SMALL_DATA_ROWS, portfolio } from '../src/automl/portfolio.js';
 import type { Frame } from '../src/frame/frame.js';
 import { readTable } from '../src/io/index.js';
@@ -116,6 +118,44 @@ describe('decision threshold for binary label objectives', () => {
         expect((e as Error).message).toContain('decisionThreshold');
       }
     }
+  });
+});
+
+describe('--group-column and --fold-column', () => {
+  /** Patient-like groups of uneven size (1 to 7 rows), so a plain row split would put a group in two folds. */
+  function groupIds(n: number): Float64Array {
+    const g = new Float64Array(n);
+    for (let i = 0, id = 0; i < n; id++) for (let s = 0; s < 1 + (id % 7) && i < n; s++) g[i++] = id;
+    return g;
+  }
+
+  it('grouped CV puts no group in two folds and drops the group column from the features', async () => {
+    const data = pima.withColumn(numericColumn('patient', groupIds(pima.numRows)));
+    const plan = await planJob({ data, target: 'diabetes', groupColumn: 'patient', maxCandidates: 1, instances: 0 });
+    expect(plan.features.has('patient')).toBe(false);
+    expect(plan.validation.numFolds).toBe(5);
+    const foldOfGroup = new Map<number, number>();
+    const g = groupIds(pima.numRows);
+    for (let i = 0; i < pima.numRows; i++) {
+      const f = plan.validation.foldOf[i];
+      expect(foldOfGroup.get(g[i]) ?? f).toBe(f);
+      foldOfGroup.set(g[i], f);
+    }
+    // Balanced in rows: no fold more than 10 % away from n / 5.
+    for (let f = 0; f < 5; f++) expect(Math.abs(plan.foldValid[f].length - pima.numRows / 5)).toBeLessThan(pima.numRows * 0.02 + 8);
+  });
+
+  it('a fold column is used as given; bad columns fail with a clear code', async () => {
+    const fold = Float64Array.from({ length: pima.numRows }, (_, i) => (i < 300 ? 10 : i < 500 ? 20 : 30));
+    const data = pima.withColumn(numericColumn('fold', fold));
+    const plan = await planJob({ data, target: 'diabetes', foldColumn: 'fold', maxCandidates: 1, instances: 0 });
+    expect(plan.validation.numFolds).toBe(3);
+    expect(plan.foldValid.map((v) => v.length)).toEqual([300, 200, pima.numRows - 500]);
+    expect(plan.features.has('fold')).toBe(false);
+    const codeOf = async (opts: object) => planJob({ data, target: 'diabetes', maxCandidates: 1, instances: 0, ...opts }).then(() => 'ok', (e: unknown) => (isTabpilotError(e) ? e.code : String(e)));
+    expect(await codeOf({ foldColumn: 'nope' })).toBe('UNKNOWN_COLUMN');
+    expect(await codeOf({ foldColumn: 'fold', groupColumn: 'fold' })).toBe('INVALID_ARGUMENT');
+    expect(await codeOf({ groupColumn: 'fold' })).toBe('INVALID_ARGUMENT');
   });
 });
 

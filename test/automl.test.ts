@@ -297,7 +297,7 @@ describe('search components', () => {
     expect(mlpAt).toBeGreaterThanOrEqual(0);
     expect(gbdtAt).toBeLessThan(mlpAt); // the expensive MLP comes after the default GBDT
     // Without arguments the portfolio covers every trainable learner of the registry.
-    expect(new Set(portfolio().map((e) => e.kind))).toEqual(new Set(['gbdt', 'rf', 'extratrees', 'linear', 'mlp']));
+    expect(new Set(portfolio().map((e) => e.kind))).toEqual(new Set(['gbdt', 'rf', 'extratrees', 'linear', 'mlp', 'knn']));
   });
   it('orders candidates by their index, also from 1,000 candidates on', () => {
     const state = new SearchState('F1', { startedAt: Date.now(), maxCandidates: 1200 });

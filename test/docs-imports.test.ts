@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
  * they import must be exported by the built entry that package.json's "exports" maps the specifier to.
  */
 const ROOT = path.resolve(__dirname, '..');
-const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { import: string }> };
+type Target = string | { readonly default: string };
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { import: Target }> };
+const esmFile = (t: Target): string => (typeof t === 'string' ? t : t.default);
 const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const IMPORT = /import\s*\{([^}]*)\}\s*from\s*'([^']+)'/g;
 
@@ -52,7 +54,7 @@ describe('docs imports', () => {
         missing.push(`${i.doc}: ${i.specifier} is not in package.json exports`);
         continue;
       }
-      const mod = (await import(pathToFileURL(path.join(ROOT, target.import)).href)) as Record<string, unknown>;
+      const mod = (await import(pathToFileURL(path.join(ROOT, esmFile(target.import))).href)) as Record<string, unknown>;
       for (const name of i.names) if (!(name in mod)) missing.push(`${i.doc}: ${name} from ${i.specifier}`);
     }
     expect(missing).toEqual([]);

@@ -32,6 +32,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('autopilot text job', () => {
   it('is inferred as binary text classification and uses only the text learners', () => {
     expect(job.task).toBe('binary');
+    expect(job.settings.text).toBe(true);
     const learners = new Set(job.leaderboard.filter((r) => r.learner !== 'ensemble').map((r) => r.learner));
     expect(learners.size).toBeGreaterThan(0);
     for (const l of learners) expect(l.startsWith('text-'), l).toBe(true);

@@ -132,8 +132,10 @@ async function child(job: ChildJob): Promise<ChildResult> {
 
 function runChild(job: ChildJob): ChildResult {
   const self = fileURLToPath(import.meta.url);
-  const r = spawnSync(process.execPath, [self, '--child', JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`autopilot child failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  // The job goes through stdin: a test-row list is too long for one command-line argument.
+  const r = spawnSync(process.execPath, [self, '--child'], { input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.error) throw new Error(`autopilot child could not run: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`autopilot child failed (${r.status ?? r.signal}): ${(r.stderr ?? '').slice(-2000)}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
 }
 
@@ -334,7 +336,7 @@ export const suite: BenchSuite = {
 };
 
 if (process.argv[2] === '--child' && process.argv[1] === fileURLToPath(import.meta.url)) {
-  child(JSON.parse(process.argv[3]) as ChildJob).then(
+  child(JSON.parse(readFileSync(0, 'utf8')) as ChildJob).then(
     (r) => console.log(JSON.stringify(r)),
     (e: unknown) => {
       console.error((e as Error)?.stack ?? String(e));

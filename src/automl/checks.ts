@@ -52,14 +52,17 @@ export function dataWarnings(prep: Prepared, options: DataCheckOptions): JobWarn
   const frame = rows ? prep.features.take(rows) : prep.features;
   const target = encodeTarget(rows ? takeColumn(prep.target, rows) : prep.target, prep.task);
   const names = frame.columnNames;
-  const stats = new Map(names.map((name) => [name, columnStats(frame.column(name))]));
-  const idLike = names.flatMap((name) => {
+  // Only string-like columns can be ID columns, and only their feature type changes how they are encoded.
+  const stringLike = names.filter((name) => frame.column(name).kind === 'categorical' || frame.column(name).kind === 'text');
+  const stats = new Map(stringLike.map((name) => [name, columnStats(frame.column(name))]));
+  const idLike = stringLike.flatMap((name) => {
     const col = frame.column(name);
     if (options.textJob === true && col.kind === 'text') return [];
     const evidence = { stats: stats.get(name)!, distinct: distinctCounts(col), power: NaN, targetCorrelation: NaN, important: false };
     return featureWarnings(evidence).filter((w) => w.id === 'id_column');
   });
-  const powers = bestOfParts(names, predictionPower(encodeFeatures(frame, names, (name) => stats.get(name)!.featureType), target, frame.numRows, rng.fork(2)));
+  const featureType = (name: string) => stats.get(name)?.featureType ?? 'numeric';
+  const powers = bestOfParts(names, predictionPower(encodeFeatures(frame, names, featureType), target, frame.numRows, rng.fork(2)));
   const leaking = leakageWarnings(powers.map((p) => ({ name: p.name, power: p.normalized })));
   return [...leaking.map(jobWarning), ...idLike.map(jobWarning), ...singleRowClasses(prep)];
 }

@@ -31,6 +31,8 @@ export interface JobSettings {
   readonly problemType: Task;
   readonly problemTypeReason: string;
   readonly problemTypeGiven: boolean;
+  /** A text classification job (--problem-type text, or inferred: the only feature is a text column). */
+  readonly text: boolean;
   readonly objective: MetricName;
   readonly objectiveDirection: 'maximize' | 'minimize';
   readonly mode: string;

@@ -35,6 +35,7 @@ function jobSettings(plan: JobPlan, refitted: boolean): JobSettings {
     problemType: plan.task,
     problemTypeReason: plan.prep.taskReason,
     problemTypeGiven: options.problemType !== undefined,
+    text: plan.text,
     objective: plan.objective,
     objectiveDirection: METRIC_DIRECTION[plan.objective],
     mode: plan.mode,

@@ -93,6 +93,8 @@ export interface JobPlan {
   readonly oofPosition: Int32Array;
   readonly shared: SharedData;
   readonly warnings: JobWarning[];
+  /** A text classification job: only the text learners run (options.text, or the only feature is free text). */
+  readonly text: boolean;
   /** Records a warning (job.json) and tells the caller (onWarning); `code` is stable, `column` names what it is about. */
   warn(message: string, code?: string, column?: string): void;
 }
@@ -210,7 +212,7 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
   const n = features.numRows;
 
   const strata = task === 'regression' ? quantileStrata(prep.y as Float64Array) : (prep.y as Int32Array);
-  const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: undefined });
+  const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: undefined, folds: prep.folds, groups: prep.groups });
   const isScored = (i: number) => validation.kind === 'cv' || validation.foldOf[i] === 0;
   const scored = scoredRows(validation);
   const oofPosition = new Int32Array(n).fill(-1);
@@ -243,6 +245,7 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
     shared: shareData(prep, validation, usesTrees, `${process.pid}-${startedAt}-${hash32(seed, n)}`),
     warnings,
     warn,
+    text,
   };
 }
 

@@ -68,9 +68,11 @@ const CLASSES_AT_UNIT_COST = 3;
 /** Floor of an entry's cost, so value per second stays finite. */
 const MIN_COST = 0.01;
 
-/** Every trainable learner of the registry. */
+/** Every trainable tabular learner of the registry (text learners are for text jobs, which pass their specs). */
 function registrySpecs(): LearnerSpec<object>[] {
-  return trainableKinds().map((k) => getLearnerSpec(k) as LearnerSpec<object>);
+  return trainableKinds()
+    .map((k) => getLearnerSpec(k) as LearnerSpec<object>)
+    .filter((s) => s.tags.input !== 'text');
 }
 
 /**

@@ -17,6 +17,30 @@ export interface Prepared {
   readonly y: Int32Array | Float64Array;
   readonly sampleWeight?: Float64Array;
   readonly droppedRows: number;
+  /** --fold-column: fold id per row (0 .. k-1, the column's sorted distinct values). */
+  readonly folds?: Int32Array;
+  /** --group-column: group id per row. */
+  readonly groups?: Int32Array;
+}
+
+/** Grouped CV needs at least this many distinct groups (one per fold). */
+const MIN_GROUPS = 5;
+
+/** Codes of a fold or group column's values (sorted distinct values -> 0, 1, ...); a missing value is an error. */
+function columnCodes(rows: Frame, name: string, file: string | undefined, minDistinct: number, what: string): Int32Array {
+  if (!rows.has(name)) throw new TabpilotError('UNKNOWN_COLUMN', `${what} column "${name}" is not in the data`, { file, column: name });
+  const col = rows.column(name);
+  const values = new Array<string>(col.length);
+  for (let i = 0; i < col.length; i++) {
+    if (isMissing(col, i)) throw new TabpilotError('INVALID_ARGUMENT', `${what} column "${name}" is missing at data row ${i + 1}; every row needs a value`, { file, column: name });
+    values[i] = cellString(col, i);
+  }
+  const distinct = sortLabels([...new Set(values)]);
+  if (distinct.length < minDistinct) {
+    throw new TabpilotError('INVALID_ARGUMENT', `${what} column "${name}" has ${distinct.length} distinct values; it needs at least ${minDistinct}`, { file, column: name });
+  }
+  const index = new Map(distinct.map((v, i) => [v, i]));
+  return Int32Array.from(values, (v) => index.get(v)!);
 }
 
 export async function prepareData(options: AutopilotOptions, warn: (message: string, code?: string, column?: string) => void): Promise<Prepared> {
@@ -97,8 +121,13 @@ export async function prepareData(options: AutopilotOptions, warn: (message: str
       }
     }
   }
-  const drop = [targetName, ...(weightColumn ? [weightColumn] : [])];
+  if (options.foldColumn !== undefined && options.groupColumn !== undefined) {
+    throw new TabpilotError('INVALID_ARGUMENT', 'give a fold column or a group column, not both');
+  }
+  const folds = options.foldColumn !== undefined ? columnCodes(rows, options.foldColumn, options.sourceFile, 2, 'fold') : undefined;
+  const groups = options.groupColumn !== undefined ? columnCodes(rows, options.groupColumn, options.sourceFile, MIN_GROUPS, 'group') : undefined;
+  const drop = [targetName, ...[weightColumn, options.foldColumn, options.groupColumn].filter((c): c is string => c !== undefined)];
   const features = rows.drop(drop);
   if (features.numColumns === 0) throw new TabpilotError('INVALID_ARGUMENT', 'the data has no feature columns besides the target');
-  return { features, target, task, taskReason, classes, y, sampleWeight, droppedRows };
+  return { features, target, task, taskReason, classes, y, sampleWeight, droppedRows, folds, groups };
 }

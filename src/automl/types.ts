@@ -44,6 +44,10 @@ export interface AutopilotOptions {
   /** Refit the final models on all rows: true, false, or 'auto' (only when validating on a holdout). */
   readonly refit?: boolean | 'auto';
   readonly classWeight?: 'balanced' | Readonly<Record<string, number>>;
+  /** A column naming each row's validation fold (excluded from the features): its distinct values are the folds. */
+  readonly foldColumn?: string;
+  /** A column of group ids (excluded from the features): grouped k-fold CV, no group in two folds. */
+  readonly groupColumn?: string;
   /** A column of per-row weights (excluded from the features), or the weights themselves. */
   readonly sampleWeight?: string | Float64Array;
   readonly ensembleRounds?: number;

@@ -93,12 +93,53 @@ export function quantileStrata(y: Float64Array, bins = 10): Int32Array {
 const REPEAT_STREAM = 0xf01d;
 
 /**
+ * Grouped k-fold: every row of a group lands in the same fold (no group is in two folds). Groups are shuffled,
+ * then dealt largest first, each to the fold with the fewest rows so far, so folds stay balanced in rows.
+ * `groups` is a group id (0..) per row. Fewer groups than folds leave the extra folds empty: the caller checks.
+ */
+export function groupFolds(groups: Int32Array, numFolds: number, rng: Random): Int32Array {
+  let g = 0;
+  for (let i = 0; i < groups.length; i++) g = Math.max(g, groups[i] + 1);
+  const size = new Int32Array(g);
+  for (let i = 0; i < groups.length; i++) size[groups[i]]++;
+  const order = Array.from(rng.shuffle(Int32Array.from({ length: g }, (_, i) => i)));
+  order.sort((a, b) => size[b] - size[a]);
+  const foldOfGroup = new Int32Array(g);
+  const load = new Float64Array(numFolds);
+  for (const grp of order) {
+    let best = 0;
+    for (let f = 1; f < numFolds; f++) if (load[f] < load[best]) best = f;
+    foldOfGroup[grp] = best;
+    load[best] += size[grp];
+  }
+  return Int32Array.from(groups, (grp) => foldOfGroup[grp]);
+}
+
+/**
  * The validation plan: a holdout above CV_MAX_ROWS (or when asked), DEFAULT_FOLDS-fold CV otherwise, repeated
  * REPEATS_SMALL_DATA times below REPEATED_CV_MAX_ROWS unless `repeats` says otherwise.
  */
-export function makeValidationPlan(strata: Int32Array, options: { seed: number; validationFraction?: number; forceHoldout?: boolean; repeats?: number }): ValidationPlan {
+export function makeValidationPlan(
+  strata: Int32Array,
+  options: {
+    seed: number;
+    validationFraction?: number;
+    forceHoldout?: boolean;
+    repeats?: number;
+    /** A fold id (0 .. k-1) per row, given by the user (--fold-column): used as is, one repeat. */
+    folds?: Int32Array;
+    /** A group id per row (--group-column): grouped DEFAULT_FOLDS-fold CV, one repeat. */
+    groups?: Int32Array;
+  },
+): ValidationPlan {
   const rng = new Random(options.seed).fork(REPEAT_STREAM);
   const n = strata.length;
+  if (options.folds) {
+    let k = 0;
+    for (let i = 0; i < n; i++) k = Math.max(k, options.folds[i] + 1);
+    return { kind: 'cv', numFolds: k, foldOf: Int32Array.from(options.folds) };
+  }
+  if (options.groups) return { kind: 'cv', numFolds: DEFAULT_FOLDS, foldOf: groupFolds(options.groups, DEFAULT_FOLDS, rng) };
   const holdout = options.forceHoldout === true || options.validationFraction !== undefined || n > CV_MAX_ROWS;
   if (holdout) {
     return { kind: 'holdout', numFolds: 1, foldOf: stratifiedHoldout(strata, options.validationFraction ?? DEFAULT_VALIDATION_FRACTION, rng) };

@@ -111,7 +111,7 @@ async function runTarget(name: string, runs: number, seed: number, work: string)
       proc.kill('SIGKILL');
     }
   }, POLL_MS);
-  const status = await new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+  const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => proc.on('close', (code, sig) => resolve([code, sig])));
   clearInterval(timer);
   const seconds = (performance.now() - t0) / 1000;
   const p = readProgress(name, progressFile);
@@ -120,7 +120,8 @@ async function runTarget(name: string, runs: number, seed: number, work: string)
   // The child died or was killed inside case number p.counts.cases: that case is a hang or an uncaught error.
   const report: FuzzReport = { ...p.counts, failures: p.failures, cases: p.counts.cases + 1 };
   const kind = killedFor ? 'hang' : 'uncaught';
-  const error = killedFor ?? `the child process exited with status ${status}: ${stderr.trim()}`;
+  const how = signal !== null ? `was killed by ${signal}` : `exited with status ${status}`;
+  const error = killedFor ?? `the child process ${how}${stderr.trim() ? `: ${stderr.trim()}` : ''}`;
   report[kind === 'hang' ? 'hangs' : 'uncaught']++;
   report.failures.push({ kind, index: p.counts.cases, input: `case ${p.counts.cases} of seed ${seed}`, error });
   return { report, peakRssMb, seconds, stopped: `stopped at case ${p.counts.cases}: ${error.split('\n')[0]}` };
@@ -132,7 +133,7 @@ const short = (v: unknown): string => {
 };
 
 /** The results as a Markdown table (what docs/security.md holds). */
-export function fuzzTable(results: readonly TargetResult[]): string {
+function fuzzTable(results: readonly TargetResult[]): string {
   const rows = results.map(({ report: r, peakRssMb }) => [r.target, r.cases, r.rejected, r.accepted, r.uncaught, r.hangs, Math.round(peakRssMb)]);
   const head = ['target', 'cases', 'rejected cleanly', 'accepted', 'uncaught', 'hangs', 'peak RSS MB'];
   return [head, head.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');

@@ -38,6 +38,8 @@ Options:
   --learners LIST            comma-separated subset of ${trainableKinds().join(',')}
   --class-weight balanced    reweight classes to n / (k * count)
   --sample-weight COL        per-row weights from this column (excluded from the features)
+  --fold-column COL          validation folds from this column's values (excluded from the features)
+  --group-column COL         grouped 5-fold CV: rows sharing this column's value stay in one fold (excluded)
   --refit / --no-refit       refit the final models on all rows (default: only with a holdout)
   --max-trial-seconds S      hard limit for one fold fit
   --candidates FILE          run only these candidate definitions (a JSON object or array; see out/candidates/)
@@ -70,7 +72,7 @@ function parseProblemType(v: string | undefined): Task | undefined {
   if (v === undefined) return undefined;
   const t = v.toLowerCase().replace(/classification$/, '');
   if (t === 'binary' || t === 'multiclass' || t === 'regression') return t;
-  throw new TabpilotError('INVALID_ARGUMENT', `--problem-type must be binary, multiclass or regression, got "${v}"`);
+  throw new TabpilotError('INVALID_ARGUMENT', `--problem-type must be binary, multiclass, regression or text, got "${v}"`);
 }
 
 async function readCandidates(file: string): Promise<CandidateDefinition[]> {
@@ -145,6 +147,8 @@ export async function run(argv: string[]): Promise<number> {
       learners: { type: 'string' },
       'class-weight': { type: 'string' },
       'sample-weight': { type: 'string' },
+      'fold-column': { type: 'string' },
+      'group-column': { type: 'string' },
       refit: { type: 'boolean' },
       'no-refit': { type: 'boolean' },
       'max-trial-seconds': { type: 'string' },
@@ -210,6 +214,8 @@ export async function run(argv: string[]): Promise<number> {
     learners: str('learners')?.split(',').map((s) => s.trim()).filter(Boolean),
     classWeight: classWeight === 'balanced' ? 'balanced' : undefined,
     sampleWeight: str('sample-weight'),
+    foldColumn: str('fold-column'),
+    groupColumn: str('group-column'),
     refit: flags.refit ? true : flags['no-refit'] ? false : 'auto',
     maxTrialSeconds: num('max-trial-seconds'),
     candidates: limits.candidates,

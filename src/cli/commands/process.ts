@@ -31,6 +31,9 @@ Options:
   --max-runtime S        stop every instance after S seconds (the job fails)
   --json                 print the per-instance results as JSON`;
 
+/** Lines of a failed instance's log printed with its error. */
+const LOG_TAIL_LINES = 40;
+
 function printResults(results: readonly InstanceResult[], json: boolean): void {
   if (json) {
     console.log(JSON.stringify(results.map(({ log: _log, ...r }) => r), null, 2));
@@ -81,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
   const failure = failedJobError(results);
   if (failure === null) return 0;
   const first = results.find((r) => !r.ok)!;
-  if (first.log.trim() !== '') console.error(`--- log of instance ${first.instance} (end) ---\n${first.log.trimEnd().split('\n').slice(-40).join('\n')}\n---`);
+  if (first.log.trim() !== '') console.error(`--- log of instance ${first.instance} (end) ---\n${first.log.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n')}\n---`);
   console.error(`tabpilot: ${failure.message}`);
   return 1;
 }

@@ -42,9 +42,8 @@ const CONSTRAINTS: ParamConstraints<TextLinearParams> = {
 const MIN_PRIOR = 1e-12;
 
 /** Raw scores n x outputs: X W + b, with W (numTerms x outputs, row-major) followed by the intercepts. */
-function sparseScores(X: Csr, coef: Float64Array, outputs: number): Float64Array {
+function sparseScores(X: Csr, coef: Float64Array, outputs: number, out = new Float64Array(X.numRows * outputs)): Float64Array {
   const bias = X.numCols * outputs;
-  const out = new Float64Array(X.numRows * outputs);
   for (let i = 0; i < X.numRows; i++) {
     for (let c = 0; c < outputs; c++) out[i * outputs + c] = coef[bias + c];
     for (let p = X.indptr[i]; p < X.indptr[i + 1]; p++) {
@@ -60,11 +59,13 @@ function sparseScores(X: Csr, coef: Float64Array, outputs: number): Float64Array
 function sparseObjective(X: Csr, y: Int32Array, k: number, w: Float64Array, wsum: number, l2: number) {
   const outputs = k === 2 ? 1 : k;
   const d = X.numCols;
+  // Buffers reused by every evaluation (L-BFGS calls this dozens of times).
+  const z = new Float64Array(X.numRows * outputs);
+  const r = new Float64Array(outputs);
   return (coef: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
-    const z = sparseScores(X, coef, outputs);
+    sparseScores(X, coef, outputs, z);
     let loss = 0;
-    const r = new Float64Array(outputs);
     for (let i = 0; i < X.numRows; i++) {
       if (outputs === 1) {
         const zi = z[i];

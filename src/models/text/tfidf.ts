@@ -58,8 +58,13 @@ function stringsOf(col: Column): (string | null)[] {
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A document: its text, or its words already split (words()), which skips tokenizing it again. */
+export type Document = string | readonly string[];
+
 /** Longest word n-gram supported (bigrams are looked up by their pair of word ids, not a joined string). */
 export const MAX_WORD_NGRAMS = 2;
+/** Initial capacity of a CSR matrix's entries (grown by doubling). */
+const INITIAL_NONZEROS = 1 << 14;
 /** Initial slots of a PairTable (a power of two). */
 const PAIR_TABLE_START = 1 << 12;
 
@@ -144,8 +149,8 @@ class TermIndex {
   }
 
   /** Reports each term occurrence of `doc`: a word id, a bigram's pair number, a character n-gram. */
-  scan(doc: string, grow: boolean, onWord: (id: number) => void, onBigram: (key: number) => void, onChar: (gram: string) => void): void {
-    const ws = words(doc);
+  scan(doc: Document, grow: boolean, onWord: (id: number) => void, onBigram: (key: number) => void, onChar: (gram: string) => void): void {
+    const ws = typeof doc === 'string' ? words(doc) : doc;
     let prev = -1;
     for (const w of ws) {
       const id = this.word(w, grow);
@@ -183,8 +188,8 @@ export class TfidfVectorizer {
     return this.terms.length;
   }
 
-  /** Learns the vocabulary and IDF from `docs` alone. */
-  static fit(docs: readonly string[], options: TfidfOptions): TfidfVectorizer {
+  /** Learns the vocabulary and IDF from `docs` alone; `keepWords` (when given) receives each document's words. */
+  static fit(docs: readonly string[], options: TfidfOptions, keepWords?: string[][]): TfidfVectorizer {
     const index = new TermIndex(options);
     const wordDf: number[] = [];
     const wordSeen: number[] = [];
@@ -192,8 +197,10 @@ export class TfidfVectorizer {
     const charDf = new Map<string, number>();
     const bigramSeen: number[] = [];
     const seenChar = new Set<string>();
-    docs.forEach((doc, d) => {
+    docs.forEach((text, d) => {
       seenChar.clear();
+      const doc = words(text);
+      keepWords?.push(doc);
       index.scan(
         doc,
         true,
@@ -232,12 +239,14 @@ export class TfidfVectorizer {
   }
 
   /** The documents as L2-normalised TF-IDF rows; terms outside the vocabulary are ignored. */
-  transform(docs: readonly string[]): Csr {
+  transform(docs: readonly Document[]): Csr {
     const counts = new Float64Array(this.terms.length);
     const touched: number[] = [];
     const indptr = new Int32Array(docs.length + 1);
-    const indices: number[] = [];
-    const values: number[] = [];
+    // Typed arrays grown by doubling: no boxed numbers for the garbage collector.
+    let indices = new Int32Array(INITIAL_NONZEROS);
+    let values = new Float64Array(INITIAL_NONZEROS);
+    let nnz = 0;
     const count = (j: number | undefined): void => {
       if (j === undefined || j < 0) return;
       if (counts[j] === 0) touched.push(j);
@@ -261,14 +270,23 @@ export class TfidfVectorizer {
         norm += counts[j] * counts[j];
       }
       norm = Math.sqrt(norm);
+      if (nnz + touched.length > indices.length) {
+        const size = Math.max(2 * indices.length, nnz + touched.length);
+        const grownIndices = new Int32Array(size);
+        grownIndices.set(indices.subarray(0, nnz));
+        const grownValues = new Float64Array(size);
+        grownValues.set(values.subarray(0, nnz));
+        indices = grownIndices;
+        values = grownValues;
+      }
       for (const j of touched) {
-        indices.push(j);
-        values.push(norm > 0 ? counts[j] / norm : 0);
+        indices[nnz] = j;
+        values[nnz++] = norm > 0 ? counts[j] / norm : 0;
         counts[j] = 0;
       }
-      indptr[i + 1] = indices.length;
+      indptr[i + 1] = nnz;
     }
-    return { numRows: docs.length, numCols: this.terms.length, indptr, indices: Int32Array.from(indices), values: Float64Array.from(values) };
+    return { numRows: docs.length, numCols: this.terms.length, indptr, indices: indices.slice(0, nnz), values: values.slice(0, nnz) };
   }
 
   toJSON(): TfidfJSON {

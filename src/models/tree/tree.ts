@@ -73,6 +73,10 @@ export function treeToJSON(t: FlatTree): TreeJSON {
 /** Largest category code a left-set bitset word can hold bits for (32 bits per word). */
 const MAX_WORD = 0xffffffff;
 
+/** Range of an Int32Array element. */
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
 /**
  * A tree from its JSON, every field checked (types, lengths, finite numbers, features in range, children after
  * their parent so the tree has no cycle, category sets inside catWords); errors name the field at `path`.
@@ -80,7 +84,10 @@ const MAX_WORD = 0xffffffff;
 export function treeFromJSON(json: unknown, numFeatures: number, path = 'tree'): FlatTree {
   const j = objectAt(json, path);
   const at = (name: keyof TreeJSON) => field(j, name);
-  const int = { integer: true };
+  // Int32Array fields: a value outside int32 would wrap (2^31 becomes -2^31) past the checks below and index
+  // out of bounds in the native kernels (found by the model-loader fuzz target).
+  const int = { integer: true, min: INT32_MIN, max: INT32_MAX };
+  const count = { integer: true, min: 0, max: INT32_MAX };
   const flag = { integer: true, min: 0, max: 1 };
   const outputDim = numberAt(at('outputDim'), `${path}.outputDim`, { integer: true, min: 1 });
   const feature = Int32Array.from(numberArrayAt(at('feature'), `${path}.feature`, undefined, { integer: true, min: -1, max: numFeatures - 1 }));
@@ -93,8 +100,8 @@ export function treeFromJSON(json: unknown, numFeatures: number, path = 'tree'):
     threshold: numberArrayAt(at('threshold'), `${path}.threshold`, n, { nullAs: Infinity }),
     binThreshold: Int32Array.from(numberArrayAt(at('binThreshold'), `${path}.binThreshold`, n, int)),
     categorical: Uint8Array.from(numberArrayAt(at('categorical'), `${path}.categorical`, n, flag)),
-    catOffset: Int32Array.from(numberArrayAt(at('catOffset'), `${path}.catOffset`, n, { integer: true, min: 0 })),
-    catLength: Int32Array.from(numberArrayAt(at('catLength'), `${path}.catLength`, n, { integer: true, min: 0 })),
+    catOffset: Int32Array.from(numberArrayAt(at('catOffset'), `${path}.catOffset`, n, count)),
+    catLength: Int32Array.from(numberArrayAt(at('catLength'), `${path}.catLength`, n, count)),
     catWords: Uint32Array.from(numberArrayAt(at('catWords'), `${path}.catWords`, undefined, { integer: true, min: 0, max: MAX_WORD })),
     defaultLeft: Uint8Array.from(numberArrayAt(at('defaultLeft'), `${path}.defaultLeft`, n, flag)),
     left: Int32Array.from(numberArrayAt(at('left'), `${path}.left`, n, int)),

@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MODEL_FILE, Pipeline } from '../src/pipeline/index.js';
+import { isTabpilotError } from '../src/util/errors.js';
+import { trainSeedModels } from './fuzz/targets/model-loader.js';
+
+/**
+ * Issue 11, found by the model-loader fuzz target (seed 7, case 6265): a tree's catOffset of 2^31 passed the
+ * "integer >= 0" check, wrapped to -2^31 in its Int32Array, slipped past the "inside catWords" check and made
+ * the native kernel read out of bounds (the process died with SIGSEGV on predict). Every Int32Array field of a
+ * tree is now range-checked on load: MODEL_FORMAT naming the field.
+ */
+type TreeJson = Record<string, number[]>;
+
+describe('model.json tree fields beyond int32', () => {
+  it.each([
+    ['catOffset', 2 ** 31],
+    ['catLength', 2 ** 31],
+    ['left', 2 ** 32 + 1],
+    ['binThreshold', 2 ** 31],
+  ])('%s = %d on a categorical split is MODEL_FORMAT on load, not a crash on predict', async (name, value) => {
+    const { models, rows } = await trainSeedModels();
+    const artifact = JSON.parse(models[0]) as { model: { kind: string; trees: TreeJson[] } };
+    expect(artifact.model.kind).toBe('gbdt');
+    // The first categorical split of any tree (penguins' island and sex are categorical features).
+    const t = artifact.model.trees.findIndex((tree) => tree.categorical.includes(1));
+    expect(t).toBeGreaterThanOrEqual(0);
+    const node = artifact.model.trees[t].categorical.indexOf(1);
+    artifact.model.trees[t][name][node] = value;
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tabpilot-trust-model-'));
+    try {
+      writeFileSync(path.join(dir, MODEL_FILE), JSON.stringify(artifact));
+      const error = await Pipeline.load(dir).then(
+        (p) => {
+          p.predict(rows);
+          return null;
+        },
+        (e: unknown) => e,
+      );
+      expect(isTabpilotError(error) && error.code).toBe('MODEL_FORMAT');
+      expect(String((error as Error).message)).toContain(`trees[${t}].${name}[${node}]`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
