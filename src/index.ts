@@ -18,6 +18,8 @@ export {
   alignToSchema,
   schemaOf,
   type FeatureSchema,
+  type RecordRow,
+  type CellValue,
 } from './frame/index.js';
 export { frameToArrow, arrowToFrame } from './io/arrow.js';
 
@@ -25,8 +27,10 @@ export { readTable, readCsv, readParquet, readArrow, parseCsvText, streamCsv, wr
 export type { ReadOptions, ReadReport, ReadResult } from './io/index.js';
 
 export type { Task, Learner, LearnerSpec, FittedModel, FitContext } from './models/types.js';
-export { learnerSpecs, getLearnerSpec, modelFromJSON } from './models/registry.js';
+export { learnerSpecs, getLearnerSpec, modelFromJSON, type LearnerParams, type AnyParams } from './models/registry.js';
 export { Pipeline, predictionFrame, type ModelArtifact, type PredictionResult } from './pipeline/pipeline.js';
+export { train, type TrainOptions } from './pipeline/train.js';
+export { type PredictionRecord } from './pipeline/pipeline.js';
 export { runTrainingJob, batchTransform, type TrainingJobOptions, type TrainingJobResult, type BatchTransformOptions } from './pipeline/index.js';
 
 export { autopilot, type AutopilotOptions } from './automl/autopilot.js';

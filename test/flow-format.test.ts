@@ -92,6 +92,10 @@ describe('running flows', () => {
     expect(await run('v{{ver}}/{{one}}')).toEqual([4]);
     expect(await run('v{{ver}}/{{one}}', { one: 'part-2.csv' })).toEqual([5]);
     await expect(run('v{{ver}}/{{one}}', { ver: 'abc' })).rejects.toThrow(/parameter "ver" is a Number, got "abc"/);
+    // The one number grammar (src/util/parse-number.ts): Number() would take each of these (0x02 is 2, '' is 0).
+    for (const bad of ['0x02', '', 'Infinity', '1_0', '0b10']) {
+      await expect(run('v{{ver}}/{{one}}', { ver: bad })).rejects.toThrow(`parameter "ver" is a Number, got "${bad}"`);
+    }
     await expect(run('v{{ver}}/{{nope}}.csv')).rejects.toThrow(/placeholder \{\{nope\}\} names no flow parameter/);
     await expect(run('v{{ver}}/x.csv', { zzz: '1' })).rejects.toThrow(/the flow has no parameter "zzz"/);
   });

@@ -195,6 +195,30 @@ describe('flow run destinations', () => {
   });
 });
 
+describe('flow export --out', () => {
+  it('replaces an existing file only with --overwrite, never the flow itself, and leaves no temporary file', () => {
+    const e = exportFlow(flowOf([formula('f', 'out', "concat(b, '!')")]), 'f');
+    expect(e.code, e.err).toBe(0);
+    const name = `case${n - 1}`;
+    const out = path.join(dir, 'gen', `${name}.ts`);
+    writeFileSync(out, 'keep me\n');
+    const again = cli(['flow', 'export', `${name}.flow`, '--out', `gen/${name}.ts`, '--target', 'f'], dir);
+    expect(again.code).toBe(2);
+    expect(again.err.trim()).toMatch(new RegExp(`^tabpilot: gen/${name}\\.ts: already exists; pass --overwrite to replace it$`));
+    expect(readFileSync(out, 'utf8')).toBe('keep me\n');
+    const forced = cli(['flow', 'export', `${name}.flow`, '--out', `gen/${name}.ts`, '--target', 'f', '--overwrite'], dir);
+    expect(forced.code, forced.err).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(e.source);
+    // A flow file named like a module: exporting over it is refused even with --overwrite.
+    writeFileSync(path.join(dir, 'self.ts'), readFileSync(path.join(dir, `${name}.flow`)));
+    const self = cli(['flow', 'export', 'self.ts', '--out', 'self.ts', '--target', 'f', '--overwrite'], dir);
+    expect(self.code).toBe(2);
+    expect(self.err).toMatch(/self\.ts: is the input file self\.ts; writing it would destroy the data/);
+    expect(readFileSync(path.join(dir, 'self.ts'), 'utf8')).toBe(readFileSync(path.join(dir, `${name}.flow`), 'utf8'));
+    expect(readdirSync(path.join(dir, 'gen')).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+});
+
 describe('a fresh copy of the credit flow', () => {
   it('exports without a prior run, and neither export nor run changes the flow file', () => {
     const fresh = mkdtempSync(path.join(os.tmpdir(), 'flow-fresh-'));

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { extraTreesSpec, ForestModel, randomForestSpec } from '../src/models/forest/index.js';
 import type { ModelJSON } from '../src/models/types.js';
+import { setNativePartition } from '../src/models/tree/builder.js';
+import { setNativeHistograms } from '../src/models/tree/histogram.js';
 import { Random } from '../src/util/random.js';
 import { accuracyOf, labelsOf, loadFixture, rmseOn, split } from './tree-helpers.js';
 
@@ -59,5 +62,32 @@ describe('random forest and extra trees', () => {
     expect(accuracyOf(model.predict(data.take(test)), y)).toBeGreaterThan(0.93);
     expect(() => randomForestSpec.create({ maxFeatures: 'half' })).toThrow(/maxFeatures/);
     expect(() => randomForestSpec.create({ numTrees: 0 })).toThrow(/numTrees/);
+  });
+
+  it('extra trees grow the same trees as with node histograms (bit-identical predictions)', async () => {
+    // Digests of the predictions of the histogram-based extra trees (before issue 13), all with exact sums: integer
+    // targets or class counts with unit weights, so any change to the cuts, features or leaf values shows here.
+    const cases = [
+      { file: 'ames.csv', target: 'Sale_Price', task: 'regression', digest: '3c57335e09bc9972' },
+      { file: 'pima_diabetes2.csv', target: 'diabetes', task: 'binary', digest: 'dc892de624729cc3' },
+      { file: 'glass.csv', target: 'Type', task: 'multiclass', digest: 'd22ab12827c7b0ac' },
+      { file: 'penguins.csv', target: 'species', task: 'multiclass', digest: 'd61341e8419e98b2' },
+    ] as const;
+    for (const native of [true, false]) {
+      setNativePartition(native);
+      setNativeHistograms(native);
+      try {
+        for (const c of cases) {
+          const { data, target } = await loadFixture(c.file, c.target);
+          const model = await extraTreesSpec.create({ numTrees: 4 }).fit(data, target, { task: c.task, rng: new Random(7) });
+          const p = c.task === 'regression' ? model.predict(data) : model.predictProba!(data);
+          const digest = createHash('sha256').update(new Uint8Array(p.buffer, p.byteOffset, p.byteLength)).digest('hex').slice(0, 16);
+          expect(digest, `${c.file} native=${native}`).toBe(c.digest);
+        }
+      } finally {
+        setNativePartition(true);
+        setNativeHistograms(true);
+      }
+    }
   });
 });

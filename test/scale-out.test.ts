@@ -173,6 +173,9 @@ describe('scale-out on Redis + BullMQ', () => {
     const csv = readFileSync(path.join(out, 'leaderboard.csv'), 'utf8');
     expect(csv).toMatch(/c000-linear[^\n]*Completed/);
     expect(csv).not.toMatch(/c002-gbdt[^\n]*Completed/);
+    // The trial that never started says the backend was lost (the stop signal's reason), not "out of time".
+    expect(csv).toMatch(/c002-gbdt[^\n]*Stopped[^\n]*the job was stopped before every fold was fitted: Redis at redis:\/\/127\.0\.0\.1:\d+ restarted and lost/);
+    expect(csv).not.toMatch(/ran out of time/);
     // The worker survived the restart and is back in the list of live workers.
     const list = async () => {
       const p = tabpilot(['workers', '--backend', server.url]);

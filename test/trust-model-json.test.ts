@@ -2,8 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readTable } from '../src/io/index.js';
+import { getLearnerSpec } from '../src/models/registry.js';
 import { MODEL_FILE, Pipeline } from '../src/pipeline/index.js';
 import { isTabpilotError } from '../src/util/errors.js';
+import { Random } from '../src/util/random.js';
 import { trainSeedModels } from './fuzz/targets/model-loader.js';
 
 /**
@@ -13,6 +16,9 @@ import { trainSeedModels } from './fuzz/targets/model-loader.js';
  * tree is now range-checked on load: MODEL_FORMAT naming the field.
  */
 type TreeJson = Record<string, number[]>;
+
+/** Rows of fixtures/text/spam.csv the text-gbdt case trains on (enough for a vocabulary, fast to fit). */
+const SPAM_ROWS = 300;
 
 describe('model.json tree fields beyond int32', () => {
   it.each([
@@ -44,5 +50,31 @@ describe('model.json tree fields beyond int32', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * The same wrap in text-gbdt's `selected` term ids: 2^32 became term 0 and 2^31 became -2^31 (a negative index
+ * into the vocabulary), both past the "inside the vocabulary" check. Now range-checked before the Int32Array.
+ */
+describe('model.json text-gbdt selected term ids beyond int32', () => {
+  it.each([2 ** 31, 2 ** 32])('selected[0] = %d is MODEL_FORMAT on load', async (value) => {
+    const { frame } = await readTable('fixtures/text/spam.csv', { limit: SPAM_ROWS });
+    const spec = getLearnerSpec('text-gbdt');
+    const model = await spec.create({ minDf: 2, selectK: 20, numRounds: 3 }).fit(frame, frame.column('label'), { task: 'binary', rng: new Random(1) });
+    const json = JSON.parse(JSON.stringify(model.toJSON())) as { selected: number[] };
+    // The untouched JSON loads: the failure below is the damaged field, not the test's setup.
+    expect(() => spec.fromJSON(json as never)).not.toThrow();
+    json.selected[0] = value;
+    const error = (() => {
+      try {
+        spec.fromJSON(json as never);
+        return null;
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isTabpilotError(error) && error.code).toBe('MODEL_FORMAT');
+    expect(String((error as Error).message)).toContain('model.selected[0]');
   });
 });

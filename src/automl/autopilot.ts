@@ -1,3 +1,4 @@
+import { objectiveName } from '../metrics/index.js';
 import { TabpilotError } from '../util/errors.js';
 import { type WeightedResult, selectEnsemble } from './ensemble.js';
 import type { AutopilotJob } from './job.js';
@@ -10,7 +11,8 @@ import { search } from './search.js';
 import { SearchState } from './search-state.js';
 import type { AutopilotOptions } from './types.js';
 
-export { AUTOPILOT_MIN_ROWS, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_RUNTIME, type AutopilotMode, type AutopilotOptions, type AutopilotProgress } from './types.js';
+export { AUTOPILOT_MIN_ROWS, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_RUNTIME, type AutopilotMode, type AutopilotOptions, type AutopilotPreset, type AutopilotProgress } from './types.js';
+export type { CustomMetric, MetricInput } from '../metrics/index.js';
 export { hpoLearnerKinds } from './plan.js';
 
 /** Internal hooks of `autopilot()` (not part of the package's API): where trials run. */
@@ -50,13 +52,14 @@ export async function autopilot(options: AutopilotOptions, internals: AutopilotI
   const runners = internals.runner ?? defaultTrialRunner;
   const plan = await planJob(options);
   const { budget, objective } = plan;
+  const objectiveText = objectiveName(objective);
   const seconds = () => (Date.now() - budget.startedAt) / 1000;
   const setupDone = seconds();
 
   const state = new SearchState(objective, budget, options.onProgress, internals.stop);
   const v = plan.validation;
   const validationText = v.kind === 'cv' ? `${v.numFolds}-fold CV${(v.repeats ?? 1) > 1 ? ` x ${v.repeats} repeats` : ''}` : `holdout ${plan.foldValid[0].length} rows`;
-  state.emit('setup', `${plan.task} (${plan.prep.taskReason}); ${plan.features.numRows} rows, ${plan.features.numColumns} features; ${validationText}; objective ${objective}; ${Math.max(1, plan.instances)} instance(s)`);
+  state.emit('setup', `${plan.task} (${plan.prep.taskReason}); ${plan.features.numRows} rows, ${plan.features.numColumns} features; ${validationText}; objective ${objectiveText}; ${Math.max(1, plan.instances)} instance(s)`);
   const runner = runners(plan.instances, plan.workerMemoryMb);
   try {
     await search(plan, state, runner);
@@ -74,6 +77,6 @@ export async function autopilot(options: AutopilotOptions, internals: AutopilotI
 
   const final = await refit(plan, state, chosenMembers(best, ensemble?.members, state), runners);
   const job = persist(plan, state, leaderboard, final, { setupDone, searchDone, ensembleDone, refitDone: seconds() });
-  state.emit('done', `best ${best.candidateId} ${objective}=${best.objective?.toPrecision(5)}`);
+  state.emit('done', `best ${best.candidateId} ${objectiveText}=${best.objective?.toPrecision(5)}`);
   return job;
 }

@@ -1,4 +1,4 @@
-import { type MetricName, METRIC_DIRECTION, computeMetric } from '../metrics/index.js';
+import { type Objective, objectiveDirection, scoreObjective } from '../metrics/index.js';
 import type { Task } from '../models/types.js';
 
 /**
@@ -18,7 +18,8 @@ export interface CaruanaResult {
 
 export interface CaruanaInput {
   readonly task: Task;
-  readonly metric: MetricName;
+  /** A built-in metric or a custom objective. */
+  readonly metric: Objective;
   /** Target per scored row: class index (classification) or value (regression). */
   readonly yTrue: Int32Array | Float64Array;
   /** Out-of-fold predictions of each model over the same rows (n x k probabilities or n values). */
@@ -30,8 +31,8 @@ export interface CaruanaInput {
   readonly deadline?: number;
 }
 
-export function scorePredictions(task: Task, metric: MetricName, yTrue: Int32Array | Float64Array, p: Float64Array, numClasses?: number, weight?: Float64Array): number {
-  return computeMetric(task, metric, yTrue, task === 'regression' ? { prediction: p } : { probabilities: p }, { numClasses, weight });
+export function scorePredictions(task: Task, metric: Objective, yTrue: Int32Array | Float64Array, p: Float64Array, numClasses?: number, weight?: Float64Array): number {
+  return scoreObjective(task, metric, yTrue, task === 'regression' ? { prediction: p } : { probabilities: p }, { numClasses, weight });
 }
 
 export function caruanaSelection(input: CaruanaInput): CaruanaResult {
@@ -39,7 +40,7 @@ export function caruanaSelection(input: CaruanaInput): CaruanaResult {
   const rounds = input.rounds ?? 25;
   const m = predictions.length;
   const size = predictions[0].length;
-  const sign = METRIC_DIRECTION[metric] === 'maximize' ? 1 : -1;
+  const sign = objectiveDirection(metric) === 'maximize' ? 1 : -1;
   const counts = new Int32Array(m);
   const sum = new Float64Array(size);
   const trial = new Float64Array(size);

@@ -1,4 +1,5 @@
 import { type MetricName, accuracy, balancedAccuracy, computeMetrics, f1, precision, recall } from '../metrics/index.js';
+import { objectiveValue } from './search.js';
 import { caruanaSelection } from './caruana.js';
 import type { JobPlan } from './plan.js';
 import { type CandidateResult, KEEP_TOP, type SearchState } from './search-state.js';
@@ -51,7 +52,7 @@ export function selectEnsemble(plan: JobPlan, state: SearchState): EnsembleChoic
   });
   const metrics = computeMetrics(task, plan.yScored, task === 'regression' ? { prediction: avg } : { probabilities: avg }, { numClasses: k, weight: plan.weightScored });
   const members = pool.map((r, j) => ({ result: r, weight: selection.counts[j] / total })).filter((m) => m.weight > 0);
-  return { members, metrics, objective: metrics[objective] ?? NaN, rounds: plan.ensembleRounds };
+  return { members, metrics, objective: objectiveValue(plan, metrics, avg), rounds: plan.ensembleRounds };
 }
 
 /** Label metrics whose value depends on the decision threshold (AutoGluon's calibrate_decision_threshold). */
@@ -74,7 +75,8 @@ const NEUTRAL_THRESHOLD = 0.5;
  * predictions are not kept, or no threshold beats 0.5 on the out-of-fold rows (ties go to the one nearest 0.5).
  */
 export function decisionThreshold(plan: JobPlan, chosen: readonly WeightedResult[]): number | undefined {
-  const score = THRESHOLD_METRICS[plan.objective];
+  // A custom objective is not tuned for (its dependence on a threshold is unknown).
+  const score = typeof plan.objective === 'string' ? THRESHOLD_METRICS[plan.objective] : undefined;
   if (plan.task !== 'binary' || !score || chosen.some((m) => !m.result.oof)) return undefined;
   const y = plan.yScored as Int32Array;
   const n = y.length;

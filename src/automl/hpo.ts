@@ -1,4 +1,4 @@
-import type { MetricName } from '../metrics/index.js';
+import type { Objective } from '../metrics/index.js';
 import type { HyperValue, LearnerSpec } from '../models/types.js';
 import type { Random } from '../util/random.js';
 import { type CandidateResult, lossOf } from './search-state.js';
@@ -19,7 +19,7 @@ const PICK_SECOND = 0.85;
 export function proposeBatch(
   specs: readonly LearnerSpec<object>[],
   results: readonly CandidateResult[],
-  objective: MetricName,
+  objective: Objective,
   rng: Random,
   count: number,
 ): Proposal[] {

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FeatureSchema } from '../frame/align.js';
 import type { Frame } from '../frame/frame.js';
-import type { MetricName } from '../metrics/index.js';
+import { METRIC_DIRECTION, type MetricName } from '../metrics/index.js';
 import { MODEL_DIR_FORMAT, MODEL_DIR_FORMAT_VERSION, MODEL_FILE, type PredictionResult, Pipeline, validateArtifact } from '../pipeline/pipeline.js';
 import { ENSEMBLE_FORMAT_VERSION } from '../models/ensemble.js';
 import type { Task } from '../models/types.js';
@@ -33,9 +33,12 @@ export interface JobSettings {
   readonly problemTypeGiven: boolean;
   /** A text classification job (--problem-type text, or inferred: the only feature is a text column). */
   readonly text: boolean;
-  readonly objective: MetricName;
+  /** A built-in metric name, or a custom objective's name. */
+  readonly objective: string;
   readonly objectiveDirection: 'maximize' | 'minimize';
   readonly mode: string;
+  /** fast, balanced or best (presets.ts). */
+  readonly presets: string;
   readonly maxRuntime: number | null;
   /** Seconds of maxRuntime kept for the caller's work after the job (the CLI's model report). */
   readonly afterJobSeconds: number;
@@ -43,7 +46,7 @@ export interface JobSettings {
   readonly instances: number;
   readonly inProcess: boolean;
   readonly seed: number;
-  readonly validation: { kind: 'cv'; folds: number } | { kind: 'holdout'; fraction: number; rows: number };
+  readonly validation: { kind: 'cv'; folds: number; repeats?: number } | { kind: 'holdout'; fraction: number; rows: number };
   readonly refit: boolean;
   readonly classWeight: unknown;
   readonly sampleWeight: string | null;
@@ -196,6 +199,9 @@ export class AutopilotJob {
   private candidateFile(c: CandidateDefinition, dir: string): Record<string, unknown> {
     const file = this.settings.sourceFile ?? 'DATA.csv';
     const s = this.settings;
+    // A custom objective is a function the command line cannot pass: the re-run then uses the default objective.
+    const objectiveFlag = Object.hasOwn(METRIC_DIRECTION, s.objective) ? ` --objective ${s.objective}` : '';
+    const presetsFlag = s.presets !== 'balanced' ? ` --presets ${s.presets}` : '';
     return {
       ...c,
       target: s.target,
@@ -203,7 +209,7 @@ export class AutopilotJob {
       objective: s.objective,
       validation: s.validation,
       train: `tabpilot train ${file} --target ${s.target} --problem-type ${s.problemType} --algorithm ${c.learner} --hyperparameters '${JSON.stringify(c.hyperparameters)}' --seed ${s.seed}`,
-      rerun: `tabpilot autopilot ${file} --target ${s.target} --problem-type ${s.problemType} --objective ${s.objective} --seed ${s.seed} --candidates ${path.join(dir, 'candidates', `${c.candidateId}.json`)} --out ${dir}-${c.candidateId}`,
+      rerun: `tabpilot autopilot ${file} --target ${s.target} --problem-type ${s.problemType}${objectiveFlag}${presetsFlag} --seed ${s.seed} --candidates ${path.join(dir, 'candidates', `${c.candidateId}.json`)} --out ${dir}-${c.candidateId}`,
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { MetricName } from '../metrics/index.js';
+import { type MetricName, type Objective, objectiveName } from '../metrics/index.js';
 import { getLearnerSpec } from '../models/registry.js';
 import type { HyperValue } from '../models/types.js';
 import type { EnsembleChoice } from './ensemble.js';
@@ -16,7 +16,8 @@ export interface LeaderboardRow {
   readonly origin: string;
   readonly hyperparameters: Readonly<Record<string, HyperValue>>;
   readonly status: CandidateStatus;
-  readonly objectiveMetric: MetricName;
+  /** A built-in metric name, or a custom objective's name. */
+  readonly objectiveMetric: string;
   readonly objective: number | null;
   readonly metrics: Partial<Record<MetricName, number>>;
   /** Training seconds summed over the folds (compute, not wall time). */
@@ -92,7 +93,7 @@ const STATUS_ORDER = { Completed: 0, Failed: 1, Stopped: 2 } as const;
  * The ranked leaderboard: completed rows by objective (best first), then failed, then stopped; ties and
  * non-completed rows in candidate order (by index, the ensemble first).
  */
-export function rankLeaderboard(results: readonly CandidateResult[], ensemble: EnsembleChoice | undefined, objective: MetricName): LeaderboardRow[] {
+export function rankLeaderboard(results: readonly CandidateResult[], ensemble: EnsembleChoice | undefined, objective: Objective): LeaderboardRow[] {
   const rows: { index: number; row: Omit<LeaderboardRow, 'rank'> }[] = results.map((r) => ({
     index: r.candidate.index,
     row: {
@@ -101,7 +102,7 @@ export function rankLeaderboard(results: readonly CandidateResult[], ensemble: E
       origin: r.candidate.origin,
       hyperparameters: { ...getLearnerSpec(r.candidate.kind).defaults, ...r.candidate.params },
       status: r.status,
-      objectiveMetric: objective,
+      objectiveMetric: objectiveName(objective),
       objective: r.status === 'Completed' ? r.objective : null,
       metrics: r.metrics,
       fitSeconds: r.fitSeconds,
@@ -118,7 +119,7 @@ export function rankLeaderboard(results: readonly CandidateResult[], ensemble: E
         origin: 'ensemble',
         hyperparameters: { rounds: ensemble.rounds },
         status: 'Completed',
-        objectiveMetric: objective,
+        objectiveMetric: objectiveName(objective),
         objective: ensemble.objective,
         metrics: ensemble.metrics,
         fitSeconds: ensemble.members.reduce((s, m) => s + m.result.fitSeconds, 0),

@@ -1,11 +1,12 @@
 import os from 'node:os';
 import { schemaOf } from '../frame/align.js';
-import { METRIC_DIRECTION } from '../metrics/index.js';
+import { objectiveDirection, objectiveName } from '../metrics/index.js';
 import { getLearnerSpec } from '../models/registry.js';
 import { pipelineWithFlow } from '../pipeline/train-flow.js';
 import { AutopilotJob, type JobSettings } from './job.js';
 import type { LeaderboardRow } from './leaderboard.js';
 import type { JobPlan } from './plan.js';
+import { DEFAULT_PRESET } from './presets.js';
 import type { FinalModel } from './refit.js';
 import type { Candidate, SearchState } from './search-state.js';
 import type { CandidateDefinition } from './types.js';
@@ -36,16 +37,17 @@ function jobSettings(plan: JobPlan, refitted: boolean): JobSettings {
     problemTypeReason: plan.prep.taskReason,
     problemTypeGiven: options.problemType !== undefined,
     text: plan.text,
-    objective: plan.objective,
-    objectiveDirection: METRIC_DIRECTION[plan.objective],
+    objective: objectiveName(plan.objective),
+    objectiveDirection: objectiveDirection(plan.objective),
     mode: plan.mode,
+    presets: plan.options.presets ?? DEFAULT_PRESET,
     maxRuntime: budget.maxRuntime ?? null,
     afterJobSeconds: options.afterJobSeconds ?? 0,
     maxCandidates: budget.maxCandidates,
     instances: Math.max(1, plan.instances),
     inProcess: plan.instances === 0,
     seed: plan.seed,
-    validation: validation.kind === 'cv' ? { kind: 'cv', folds: validation.numFolds } : { kind: 'holdout', fraction: plan.validationFraction, rows: plan.foldValid[0].length },
+    validation: validation.kind === 'cv' ? { kind: 'cv', folds: validation.numFolds, ...((validation.repeats ?? 1) > 1 ? { repeats: validation.repeats } : {}) } : { kind: 'holdout', fraction: plan.validationFraction, rows: plan.foldValid[0].length },
     refit: refitted,
     classWeight: options.classWeight ?? null,
     sampleWeight: typeof options.sampleWeight === 'string' ? options.sampleWeight : options.sampleWeight ? 'array' : null,

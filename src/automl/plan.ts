@@ -1,6 +1,6 @@
 import type { Frame } from '../frame/frame.js';
 import { type SharedColumn, type SharedFrame, shareColumn, shareFrame } from '../frame/shared.js';
-import { DEFAULT_OBJECTIVE, type MetricName, REPORTED_METRICS, parseMetricName } from '../metrics/index.js';
+import { type CustomMetric, DEFAULT_OBJECTIVE, type MetricName, METRIC_DIRECTION, type Objective, REPORTED_METRICS, parseMetricName } from '../metrics/index.js';
 import { needsFeaturizer } from '../models/featurize.js';
 import { isTextJobFrame } from '../models/text/index.js';
 import { DEFAULT_VALIDATION_FRACTION, type ValidationPlan, foldCount, foldRows, makeValidationPlan, quantileStrata, scoredRows } from '../models/folds.js';
@@ -12,6 +12,7 @@ import { hash32 } from '../util/random.js';
 import { DEFAULT_WORKER_MEMORY_MB, defaultInstances } from './pool.js';
 import { type Prepared, prepareData } from './prepare.js';
 import { dataWarnings } from './checks.js';
+import { type PresetSettings, presetRepeats, presetSettings } from './presets.js';
 import type { Candidate, SearchBudget } from './search-state.js';
 import type { TrialTask } from './trial.js';
 import { type AutopilotMode, type AutopilotOptions, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_RUNTIME, type JobWarning } from './types.js';
@@ -37,8 +38,6 @@ const HARD_GRACE_RESERVE_SHARE = 1 / 3;
 const HARD_GRACE_MAX_MS = 2000;
 /** Ensembling and refit must end this share of the reserve before the job deadline (the rest is for writing). */
 const FINAL_PHASES_RESERVE_SHARE = 0.5;
-/** Ensemble selection rounds unless the options set ensembleRounds. */
-export const DEFAULT_ENSEMBLE_ROUNDS = 25;
 /** Seeds per candidate: a candidate's fits use seedKey x SEED_STRIDE + fold + 1 (the refit: fold -1). */
 const SEED_STRIDE = 64;
 
@@ -76,7 +75,10 @@ export interface JobPlan {
   readonly classes?: readonly string[];
   /** Columns of a prediction row: the number of classes, or 1 for regression. */
   readonly k: number;
-  readonly objective: MetricName;
+  /** A built-in metric name, or the user's custom metric (scored on this thread). */
+  readonly objective: Objective;
+  /** The preset's settings (balanced unless options.presets says otherwise). */
+  readonly preset: PresetSettings;
   readonly reported: readonly MetricName[];
   /** Learners the portfolio and HPO may use (empty with a fixed candidate list). */
   readonly specs: LearnerSpec<object>[];
@@ -189,6 +191,17 @@ function textJob(options: AutopilotOptions, prep: Prepared): boolean {
   return true;
 }
 
+/** The job's objective: the default of the task, a built-in metric by name, or a checked custom metric. */
+function chooseObjective(given: string | CustomMetric | undefined, task: Task): Objective {
+  if (given === undefined || given === '') return DEFAULT_OBJECTIVE[task];
+  if (typeof given === 'string') return parseMetricName(given, task);
+  if (typeof given !== 'object' || given === null || typeof given.fn !== 'function' || typeof given.higherIsBetter !== 'boolean' || typeof given.name !== 'string' || given.name.trim() === '') {
+    throw new TabpilotError('INVALID_ARGUMENT', 'a custom objective needs { name: non-empty string, fn: (yTrue, prediction) => number, higherIsBetter: boolean }');
+  }
+  if (Object.hasOwn(METRIC_DIRECTION, given.name)) throw new TabpilotError('INVALID_ARGUMENT', `custom objective name "${given.name}" is a built-in metric name; give it another name`);
+  return given;
+}
+
 /** Validates the options, prepares the data and builds everything the later phases share. */
 export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
   const startedAt = options.clockStart ?? Date.now();
@@ -203,16 +216,17 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
   const instances = options.instances ?? defaultInstances();
   if (!(Number.isInteger(instances) && instances >= 0)) throw new TabpilotError('INVALID_ARGUMENT', `instances must be a non-negative integer, got ${instances}`);
   const seed = options.seed ?? 0;
+  const preset = presetSettings(options.presets);
   const prep = await prepareData(options, warn);
   const { task, features, classes } = prep;
-  const objective = options.objective ? parseMetricName(options.objective, task) : DEFAULT_OBJECTIVE[task];
+  const objective = chooseObjective(options.objective, task);
   const text = textJob(options, prep);
   for (const w of dataWarnings(prep, { seed, textJob: text })) warn(w.message, w.code, w.column);
   const specs = options.candidates ? [] : chooseSpecs(options, mode, task, text);
   const n = features.numRows;
 
   const strata = task === 'regression' ? quantileStrata(prep.y as Float64Array) : (prep.y as Int32Array);
-  const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: undefined, folds: prep.folds, groups: prep.groups });
+  const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: undefined, folds: prep.folds, groups: prep.groups, numFolds: preset.folds, repeats: presetRepeats(preset, n) });
   const isScored = (i: number) => validation.kind === 'cv' || validation.foldOf[i] === 0;
   const scored = scoredRows(validation);
   const oofPosition = new Int32Array(n).fill(-1);
@@ -231,9 +245,10 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
     classes,
     k: classes?.length ?? 1,
     objective,
+    preset,
     reported: REPORTED_METRICS[task],
     specs,
-    ensembleRounds: options.ensembleRounds ?? DEFAULT_ENSEMBLE_ROUNDS,
+    ensembleRounds: options.ensembleRounds ?? preset.ensembleRounds,
     validation,
     validationFraction: options.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
     refit: options.refit === 'auto' || options.refit === undefined ? validation.kind === 'holdout' : options.refit,

@@ -1,4 +1,4 @@
-import { METRIC_DIRECTION, type MetricName, isBetter } from '../metrics/index.js';
+import { type MetricName, type Objective, isBetter, objectiveDirection } from '../metrics/index.js';
 import type { HyperValue } from '../models/types.js';
 import type { MemberText } from './trial.js';
 import type { AutopilotProgress } from './types.js';
@@ -48,9 +48,9 @@ export interface SearchBudget {
 export const KEEP_TOP = 20;
 
 /** A comparable loss: smaller is better whatever the metric's direction; non-finite values are worst. */
-export function lossOf(metric: MetricName, value: number): number {
+export function lossOf(metric: Objective, value: number): number {
   if (!Number.isFinite(value)) return Infinity;
-  return METRIC_DIRECTION[metric] === 'maximize' ? -value : value;
+  return objectiveDirection(metric) === 'maximize' ? -value : value;
 }
 
 /** The id of candidate `index`: c000-gbdt, c001-linear, ..., c1000-mlp (the number is at least 3 digits). */
@@ -66,7 +66,7 @@ export class SearchState {
   private nextIndex = 0;
 
   constructor(
-    readonly objective: MetricName,
+    readonly objective: Objective,
     readonly budget: SearchBudget,
     private readonly onProgress?: (event: AutopilotProgress) => void,
     /** Aborted: no time is left (no further trial starts). */
@@ -93,6 +93,18 @@ export class SearchState {
   timeLeft(): number {
     if (this.stop?.aborted) return 0;
     return this.budget.searchDeadline === undefined ? Infinity : this.budget.searchDeadline - Date.now();
+  }
+
+  /**
+   * Why the job was stopped before its time was up: the message of the stop signal's reason when it was
+   * aborted with an Error (distributed: the BACKEND_LOST error when Redis was lost mid-job); undefined when
+   * not stopped, or stopped without a reason.
+   */
+  stopReason(): string | undefined {
+    if (!this.stop?.aborted) return undefined;
+    const reason: unknown = this.stop.reason;
+    // abort() without a reason gives a DOMException named AbortError: no reason of ours.
+    return reason instanceof Error && reason.name !== 'AbortError' ? reason.message : undefined;
   }
 
   /** True while another candidate may start: candidates and time are left. */

@@ -1,13 +1,15 @@
-import { computeMetrics } from '../metrics/index.js';
+import { type MetricName, computeMetrics, objectiveName, scoreObjective } from '../metrics/index.js';
 import { foldCount } from '../models/folds.js';
 import { getLearnerSpec } from '../models/registry.js';
 import type { HyperValue } from '../models/types.js';
 import { Semaphore, isPoolTimeout } from '../util/pool.js';
+import { TabpilotError } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { type Proposal, proposeBatch } from './hpo.js';
 import { type JobPlan, buildTrialTask } from './plan.js';
 import type { TrialRunner } from './pool.js';
 import { portfolio } from './portfolio.js';
+import { presetPortfolio } from './presets.js';
 import { type Candidate, type CandidateResult, type SearchState, lossOf } from './search-state.js';
 import type { TrialOutput } from './trial.js';
 
@@ -56,12 +58,19 @@ interface CandidateClock {
   failed: boolean;
   started: number;
   deadline?: number;
+  /** Epoch ms: the candidate is skipped when its first fold has not started by then (the preset's HPO share). */
+  startBy?: number;
+  skipped?: boolean;
 }
 
 async function runFold(ctx: SearchContext, c: Candidate, fold: number, clock: CandidateClock): Promise<TrialOutput | null> {
   const { plan, state } = ctx;
   return ctx.semaphore.run(async () => {
     if (clock.failed) return null;
+    if (clock.started === 0 && clock.startBy !== undefined && Date.now() > clock.startBy) {
+      clock.skipped = true;
+      return null;
+    }
     const left = state.timeLeft();
     if (left <= 0) return null;
     const trialLimitMs = plan.options.maxTrialSeconds !== undefined ? plan.options.maxTrialSeconds * 1000 : Infinity;
@@ -87,9 +96,26 @@ async function runFold(ctx: SearchContext, c: Candidate, fold: number, clock: Ca
   });
 }
 
+/**
+ * The objective of out-of-fold (or ensemble) predictions `oof` whose reported metrics are `metrics`: read from
+ * them for a built-in metric; a custom objective is computed here, on the coordinator (its function cannot be
+ * sent to a worker). A custom function that throws is reported as an INVALID_ARGUMENT error naming it.
+ */
+export function objectiveValue(plan: JobPlan, metrics: Partial<Record<MetricName, number>>, oof: Float64Array): number {
+  const { objective, task, k } = plan;
+  if (typeof objective === 'string') return metrics[objective] ?? NaN;
+  const prediction = task === 'regression' ? { prediction: oof } : { probabilities: oof };
+  try {
+    return scoreObjective(task, objective, plan.yScored, prediction, { numClasses: k, weight: plan.weightScored });
+  } catch (e) {
+    throw new TabpilotError('INVALID_ARGUMENT', `custom objective "${objective.name}" threw: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
 /** Scores a candidate whose every fold finished: its out-of-fold predictions, metrics and members. */
 function scoreFolds(plan: JobPlan, result: CandidateResult, outputs: readonly TrialOutput[]): void {
-  const { k, objective } = plan;
+  const { k } = plan;
+  const objective = objectiveName(plan.objective);
   const oof = new Float64Array(plan.scored.length * k);
   // Repeated CV: each row is predicted once per repeat; its out-of-fold prediction is their mean.
   const share = 1 / (plan.validation.repeats ?? 1);
@@ -109,7 +135,7 @@ function scoreFolds(plan: JobPlan, result: CandidateResult, outputs: readonly Tr
   result.members = outputs.map((o) => o.member);
   const prediction = plan.task === 'regression' ? { prediction: oof } : { probabilities: oof };
   result.metrics = computeMetrics(plan.task, plan.yScored, prediction, { numClasses: k, weight: plan.weightScored });
-  result.objective = result.metrics[objective] ?? NaN;
+  result.objective = objectiveValue(plan, result.metrics, oof);
   result.predictSecondsPer1000Rows = predictedRows > 0 ? (predictSeconds / predictedRows) * 1000 : null;
   if (!Number.isFinite(result.objective)) {
     result.status = 'Failed';
@@ -118,9 +144,9 @@ function scoreFolds(plan: JobPlan, result: CandidateResult, outputs: readonly Tr
 }
 
 /** Evaluates one candidate on every fold and records the result. */
-export async function evaluate(ctx: SearchContext, c: Candidate): Promise<CandidateResult> {
+export async function evaluate(ctx: SearchContext, c: Candidate, startBy?: number): Promise<CandidateResult> {
   const { plan, state } = ctx;
-  const clock: CandidateClock = { failed: false, started: 0 };
+  const clock: CandidateClock = { failed: false, started: 0, startBy };
   let failure: string | undefined;
   const outputs = await Promise.all(
     Array.from({ length: foldCount(plan.validation) }, (_, f) =>
@@ -141,12 +167,17 @@ export async function evaluate(ctx: SearchContext, c: Candidate): Promise<Candid
     result.failureReason = failure;
   } else if (outputs.some((o) => o === null)) {
     result.status = 'Stopped';
-    result.failureReason = 'the job ran out of time before every fold was fitted';
+    const stopped = state.stopReason();
+    result.failureReason = clock.skipped
+      ? 'skipped: the preset keeps the rest of the search time for HPO'
+      : stopped !== undefined
+        ? `the job was stopped before every fold was fitted: ${stopped}`
+        : 'the job ran out of time before every fold was fitted';
   } else {
     scoreFolds(plan, result, outputs as TrialOutput[]);
   }
   state.record(result);
-  const objectiveText = `${plan.objective}=${result.objective.toPrecision(5)}`;
+  const objectiveText = `${objectiveName(plan.objective)}=${result.objective.toPrecision(5)}`;
   state.emit('search', `${c.id} ${result.status === 'Completed' ? objectiveText : `${result.status}: ${result.failureReason}`}`);
   return result;
 }
@@ -182,8 +213,11 @@ async function firstCandidates(ctx: SearchContext): Promise<void> {
     const list = given.map((d) => state.newCandidate(d.learner, { ...d.hyperparameters }, 'given', d.seedKey));
     await Promise.all(list.map((c) => evaluate(ctx, c)));
   } else if (plan.mode !== 'hpo') {
-    const entries = portfolio(plan.specs, plan.k, plan.features.numRows).slice(0, state.budget.maxCandidates);
-    await Promise.all(entries.map((e) => evaluate(ctx, state.newCandidate(e.kind, { ...e.params }, 'portfolio'))));
+    const entries = presetPortfolio(plan.preset, portfolio(plan.specs, plan.k, plan.features.numRows)).slice(0, state.budget.maxCandidates);
+    // Under a time budget the preset may keep part of the search for HPO: portfolio candidates not started by then are skipped.
+    const { searchDeadline, startedAt } = state.budget;
+    const startBy = searchDeadline !== undefined && plan.preset.portfolioTimeShare < 1 && plan.mode !== 'ensembling' ? startedAt + (searchDeadline - startedAt) * plan.preset.portfolioTimeShare : undefined;
+    await Promise.all(entries.map((e) => evaluate(ctx, state.newCandidate(e.kind, { ...e.params }, 'portfolio'), startBy)));
   }
 }
 

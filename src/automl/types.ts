@@ -1,4 +1,5 @@
 import type { Frame } from '../frame/frame.js';
+import type { CustomMetric } from '../metrics/index.js';
 import type { HyperValue, Task } from '../models/types.js';
 import type { FlowTrainingData } from '../pipeline/model-flow.js';
 
@@ -16,6 +17,9 @@ export interface CandidateDefinition {
 
 export type AutopilotMode = 'auto' | 'ensembling' | 'hpo';
 
+/** Speed / quality trade-off of a job (presets.ts). */
+export type AutopilotPreset = 'fast' | 'balanced' | 'best';
+
 export interface AutopilotOptions {
   readonly data: Frame;
   readonly target: string;
@@ -25,8 +29,14 @@ export interface AutopilotOptions {
    * learners (tags.input 'text') run. Inferred when the only feature is a text column (see isTextJobFrame).
    */
   readonly text?: boolean;
-  /** Objective metric name (Autopilot names: F1, AUC, MSE, ...); default per problem type. */
-  readonly objective?: string;
+  /**
+   * Objective metric name (Autopilot names: F1, AUC, MSE, ...), or a custom metric computed on this thread from
+   * the out-of-fold predictions (see CustomMetric); default per problem type. It ranks the candidates, fills the
+   * leaderboard's objective column and drives ensemble selection.
+   */
+  readonly objective?: string | CustomMetric;
+  /** fast, balanced (the defaults) or best: see presets.ts and docs/autopilot.md; explicit options override it. */
+  readonly presets?: AutopilotPreset;
   /** auto: portfolio, then HPO, then greedy ensemble; ensembling: portfolio + ensemble; hpo: HPO of one learner per family. */
   readonly mode?: AutopilotMode;
   /** Hard limit for the whole job, seconds (search, ensembling, refit). */

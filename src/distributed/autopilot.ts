@@ -23,7 +23,8 @@ export async function autopilotOnBackend(options: AutopilotOptions, backend: Red
   if (workers.length === 0) options.onWarning?.(`no live worker on ${backend.address.display} yet; trials wait until one starts (tabpilot worker --backend ...)`);
   const instances = options.instances !== undefined && options.instances > 0 ? options.instances : totalSlots(workers);
   const stop = new AbortController();
-  backend.onLost(() => stop.abort());
+  // The loss is the abort reason: trials that never started are Stopped with its message, not "out of time".
+  backend.onLost((lost) => stop.abort(lost));
   try {
     const job = await autopilot({ ...options, instances }, { runner: remoteTrialRunners(backend), stop: stop.signal });
     return { job, lost: backend.lost };

@@ -94,6 +94,8 @@ export class StoreCore {
     try {
       this.db = openDatabase(path.join(this.dir, DATABASE));
     } catch (e) {
+      // A missing better-sqlite3 is not the store's fault: its own code and install hint pass through.
+      if (e instanceof TabpilotError && e.code === 'DEPENDENCY_MISSING') throw e;
       throw new TabpilotError('STORE_VERSION', `cannot open the store database: ${(e as Error).message}`, { file: path.join(this.dir, DATABASE) });
     }
     this.db.exec(BASE_TABLES);

@@ -45,12 +45,32 @@ const CACHE_KIB = 65_536;
 
 let ctor: DatabaseConstructor | undefined;
 
+/** The optional peer the Feature Store needs, and the install command a user is told to run when it is missing. */
+const SQLITE_PACKAGE = 'better-sqlite3';
+const SQLITE_INSTALL = 'npm install better-sqlite3@12';
+
+/**
+ * Set to "1" by tests only (test/sqlite-missing.test.ts): loading better-sqlite3 fails as if it were not
+ * installed, so the user-facing error can be checked end to end. It can only make a load fail, never load
+ * something else.
+ */
+export const SIMULATE_MISSING_SQLITE_ENV = 'TABPILOT_TEST_MISSING_SQLITE';
+
+function loadSqlite(): DatabaseConstructor {
+  if (process.env[SIMULATE_MISSING_SQLITE_ENV] === '1') {
+    throw Object.assign(new Error(`Cannot find module '${SQLITE_PACKAGE}' (simulated by ${SIMULATE_MISSING_SQLITE_ENV})`), { code: 'MODULE_NOT_FOUND' });
+  }
+  return createRequire(import.meta.url)(SQLITE_PACKAGE) as DatabaseConstructor;
+}
+
 function sqlite(): DatabaseConstructor {
   if (ctor === undefined) {
     try {
-      ctor = createRequire(import.meta.url)('better-sqlite3') as DatabaseConstructor;
+      ctor = loadSqlite();
     } catch (e) {
-      throw new TabpilotError('INTERNAL', `the Feature Store needs the better-sqlite3 package, which did not load: ${(e as Error).message.split('\n')[0]}`);
+      // Not installed, or installed for another Node ABI: either way the fix is the same install.
+      const why = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? 'is not installed' : `did not load (${(e as Error).message.split('\n')[0]})`;
+      throw new TabpilotError('DEPENDENCY_MISSING', `the Feature Store needs the optional package ${SQLITE_PACKAGE}, which ${why}; run: ${SQLITE_INSTALL}`);
     }
   }
   return ctor;

@@ -1,3 +1,4 @@
+import { type RecordRow, columnsFromRecords } from './records.js';
 import { TabpilotError } from '../util/errors.js';
 import {
   type CellValue,
@@ -46,6 +47,14 @@ export class Frame {
 
   static fromColumns(columns: readonly Column[]): Frame {
     return new Frame(columns, null);
+  }
+
+  /**
+   * A frame from plain objects, e.g. `Frame.fromRecords([{ age: 31, city: 'Oslo' }])`; `schema` forces a column's
+   * kind (`{ zip: 'categorical' }`). See `columnsFromRecords` for the rules.
+   */
+  static fromRecords(records: readonly RecordRow[], schema?: ReadonlyMap<string, ColumnKind> | Readonly<Record<string, ColumnKind>>): Frame {
+    return new Frame(columnsFromRecords(records, schema), null);
   }
 
   static empty(): Frame {

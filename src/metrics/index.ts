@@ -71,11 +71,36 @@ export const REPORTED_METRICS: Readonly<Record<Task, readonly MetricName[]>> = {
   multiclass: ['Accuracy', 'BalancedAccuracy', 'F1macro', 'PrecisionMacro', 'RecallMacro', 'LogLoss', 'AUC'],
 };
 
+/**
+ * A user-defined objective (library only: a function cannot cross a worker thread or a command line). `fn` gets
+ * the targets of the scored rows (classification: class indices, Int32Array; regression: values, Float64Array)
+ * and the model's predictions of those rows, as a MetricInput: classification `probabilities` (row-major n x k)
+ * and `labelIndex` (their argmax), regression `prediction`; and the rows' sample weights when the job has them.
+ */
+export interface CustomMetric {
+  /** Shown as the leaderboard's objective metric; must not be a built-in metric name. */
+  readonly name: string;
+  readonly fn: (yTrue: Int32Array | Float64Array, prediction: MetricInput, weight?: Float64Array) => number;
+  readonly higherIsBetter: boolean;
+}
+
+/** What a job optimises: a built-in metric, or a custom one. */
+export type Objective = MetricName | CustomMetric;
+
+export function objectiveName(objective: Objective): string {
+  return typeof objective === 'string' ? objective : objective.name;
+}
+
+export function objectiveDirection(objective: Objective): Direction {
+  if (typeof objective === 'string') return METRIC_DIRECTION[objective];
+  return objective.higherIsBetter ? 'maximize' : 'minimize';
+}
+
 /** True when `a` is a better value than `b` for the metric. */
-export function isBetter(metric: MetricName, a: number, b: number): boolean {
+export function isBetter(metric: Objective, a: number, b: number): boolean {
   if (Number.isNaN(a)) return false;
   if (Number.isNaN(b)) return true;
-  return METRIC_DIRECTION[metric] === 'maximize' ? a > b : a < b;
+  return objectiveDirection(metric) === 'maximize' ? a > b : a < b;
 }
 
 /** Parses a metric name case-insensitively ("f1", "F1macro", "log_loss" ...), or throws naming the valid names. */
@@ -410,4 +435,17 @@ export function computeMetric(task: Task, metric: MetricName, yTrue: Int32Array 
     default:
       throw new TabpilotError('INVALID_ARGUMENT', `${metric} is not a classification metric`);
   }
+}
+
+/**
+ * The objective's value of a prediction: computeMetric for a built-in metric; a custom metric's `fn`, called
+ * with the classification labels (argmax of the probabilities) filled in when they are absent.
+ */
+export function scoreObjective(task: Task, objective: Objective, yTrue: Int32Array | Float64Array, input: MetricInput, options: MetricOptions = {}): number {
+  if (typeof objective === 'string') return computeMetric(task, objective, yTrue, input, options);
+  let full = input;
+  if (task !== 'regression' && !input.labelIndex && input.probabilities) {
+    full = { ...input, labelIndex: argmaxRows(input.probabilities, options.numClasses ?? input.probabilities.length / yTrue.length) };
+  }
+  return objective.fn(yTrue, full, options.weight);
 }

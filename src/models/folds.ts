@@ -126,6 +126,8 @@ export function makeValidationPlan(
     validationFraction?: number;
     forceHoldout?: boolean;
     repeats?: number;
+    /** Folds per repeat of random (stratified) k-fold CV; default DEFAULT_FOLDS. */
+    numFolds?: number;
     /** A fold id (0 .. k-1) per row, given by the user (--fold-column): used as is, one repeat. */
     folds?: Int32Array;
     /** A group id per row (--group-column): grouped DEFAULT_FOLDS-fold CV, one repeat. */
@@ -145,13 +147,14 @@ export function makeValidationPlan(
     return { kind: 'holdout', numFolds: 1, foldOf: stratifiedHoldout(strata, options.validationFraction ?? DEFAULT_VALIDATION_FRACTION, rng) };
   }
   const repeats = options.repeats ?? (n < REPEATED_CV_MAX_ROWS ? REPEATS_SMALL_DATA : 1);
-  if (repeats === 1) return { kind: 'cv', numFolds: DEFAULT_FOLDS, foldOf: stratifiedFolds(strata, DEFAULT_FOLDS, rng) };
+  const k = options.numFolds ?? DEFAULT_FOLDS;
+  if (repeats === 1) return { kind: 'cv', numFolds: k, foldOf: stratifiedFolds(strata, k, rng) };
   const foldOf = new Int32Array(n * repeats);
   for (let r = 0; r < repeats; r++) {
-    const one = stratifiedFolds(strata, DEFAULT_FOLDS, r === 0 ? rng : new Random(options.seed).fork(REPEAT_STREAM + r));
-    for (let i = 0; i < n; i++) foldOf[r * n + i] = one[i] + r * DEFAULT_FOLDS;
+    const one = stratifiedFolds(strata, k, r === 0 ? rng : new Random(options.seed).fork(REPEAT_STREAM + r));
+    for (let i = 0; i < n; i++) foldOf[r * n + i] = one[i] + r * k;
   }
-  return { kind: 'cv', numFolds: DEFAULT_FOLDS, foldOf, repeats };
+  return { kind: 'cv', numFolds: k, foldOf, repeats };
 }
 
 /**

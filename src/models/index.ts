@@ -1,7 +1,7 @@
 /**
  * `tabpilot/models`: the learner registry, each learner's spec, and the learner contract's types.
  */
-export { learnerSpecs, getLearnerSpec, modelFromJSON, trainableKinds } from './registry.js';
+export { learnerSpecs, getLearnerSpec, modelFromJSON, trainableKinds, type LearnerParams, type AnyParams } from './registry.js';
 export { gbdtSpec } from './gbdt/index.js';
 export { randomForestSpec, extraTreesSpec } from './forest/index.js';
 export { linearSpec } from './linear/index.js';

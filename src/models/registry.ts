@@ -1,6 +1,32 @@
 import { ensembleSpec } from './ensemble.js';
 import { type AnySpec, BASE_LEARNERS, lookupSpec, modelFromJSONWith } from './learners.js';
-import type { FittedModel } from './types.js';
+import type { BaggingParams } from './ensemble.js';
+import type { ForestParams } from './forest/train.js';
+import type { GbdtParams } from './gbdt/booster.js';
+import type { KnnParams } from './knn/index.js';
+import type { LinearParams } from './linear/index.js';
+import type { MlpParams } from './mlp/index.js';
+import type { TextNbParams } from './text/cnb.js';
+import type { TextGbdtParams } from './text/text-gbdt.js';
+import type { TextLinearParams } from './text/text-linear.js';
+import type { FittedModel, HyperValue, LearnerSpec } from './types.js';
+
+/** Each learner kind's hyperparameters: `getLearnerSpec('gbdt')` is a `LearnerSpec<GbdtParams>`. */
+export interface LearnerParams {
+  gbdt: GbdtParams;
+  rf: ForestParams;
+  extratrees: ForestParams;
+  linear: LinearParams;
+  mlp: MlpParams;
+  knn: KnnParams;
+  'text-linear': TextLinearParams;
+  'text-nb': TextNbParams;
+  'text-gbdt': TextGbdtParams;
+  ensemble: BaggingParams;
+}
+
+/** Hyperparameters of a learner chosen at run time (a kind read from a file or a flag). */
+export type AnyParams = Record<string, HyperValue>;
 
 /**
  * Every learner tabpilot can train or load, by kind. Generic code (Autopilot, the CLI, the conformance tests,
@@ -20,6 +46,8 @@ export function trainableKinds(): readonly string[] {
 }
 
 /** The spec of one kind; throws INVALID_ARGUMENT listing the known kinds. */
+export function getLearnerSpec<K extends keyof LearnerParams>(kind: K): LearnerSpec<LearnerParams[K]>;
+export function getLearnerSpec(kind: string): LearnerSpec<AnyParams>;
 export function getLearnerSpec(kind: string): AnySpec {
   return lookupSpec(BY_KIND, kind);
 }

@@ -4,6 +4,7 @@ import { type FeatureSchema, alignToSchema } from '../frame/align.js';
 import { applyModelFlow } from './model-flow.js';
 import { type Column, categoricalColumn, numericColumn } from '../frame/column.js';
 import { Frame } from '../frame/frame.js';
+import type { RecordRow } from '../frame/records.js';
 import { TabpilotError } from '../util/errors.js';
 import { argmaxRows } from '../util/numeric.js';
 import { tabpilotVersion } from '../util/version.js';
@@ -239,6 +240,22 @@ export class Pipeline {
     return { frame: prepared, unseen: aligned.unseen, invalid: aligned.invalid };
   }
 
+  /**
+   * Predicts plain objects (e.g. parsed JSON): each record's keys are the raw feature names; values are read with
+   * the training kinds (strings parse as numbers or dates where the feature was numeric or datetime). Returns one
+   * record per input, with the batch-transform columns.
+   */
+  predictRecords(records: readonly RecordRow[]): PredictionRecord[] {
+    const kinds = new Map(this.artifact.features.map((f) => [f.name, f.kind === 'categorical' ? 'categorical' : f.kind] as const));
+    const frame = Frame.fromRecords(records, kinds);
+    const out = predictionFrame(this.predict(frame)).toRows();
+    return out.map((r) => {
+      const rec: PredictionRecord = {};
+      for (const [k, v] of Object.entries(r)) rec[k] = v instanceof Date ? v.toISOString() : typeof v === 'boolean' ? String(v) : v;
+      return rec;
+    });
+  }
+
   predict(frame: Frame, where: { file?: string } = {}): PredictionResult {
     const { frame: input, unseen, invalid } = this.prepare(frame, where);
     const task = this.artifact.task;
@@ -258,6 +275,9 @@ export class Pipeline {
  * The batch-transform columns of a prediction: `predicted_label`, `probability` (of the predicted label) and
  * `probability_<label>` per class for classifiers; `prediction` for regression.
  */
+/** One prediction as a record: `predicted_label`, `probability`, `probability_<label>` or `prediction`. */
+export type PredictionRecord = Record<string, number | string | null>;
+
 export function predictionFrame(result: PredictionResult): Frame {
   if (result.task === 'regression') {
     if (!result.prediction) throw new TabpilotError('INVALID_ARGUMENT', 'regression result without predictions');

@@ -48,6 +48,8 @@ export type ErrorCode =
   | 'VERSION_MISMATCH'
   /** Processing job: an instance of the user's module failed. */
   | 'PROCESSING_FAILED'
+  /** An optional peer package a feature needs is not installed (the message names the npm install to run). */
+  | 'DEPENDENCY_MISSING'
   | 'INTERNAL';
 
 export interface ErrorLocation {

@@ -30,6 +30,9 @@ Options:
                              regression: MSE (default), RMSE, MAE, R2
   --mode MODE                auto (default): portfolio + HPO + ensemble; ensembling: portfolio + ensemble;
                              hpo: HPO over ${hpoLearnerKinds().join(', ')} (best single candidate)
+  --presets NAME             fast | balanced (default) | best: fast = 3-fold CV, no repeats, 6 cheap portfolio
+                             configurations, 10 ensemble rounds; best = CV repeated up to 10,000 rows, at least
+                             half the search time for HPO, 50 ensemble rounds; explicit options win
   --max-runtime SECONDS      hard limit for the whole job (default 600 when --max-candidates is not given)
   --max-candidates N         stop after N candidates (default 250)
   --instances N              worker threads (default: number of cores; 0 = run in this thread)
@@ -139,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       'problem-type': { type: 'string' },
       objective: { type: 'string' },
       mode: { type: 'string' },
+      presets: { type: 'string' },
       'max-runtime': { type: 'string' },
       'max-candidates': { type: 'string' },
       instances: { type: 'string' },
@@ -204,6 +208,7 @@ export async function run(argv: string[]): Promise<number> {
     text: str('problem-type')?.toLowerCase() === 'text' ? true : undefined,
     objective: str('objective'),
     mode,
+    presets: str('presets') as AutopilotOptions['presets'],
     maxRuntime: limits.maxRuntime,
     maxCandidates: limits.maxCandidates,
     // The model report counts against --max-runtime: the job ends early enough to leave it time.

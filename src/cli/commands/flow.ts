@@ -1,7 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseCommandArgs } from '../../util/args.js';
 import { TabpilotError } from '../../util/errors.js';
+import { checkOutputPath, writeFileAtomic } from '../../util/output.js';
 import { exportFlowModule, fitForExport } from '../../wrangle/flow/export.js';
 import { describeFlow, loadFlow, saveFlow, validateFlow } from '../../wrangle/flow/files.js';
 import { runFlow } from '../../wrangle/flow/runner.js';
@@ -25,10 +26,11 @@ schema: schemas/flow.schema.json).
       columns). Exit code 0 when valid, 2 when not.
   flow show FLOW
       The DAG and each step in words.
-  flow export FLOW --out FILE.ts [--target NODE[:OUTPUT]] [--param name=value ...]
+  flow export FLOW --out FILE.ts [--overwrite] [--target NODE[:OUTPUT]] [--param name=value ...]
       A standalone TypeScript module applying the fitted row-wise steps up to the training node (default:
       the split output named Train, else the first destination's input). Learned steps without stored
       state are fitted first by running the flow up to that node (nothing is written, FLOW unchanged).
+      An existing FILE.ts is replaced only with --overwrite, the flow itself never.
   flow transforms
       Lists every transform group and operator.`;
 
@@ -110,14 +112,14 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === 'export') {
     const out = values.out as string | undefined;
     if (!out || !out.endsWith('.ts')) throw new TabpilotError('INVALID_ARGUMENT', 'flow export: --out FILE.ts is required');
+    // Before any work: never the flow itself, and an existing file only with --overwrite.
+    checkOutputPath(out, { inputs: [file] });
+    if (existsSync(out) && !values.overwrite) throw new TabpilotError('OUTPUT_PATH', 'already exists; pass --overwrite to replace it', { file: out });
     const target = values.target as string | undefined;
     const fit = await fitForExport(flow, { target, baseDir, params });
     if (fit.fitted.length > 0) console.log(`fitted ${fit.fitted.join(', ')} for the export (${file} is not changed)`);
     const source = exportFlowModule(fit.flow, { target, source: path.basename(file) });
-    mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    const tmp = `${out}.${process.pid}.tmp`;
-    writeFileSync(tmp, source);
-    renameSync(tmp, out);
+    writeFileAtomic(out, source);
     console.log(`wrote ${out}`);
     return 0;
   }

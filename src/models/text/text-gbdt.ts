@@ -3,7 +3,7 @@ import { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
 import { gbdtSpec } from '../gbdt/index.js';
 import { type ParamConstraints, resolveParams } from '../hyperparams.js';
-import { checkModelJSON, field, formatError, numberArrayAt, objectAt } from '../model-json.js';
+import { checkModelJSON, field, numberArrayAt, objectAt } from '../model-json.js';
 import type { FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, ModelJSON } from '../types.js';
 import { TOKEN_CONSTRAINTS, TOKEN_DEFAULTS, TOKEN_SEARCH_SPACE, type TextModelBase, TextModel, type TokenParams, startTextFit, textBaseFromJSON, textTags, topIndices } from './common.js';
 import { type Csr, chi2Scores } from './tfidf.js';
@@ -94,8 +94,8 @@ export class TextGbdtModel extends TextModel implements FittedModel {
   static fromJSON(json: ModelJSON, path = 'model'): TextGbdtModel {
     const j = checkModelJSON(json, KIND, FORMAT_VERSION, path);
     const base = textBaseFromJSON(j, path);
-    const selected = Int32Array.from(numberArrayAt(field(j, 'selected'), `${path}.selected`, undefined, { integer: true, min: 0 }));
-    for (const s of selected) if (s >= base.vectorizer.numTerms) throw formatError(`${path}.selected`, `term id ${s} is outside the vocabulary of ${base.vectorizer.numTerms} terms`);
+    // Checked before the Int32Array: a term id beyond int32 would wrap (2^31 to -2^31, 2^32 to 0) past a later check.
+    const selected = Int32Array.from(numberArrayAt(field(j, 'selected'), `${path}.selected`, undefined, { integer: true, min: 0, max: base.vectorizer.numTerms - 1 }));
     const params = resolveParams(KIND, DEFAULTS, CONSTRAINTS, objectAt(field(j, 'params'), `${path}.params`));
     const booster = gbdtSpec.fromJSON(field(j, 'booster') as ModelJSON, `${path}.booster`);
     return new TextGbdtModel(base, params, selected, booster);

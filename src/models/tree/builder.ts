@@ -2,7 +2,7 @@ import type { Random } from '../../util/random.js';
 import type { BinnedData } from './binning.js';
 import { accumulateHistogram } from './histogram.js';
 import { nativeKernels } from './native.js';
-import { type SplitInfo, type SplitParams, SplitFinder } from './split.js';
+import { type NodeRows, type SplitInfo, type SplitParams, SplitFinder } from './split.js';
 import type { FlatTree } from './tree.js';
 
 export interface TreeParams extends SplitParams {
@@ -78,8 +78,10 @@ export class TreeBuilder {
       rootStats[K] += hess[r];
     }
     const root: Leaf = { node: nodes.add(this.finder, rootStats, -1), start: 0, end: count, depth: 0, stats: rootStats, hist: null, split: null };
-    root.hist = this.buildHistogram(rows, 0, count, grad, hess, features);
-    root.split = this.findSplit(root, features, rng);
+    // Extra trees score one random cut per candidate straight from the rows: no node histograms.
+    const fromRows: NodeRows | null = this.params.extraTrees ? { rows, start: 0, end: count, grad, hess } : null;
+    if (fromRows === null) root.hist = this.buildHistogram(rows, 0, count, grad, hess, features);
+    root.split = this.findSplit(root, features, rng, fromRows);
     const open: Leaf[] = [];
     const done: Leaf[] = [];
     this.settle(root, open, done);
@@ -101,7 +103,10 @@ export class TreeBuilder {
         (this.params.maxDepth <= 0 || l.depth < this.params.maxDepth) && l.end - l.start >= 2 * this.params.minDataInLeaf && numLeaves < this.params.numLeaves;
       const wantLeft = canSplit(left);
       const wantRight = canSplit(right);
-      if (wantLeft || wantRight) {
+      if (fromRows !== null && (wantLeft || wantRight)) {
+        if (wantLeft) left.split = this.findSplit(left, features, rng, fromRows);
+        if (wantRight) right.split = this.findSplit(right, features, rng, fromRows);
+      } else if (wantLeft || wantRight) {
         // Subtraction trick: build the smaller child's histogram, derive the larger one from the parent's.
         const leftSmaller = mid - leaf.start <= leaf.end - mid;
         const small = leftSmaller ? left : right;
@@ -112,8 +117,8 @@ export class TreeBuilder {
         for (let i = 0; i < this.histSize; i++) parent[i] -= sh[i];
         large.hist = parent;
         leaf.hist = null;
-        if (wantLeft) left.split = this.findSplit(left, features, rng);
-        if (wantRight) right.split = this.findSplit(right, features, rng);
+        if (wantLeft) left.split = this.findSplit(left, features, rng, null);
+        if (wantRight) right.split = this.findSplit(right, features, rng, null);
       } else {
         this.release(leaf);
       }
@@ -158,7 +163,8 @@ export class TreeBuilder {
     }
   }
 
-  private findSplit(leaf: Leaf, features: Int32Array, rng: Random): SplitInfo | null {
+  /** fromRows (extra trees): the tree's rows and gradients, pointed at the leaf's range here. */
+  private findSplit(leaf: Leaf, features: Int32Array, rng: Random, fromRows: NodeRows | null): SplitInfo | null {
     let list = features;
     let m = features.length;
     const frac = this.params.featureFractionByNode;
@@ -174,7 +180,13 @@ export class TreeBuilder {
         list[j] = t;
       }
     }
-    return this.finder.find(leaf.hist!, leaf.stats, leaf.end - leaf.start, list, m, rng);
+    const count = leaf.end - leaf.start;
+    if (fromRows !== null) {
+      fromRows.start = leaf.start;
+      fromRows.end = leaf.end;
+      return this.finder.findFromRows(fromRows, leaf.stats, count, list, m, rng);
+    }
+    return this.finder.find(leaf.hist!, leaf.stats, count, list, m, rng);
   }
 
   private buildHistogram(rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, features: Int32Array): Float64Array {

@@ -19,7 +19,10 @@ export interface SplitParams {
   readonly lambdaL1: number;
   readonly lambdaL2: number;
   readonly minGainToSplit: number;
-  /** Extra trees: one random threshold per feature and node instead of the best one. */
+  /**
+   * Extra trees: one random threshold per feature and node instead of the best one, scored from the node's rows
+   * (`findFromRows`) rather than from a histogram.
+   */
   readonly extraTrees: boolean;
   /** LightGBM categorical regularisation: smoothing of the gradient ratio used to order categories. */
   readonly catSmooth: number;
@@ -45,6 +48,15 @@ export interface SplitInfo {
   leftStats: Float64Array;
 }
 
+/** A node's rows, rows[start, end), with the gradient channels (row-major) and hessian of every data row. */
+export interface NodeRows {
+  readonly rows: Int32Array;
+  start: number;
+  end: number;
+  readonly grad: Float64Array;
+  readonly hess: Float64Array;
+}
+
 /** Finds the best split of one node from its histogram (layout: see histogram.ts, stride = channels + 1). */
 export class SplitFinder {
   private readonly p: SplitParams;
@@ -52,6 +64,12 @@ export class SplitFinder {
   private readonly left: Float64Array;
   private readonly right: Float64Array;
   private readonly best: Float64Array;
+  private readonly missing: Float64Array;
+  /** Per feature: 1 = categorical, and the bin count (flat arrays: the search reads them for every candidate). */
+  private readonly isCategorical: Uint8Array;
+  private readonly numBins: Int32Array;
+  /** findFromRows: histogram regions of the categorical candidates, built on demand. */
+  private rowHist: Float64Array | null = null;
 
   constructor(
     private readonly binned: BinnedData,
@@ -62,6 +80,9 @@ export class SplitFinder {
     this.left = new Float64Array(this.stride);
     this.right = new Float64Array(this.stride);
     this.best = new Float64Array(this.stride);
+    this.missing = new Float64Array(this.stride);
+    this.isCategorical = Uint8Array.from(binned.features, (fb) => (fb.kind === 'categorical' ? 1 : 0));
+    this.numBins = Int32Array.from(binned.features, (fb) => fb.numBins);
   }
 
   /** Score of a node with stats s (channels then hessian at s[off + channels]). */
@@ -112,6 +133,21 @@ export class SplitFinder {
    * `count` rows. Returns null when no split passes the constraints.
    */
   find(hist: Float64Array, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random): SplitInfo | null {
+    return this.search(hist, null, total, count, features, numFeatures, rng);
+  }
+
+  /**
+   * Extra trees without node histograms: the same random cuts as a histogram would give, with each numeric
+   * candidate's statistics summed straight from the node's rows (one pass for its range, one for the cut), and a
+   * histogram built only for categorical candidates. A node then costs O(candidates x rows) instead of
+   * O(all bins) for clearing and subtracting full histograms, which dominated deep extra trees.
+   */
+  findFromRows(node: NodeRows, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random): SplitInfo | null {
+    this.rowHist ??= new Float64Array(this.binned.binOffsets[this.binned.numFeatures] * this.stride);
+    return this.search(this.rowHist, node, total, count, features, numFeatures, rng);
+  }
+
+  private search(hist: Float64Array, node: NodeRows | null, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random): SplitInfo | null {
     const K = this.p.channels;
     const H = total[K];
     if (count < 2 * this.p.minDataInLeaf || H < 2 * this.p.minSumHessian) return null;
@@ -119,14 +155,20 @@ export class SplitFinder {
     let best: SplitInfo | null = null;
     for (let j = 0; j < numFeatures; j++) {
       const f = features[j];
-      const fb = this.binned.features[f];
+      const numBins = this.numBins[f];
+      const categorical = this.isCategorical[f] === 1;
       const threshold: number = best ? best.gain : 0;
-      const candidate: SplitInfo | null =
-        fb.kind === 'categorical'
-          ? this.findCategorical(hist, f, fb.numBins, total, count, parentScore, threshold, rng)
-          : this.p.criterion === 'gradient' && !this.p.extraTrees
-            ? this.findNumericGradient(hist, f, fb.numBins, total, count, parentScore, threshold)
-            : this.findNumeric(hist, f, fb.numBins, total, count, parentScore, threshold, rng);
+      // findCategorical needs two occupied categories; deep nodes often hold one, so check that from the rows first.
+      const skip = node !== null && categorical && !this.featureHistogram(node, f, numBins, hist);
+      const candidate: SplitInfo | null = skip
+        ? null
+        : categorical
+          ? this.findCategorical(hist, f, numBins, total, count, parentScore, threshold, rng)
+          : node !== null
+            ? this.findRandomCut(node, f, numBins, total, count, parentScore, threshold, rng)
+            : this.p.criterion === 'gradient'
+              ? this.findNumericGradient(hist, f, numBins, total, count, parentScore, threshold)
+              : this.findNumeric(hist, f, numBins, total, count, parentScore, threshold);
       if (candidate !== null) best = candidate;
     }
     if (best !== null && best.gain <= this.p.minGainToSplit) return null;
@@ -194,7 +236,6 @@ export class SplitFinder {
     count: number,
     parentScore: number,
     bestGain: number,
-    rng: Random,
   ): SplitInfo | null {
     const S = this.stride;
     const K = this.p.channels;
@@ -206,16 +247,6 @@ export class SplitFinder {
     let found = false;
     let bestT = 0;
     let bestDefaultLeft = false;
-    let tPick = -1;
-    if (this.p.extraTrees) {
-      // A uniformly random cut between the node's smallest and largest occupied value bins.
-      let lo = 1;
-      let hi = numBins - 1;
-      while (lo < numBins && hist[base + lo * S + K] <= 0) lo++;
-      while (hi > lo && hist[base + hi * S + K] <= 0) hi--;
-      if (hi <= lo) return null;
-      tPick = lo + rng.int(hi - lo);
-    }
     // Returns false when the right side became infeasible (it only shrinks as t grows).
     const evaluate = (t: number, missingLeft: boolean): boolean => {
       if (!this.feasible(left, ratio)) return true;
@@ -235,11 +266,6 @@ export class SplitFinder {
       const missingLeft = dir === 1;
       if (missingLeft && missingH <= 0) break;
       for (let c = 0; c < S; c++) left[c] = missingLeft ? hist[base + c] : 0;
-      if (tPick >= 1) {
-        for (let t = 1; t <= tPick; t++) for (let c = 0; c < S; c++) left[c] += hist[base + t * S + c];
-        evaluate(tPick, missingLeft);
-        continue;
-      }
       // t = 0 with missing left is the split "missing vs. all values".
       if (missingLeft && !evaluate(0, true)) continue;
       for (let t = 1; t <= numBins - 2; t++) {
@@ -250,6 +276,97 @@ export class SplitFinder {
     if (!found) return null;
     if (missingH <= 0) bestDefaultLeft = this.best[K] >= total[K] - this.best[K];
     return { feature: f, gain: bestGain, binThreshold: bestT, leftBins: null, defaultLeft: bestDefaultLeft, leftStats: Float64Array.from(this.best) };
+  }
+
+  /**
+   * Extra trees' numeric candidate, from the node's rows: a uniformly random cut t between the node's smallest
+   * and largest occupied value bins (bins lo..t go left), with missing values scored on either side.
+   */
+  private findRandomCut(node: NodeRows, f: number, numBins: number, total: Float64Array, count: number, parentScore: number, bestGain: number, rng: Random): SplitInfo | null {
+    const { rows, start, end, grad, hess } = node;
+    const S = this.stride;
+    const K = this.p.channels;
+    const bins = this.binned.bins;
+    const col = f * this.binned.numRows;
+    const missing = this.missing;
+    const left = this.left;
+    const right = this.right;
+    missing.fill(0);
+    let lo = numBins;
+    let hi = 0;
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      const b = bins[col + r];
+      if (b === 0) {
+        for (let k = 0; k < K; k++) missing[k] += grad[r * K + k];
+        missing[K] += hess[r];
+      } else if (hess[r] > 0) {
+        if (b < lo) lo = b;
+        if (b > hi) hi = b;
+      }
+    }
+    if (hi <= lo) return null;
+    const cut = lo + rng.int(hi - lo);
+    const value = this.best;
+    value.fill(0);
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      const b = bins[col + r];
+      if (b === 0 || b > cut) continue;
+      for (let k = 0; k < K; k++) value[k] += grad[r * K + k];
+      value[K] += hess[r];
+    }
+    const ratio = count / total[K];
+    let found: Float64Array | null = null;
+    let bestDefaultLeft = false;
+    for (let dir = 0; dir < 2; dir++) {
+      const missingLeft = dir === 1;
+      if (missingLeft && missing[K] <= 0) break;
+      for (let c = 0; c < S; c++) left[c] = missingLeft ? missing[c] + value[c] : value[c];
+      if (!this.feasible(left, ratio)) continue;
+      for (let c = 0; c < S; c++) right[c] = total[c] - left[c];
+      if (!this.feasible(right, ratio)) continue;
+      const gain = this.score(left, 0) + this.score(right, 0) - parentScore;
+      if (gain > bestGain) {
+        bestGain = gain;
+        bestDefaultLeft = missingLeft;
+        found = Float64Array.from(left);
+      }
+    }
+    if (found === null) return null;
+    if (missing[K] <= 0) bestDefaultLeft = found[K] >= total[K] - found[K];
+    return { feature: f, gain: bestGain, binThreshold: cut, leftBins: null, defaultLeft: bestDefaultLeft, leftStats: found };
+  }
+
+  /**
+   * The histogram region of feature f from a node's rows (findFromRows' categorical candidates). Returns false,
+   * leaving it unbuilt, when the rows with a positive hessian occupy fewer than two bins (no split possible).
+   */
+  private featureHistogram(node: NodeRows, f: number, numBins: number, hist: Float64Array): boolean {
+    const { rows, start, end, grad, hess } = node;
+    const S = this.stride;
+    const K = this.p.channels;
+    const base = this.binned.binOffsets[f] * S;
+    const bins = this.binned.bins;
+    const col = f * this.binned.numRows;
+    let first = -1;
+    let two = false;
+    for (let i = start; i < end && !two; i++) {
+      const r = rows[i];
+      if (hess[r] <= 0) continue;
+      const b = bins[col + r];
+      if (first < 0) first = b;
+      else two = b !== first;
+    }
+    if (!two) return false;
+    hist.fill(0, base, base + numBins * S);
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      const h = base + bins[col + r] * S;
+      for (let k = 0; k < K; k++) hist[h + k] += grad[r * K + k];
+      hist[h + K] += hess[r];
+    }
+    return true;
   }
 
   private findCategorical(

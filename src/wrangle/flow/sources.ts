@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TabpilotError } from '../../util/errors.js';
+import { parseNumber } from '../../util/parse-number.js';
 import { rt_formatSpec, rt_parseWithSpec } from '../formula/runtime.js';
 import { toStrftime } from '../transforms/datetime.js';
 import type { FlowFile, FlowParameter } from './format.js';
@@ -21,7 +22,8 @@ export function resolveParameterValues(flow: FlowFile, overrides: ParamValues = 
   }
   for (const def of defs) {
     const value = overrides[def.name] ?? String(def.default_value);
-    if (def.type === 'Number' && !Number.isFinite(Number(value))) throw new TabpilotError('INVALID_ARGUMENT', `parameter "${def.name}" is a Number, got "${value}"`);
+    // The one number grammar (as in CSV cells): `0x10`, `Infinity`, `1_000` and an empty value are not numbers.
+    if (def.type === 'Number' && Number.isNaN(parseNumber(value))) throw new TabpilotError('INVALID_ARGUMENT', `parameter "${def.name}" is a Number, got "${value}"`);
     if (def.type === 'Pattern') {
       try {
         new RegExp(value);
