@@ -1,17 +1,22 @@
 // Per-tree fit cost of `rf` vs `extratrees` (issue 13): fit time, nodes and depth per tree, and a digest of the
 // predictions (same seed => same digest when only how split statistics are computed changes).
-// Run: npx tsx scripts/forest-cost.mjs [numTrees]
+// Run: npx tsx scripts/forest-cost.mjs [numTrees]            (the TypeScript sources, via tsx)
+//  or: npm run build && node scripts/forest-cost.mjs --dist [numTrees]   (the compiled code the CLI runs)
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTable } from '../src/io/index.ts';
-import { extraTreesSpec, randomForestSpec } from '../src/models/forest/index.ts';
-import { Random } from '../src/util/random.ts';
+
+const args = process.argv.slice(2);
+const dist = args.includes('--dist');
+const load = (mod) => import(dist ? `../dist/src/${mod}.js` : `../src/${mod}.ts`);
+const { readTable } = await load('io/index');
+const { extraTreesSpec, randomForestSpec } = await load('models/forest/index');
+const { Random } = await load('util/random');
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 /** Trees per fit: enough for a stable per-tree time, small enough to run in seconds. */
-const NUM_TREES = Number(process.argv[2] ?? 30);
+const NUM_TREES = Number(args.find((a) => a !== '--dist') ?? 30);
 const CASES = [
   { file: 'ames.csv', target: 'Sale_Price', task: 'regression' },
   { file: 'pima_diabetes2.csv', target: 'diabetes', task: 'binary' },

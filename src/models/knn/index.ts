@@ -5,7 +5,7 @@ import { argmaxRows } from '../../util/numeric.js';
 import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import { checkModelJSON, classesAt, field, formatError, numberArrayAt, numberAt, objectAt, taskAt } from '../model-json.js';
 import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
-import { effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
+import { fitInput } from '../preprocess/fit-input.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
 
 /**
@@ -263,14 +263,8 @@ class KnnLearner implements Learner<KnnParams> {
   constructor(readonly params: Readonly<KnnParams>) {}
 
   async fit(data: Frame, target: Column, ctx: FitContext): Promise<FittedModel> {
-    const featureNames = data.columnNames.filter((n) => n !== target.name);
-    if (featureNames.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'knn: no feature columns to train on');
-    const train = trainingRows(data, target, ctx.rows);
-    const encoded = encodeTarget(train.target, ctx.task, ctx.classes);
-    const n = train.data.numRows;
-    if (n === 0) throw new TabpilotError('INVALID_ARGUMENT', 'knn: no training rows');
-    const allWeights = effectiveWeights(n, ctx, encoded);
-    const design = DesignEncoder.fit(train.data, featureNames, { minCategoryCount: this.params.minCategoryCount, maxCategories: this.params.maxCategories });
+    const { data: fitRows, encoded, n, weights: allWeights, design } = fitInput('knn', data, target, ctx, this.params);
+    const train = { data: fitRows };
     const keep = referenceRows(n, ctx);
     const X = design.transform(keep.length === n ? train.data : train.data.take(keep));
     const targets = Float64Array.from(keep, (r) => encoded.y[r]);

@@ -5,7 +5,7 @@ import { argmaxRows, sigmoid, softmaxRows } from '../../util/numeric.js';
 import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import { booleanAt, checkModelJSON, classesAt, field, formatError, numberArrayAt, numberAt, objectAt, stringAt, taskAt } from '../model-json.js';
 import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
-import { effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
+import { fitInput } from '../preprocess/fit-input.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
 import { type LinearFit, fitLogistic, fitRidge, linearScores } from './solvers.js';
 
@@ -172,14 +172,8 @@ class LinearLearner implements Learner<LinearParams> {
   constructor(readonly params: Readonly<LinearParams>) {}
 
   async fit(data: Frame, target: Column, ctx: FitContext): Promise<FittedModel> {
-    const featureNames = data.columnNames.filter((n) => n !== target.name);
-    if (featureNames.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'linear: no feature columns to train on');
-    const train = trainingRows(data, target, ctx.rows);
-    const encoded = encodeTarget(train.target, ctx.task, ctx.classes);
-    const n = train.data.numRows;
-    if (n === 0) throw new TabpilotError('INVALID_ARGUMENT', 'linear: no training rows');
-    const weights = effectiveWeights(n, ctx, encoded);
-    const design = DesignEncoder.fit(train.data, featureNames, { minCategoryCount: this.params.minCategoryCount, maxCategories: this.params.maxCategories });
+    const { data: fitRows, encoded, n, weights, design } = fitInput('linear', data, target, ctx, this.params);
+    const train = { data: fitRows };
     const X = design.transform(train.data);
     let weightSum = 0;
     for (let i = 0; i < n; i++) weightSum += weights[i];

@@ -5,7 +5,8 @@ import { argmaxRows, softmaxRows } from '../../util/numeric.js';
 import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import { arrayAt, checkModelJSON, classesAt, field, formatError, numberAt, objectAt, oneOfAt, taskAt } from '../model-json.js';
 import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
-import { effectiveWeights, encodeTarget, trainingRows } from '../preprocess/index.js';
+import { encodeTarget, trainingRows } from '../preprocess/index.js';
+import { fitInput } from '../preprocess/fit-input.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
 import { type MlpBackendName, loadTensorflow } from './backend.js';
 import { type Activation, type DenseLayer, type DenseLayerJSON, forward, layerFromJSON, layerToJSON } from './network.js';
@@ -233,15 +234,9 @@ class MlpLearner implements Learner<MlpParams> {
 
   async fit(data: Frame, target: Column, ctx: FitContext): Promise<FittedModel> {
     const started = Date.now();
-    const featureNames = data.columnNames.filter((n) => n !== target.name);
-    if (featureNames.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'mlp: no feature columns to train on');
-    const train = trainingRows(data, target, ctx.rows);
-    const encoded = encodeTarget(train.target, ctx.task, ctx.classes);
-    const n = train.data.numRows;
-    if (n === 0) throw new TabpilotError('INVALID_ARGUMENT', 'mlp: no training rows');
-    const weights = effectiveWeights(n, ctx, encoded);
     const p = this.params;
-    const design = DesignEncoder.fit(train.data, featureNames, { minCategoryCount: p.minCategoryCount, maxCategories: p.maxCategories });
+    const { data: fitRows, encoded, n, weights, design } = fitInput('mlp', data, target, ctx, p);
+    const train = { data: fitRows };
     const X = design.transform(train.data);
 
     let targetScaling: { mean: number; scale: number } | undefined;
