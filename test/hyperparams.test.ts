@@ -49,7 +49,7 @@ describe('declarative hyperparameter validation', () => {
 
   it('every learner (gbdt, rf, extratrees, linear, mlp, the text learners, ensemble) validates through it', () => {
     const kinds = learnerSpecs().map((s) => s.kind);
-    expect(kinds).toEqual(['gbdt', 'rf', 'extratrees', 'linear', 'mlp', 'knn', 'text-linear', 'text-nb', 'text-gbdt', 'ensemble']);
+    expect(kinds).toEqual(['gbdt', 'rf', 'extratrees', 'linear', 'mlp', 'knn', 'text-linear', 'text-nb', 'text-gbdt', 'text-fasttext', 'ensemble']);
     for (const spec of learnerSpecs()) {
       expect(spec.create().params, spec.kind).toEqual(spec.defaults);
       expect(() => spec.create(JSON.parse('{"toString": 1}')), spec.kind).toThrow(`${spec.kind}: unknown hyperparameter "toString"`);

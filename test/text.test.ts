@@ -3,7 +3,8 @@ import { categoricalFromStrings, textColumn } from '../src/frame/column.js';
 import { Frame } from '../src/frame/frame.js';
 import { readTable } from '../src/io/index.js';
 import { Featurizer, isNumberSeriesColumn } from '../src/models/featurize.js';
-import { getLearnerSpec } from '../src/models/registry.js';
+import { getLearnerSpec, modelFromJSON } from '../src/models/registry.js';
+import { HASH_BUCKETS, TextFastTextModel, hashedTerms, textFastTextSpec } from '../src/models/text/fasttext.js';
 import { TextModel, TfidfVectorizer, documents, terms, textLinearSpec, textNbSpec, topTermsOf, words } from '../src/models/text/index.js';
 import { isTabpilotError } from '../src/util/errors.js';
 import { Random } from '../src/util/random.js';
@@ -127,6 +128,70 @@ describe('real data: the SpamAssassin fixture', () => {
     expect(correct / test.numRows).toBeGreaterThan(0.95);
     const top = topTermsOf(model, 20)!;
     expect(top.spam.some((w) => ['free', 'money', 'remove', 'click'].includes(w)), top.spam.join(' ')).toBe(true);
+  });
+
+  it('text-fasttext: accurate on held-out messages, deterministic for a seed, identical after a JSON round trip', async () => {
+    const perm = new Random(11).permutation(frame.numRows);
+    const rows = Int32Array.from(perm.subarray(0, 1500));
+    const fit = (seed: number) => textFastTextSpec.create().fit(frame, frame.column('label'), { task: 'binary', rng: new Random(seed), rows });
+    const model = (await fit(1)) as TextFastTextModel;
+    const test = frame.take(perm.subarray(1500));
+    const pred = model.predict(test);
+    const y = test.column('label');
+    let correct = 0;
+    for (let i = 0; i < test.numRows; i++) if (model.classes[pred[i]] === (y.kind === 'categorical' ? y.dictionary[y.codes[i]] : '')) correct++;
+    expect(correct / test.numRows).toBeGreaterThan(0.9);
+    // The held-out slice picked the epoch; the vocabulary is capped at maxFeatures hashed buckets.
+    expect(model.training.epochs).toBeGreaterThanOrEqual(1);
+    expect(model.buckets.length).toBeLessThanOrEqual(textFastTextSpec.defaults.maxFeatures);
+    const proba = model.predictProba(test);
+    expect(Array.from((await fit(1)).predictProba(test))).toEqual(Array.from(proba));
+    // Another seed starts from other embeddings and another row order: other probabilities.
+    expect(Array.from((await fit(2)).predictProba(test))).not.toEqual(Array.from(proba));
+    const text = JSON.stringify(model.toJSON());
+    const loaded = modelFromJSON(JSON.parse(text));
+    expect(Array.from(loaded.predictProba(test))).toEqual(Array.from(proba));
+    expect(JSON.stringify(loaded.toJSON())).toBe(text);
+  });
+});
+
+describe('text-fasttext', () => {
+  it('hashes words and word pairs into the buckets, and its vocabulary is fitted per fold', async () => {
+    const one = hashedTerms('Cheap pills, cheap!', 1);
+    expect(one.length).toBe(3);
+    expect(one[0]).toBe(one[2]);
+    const two = hashedTerms('cheap pills cheap', 2);
+    // cheap, pills, "cheap pills", cheap, "pills cheap": the two pairs differ (order matters).
+    expect(two.length).toBe(5);
+    expect(two[2]).not.toBe(two[4]);
+    for (const b of two) expect(b >= 0 && b < HASH_BUCKETS).toBe(true);
+    const text = ['cheap pills now', 'meeting at noon', 'cheap watches now', 'lunch at noon', 'zyxwordonlyinvalidation cheap', 'zyxwordonlyinvalidation noon'];
+    const frame = Frame.fromColumns([textColumn('msg', text), categoricalFromStrings('y', ['spam', 'ham', 'spam', 'ham', 'spam', 'ham'])]);
+    const unseen = hashedTerms('zyxwordonlyinvalidation', 1)[0];
+    const fold = (await textFastTextSpec.create({ minDf: 1 }).fit(frame, frame.column('y'), { task: 'binary', rng: new Random(1), rows: Int32Array.from([0, 1, 2, 3]) })) as TextFastTextModel;
+    expect(Array.from(fold.buckets)).not.toContain(unseen);
+    expect(Array.from(fold.buckets)).toContain(hashedTerms('cheap', 1)[0]);
+    const all = (await textFastTextSpec.create({ minDf: 1 }).fit(frame, frame.column('y'), { task: 'binary', rng: new Random(1) })) as TextFastTextModel;
+    expect(Array.from(all.buckets)).toContain(unseen);
+  });
+
+  it('rejects a model file whose bucket index is out of range or out of order, naming the field', async () => {
+    const frame = Frame.fromColumns([textColumn('msg', ['a b', 'b c', 'c a']), categoricalFromStrings('y', ['x', 'y', 'x'])]);
+    const json = (await textFastTextSpec.create({ minDf: 1 }).fit(frame, frame.column('y'), { task: 'binary', rng: new Random(1) })).toJSON() as Record<string, unknown>;
+    const buckets = json.buckets as number[];
+    for (const [bad, where] of [
+      [[...buckets.slice(0, -1), HASH_BUCKETS], `model.buckets[${buckets.length - 1}]`],
+      [[...buckets].reverse(), 'model.buckets[1]'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        modelFromJSON({ ...json, buckets: bad });
+      } catch (e) {
+        caught = e;
+      }
+      expect(isTabpilotError(caught) && caught.code).toBe('MODEL_FORMAT');
+      expect(String(caught)).toContain(where);
+    }
   });
 });
 

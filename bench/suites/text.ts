@@ -20,7 +20,7 @@ import { type BenchRow, type BenchSuite, PROJECT_ROOT } from '../harness.js';
  * Options: --seeds N (default 3), --no-peers.
  */
 const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'text', 'spam.csv');
-const OURS = ['text-linear', 'text-nb', 'text-gbdt'] as const;
+const OURS = ['text-linear', 'text-nb', 'text-gbdt', 'text-fasttext'] as const;
 /** The peer configuration the target is measured against. */
 const TARGET_PEER = 'sklearn-default';
 /** Share of rows in each training split. */

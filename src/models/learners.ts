@@ -4,6 +4,7 @@ import { gbdtSpec } from './gbdt/index.js';
 import { knnSpec } from './knn/index.js';
 import { linearSpec } from './linear/index.js';
 import { mlpSpec } from './mlp/index.js';
+import { textFastTextSpec } from './text/fasttext.js';
 import { textGbdtSpec, textLinearSpec, textNbSpec } from './text/index.js';
 import { field, formatError, objectAt, stringAt } from './model-json.js';
 import type { FittedModel, LearnerSpec, ModelJSON } from './types.js';
@@ -17,7 +18,7 @@ import type { FittedModel, LearnerSpec, ModelJSON } from './types.js';
 export type AnySpec = LearnerSpec<any>;
 
 // The text learners (tags.input 'text') read raw text columns; Autopilot keeps them to text jobs.
-export const BASE_LEARNERS: readonly AnySpec[] = [gbdtSpec, randomForestSpec, extraTreesSpec, linearSpec, mlpSpec, knnSpec, textLinearSpec, textNbSpec, textGbdtSpec];
+export const BASE_LEARNERS: readonly AnySpec[] = [gbdtSpec, randomForestSpec, extraTreesSpec, linearSpec, mlpSpec, knnSpec, textLinearSpec, textNbSpec, textGbdtSpec, textFastTextSpec];
 const BASE_BY_KIND: ReadonlyMap<string, AnySpec> = new Map(BASE_LEARNERS.map((s) => [s.kind, s]));
 
 /** The spec of one kind in `specs`; throws INVALID_ARGUMENT listing the known kinds. */

@@ -7,6 +7,7 @@ import type { KnnParams } from './knn/index.js';
 import type { LinearParams } from './linear/index.js';
 import type { MlpParams } from './mlp/index.js';
 import type { TextNbParams } from './text/cnb.js';
+import type { TextFastTextParams } from './text/fasttext.js';
 import type { TextGbdtParams } from './text/text-gbdt.js';
 import type { TextLinearParams } from './text/text-linear.js';
 import type { FittedModel, HyperValue, LearnerSpec } from './types.js';
@@ -22,6 +23,7 @@ export interface LearnerParams {
   'text-linear': TextLinearParams;
   'text-nb': TextNbParams;
   'text-gbdt': TextGbdtParams;
+  'text-fasttext': TextFastTextParams;
   ensemble: BaggingParams;
 }
 

@@ -74,15 +74,20 @@ export interface TextTraining {
   readonly weights: Float64Array;
 }
 
-/** Checks the task, encodes the target of the training rows and fits the vocabulary on those rows alone. */
-export function startTextFit(kind: string, data: Frame, target: Column, ctx: FitContext, p: TokenParams): TextTraining {
+/** Checks the task, finds the text columns and encodes the target and weights of the training rows. */
+export function startTextTarget(kind: string, data: Frame, target: Column, ctx: FitContext): { featureNames: string[]; encoded: EncodedTarget; weights: Float64Array } {
   if (ctx.task === 'regression') throw new TabpilotError('INVALID_ARGUMENT', `${kind}: text learners are classifiers; regression is not supported`);
   const featureNames = data.columnNames.filter((n) => n !== target.name);
   if (featureNames.length === 0) throw new TabpilotError('INVALID_ARGUMENT', `${kind}: no text column to train on`);
   const encoded = encodeTarget(target, ctx.task, ctx.classes, ctx.rows);
   const n = encoded.y.length;
   if (n === 0) throw new TabpilotError('INVALID_ARGUMENT', `${kind}: no training rows`);
-  const weights = effectiveWeights(n, ctx, encoded);
+  return { featureNames, encoded, weights: effectiveWeights(n, ctx, encoded) };
+}
+
+/** Checks the task, encodes the target of the training rows and fits the vocabulary on those rows alone. */
+export function startTextFit(kind: string, data: Frame, target: Column, ctx: FitContext, p: TokenParams): TextTraining {
+  const { featureNames, encoded, weights } = startTextTarget(kind, data, target, ctx);
   const docs = documents(data, featureNames, ctx.rows);
   const tokens: string[][] = [];
   const vectorizer = TfidfVectorizer.fit(docs, {
