@@ -1,7 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TabpilotError, type ErrorCode } from '../util/errors.js';
+import { tabpilotVersion } from '../util/version.js';
 
 /**
  * The wire contract between a coordinator and its workers: the queue and key names in Redis, the tabpilot
@@ -71,20 +69,8 @@ export function decodeFailure(reason: string | undefined): RemoteTaskError {
   return new RemoteTaskError({ code: 'WORKER_LOST', message: `the task's worker stopped twice (killed or cut off) and it was not retried again (${reason ?? 'no reason given'})` });
 }
 
-let cachedVersion: string | undefined;
-
-/** The version of this tabpilot (package.json next to src/ or dist/). Coordinator and workers must match. */
-export function tabpilotVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 5; up++, dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'tabpilot' && typeof pkg.version === 'string') return (cachedVersion = pkg.version);
-  }
-  throw new TabpilotError('INTERNAL', 'cannot find the tabpilot package.json to read its version');
-}
+/** Coordinator and workers must run the same tabpilot version (the one recorded in model.json too). */
+export { tabpilotVersion };
 
 /** The error a worker of another version raises for a task (TabpilotError VERSION_MISMATCH). */
 export function versionMismatch(workerVersion: string, taskVersion: string): TabpilotError {

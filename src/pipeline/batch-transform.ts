@@ -159,6 +159,17 @@ function emptyLike(pipeline: Pipeline): Frame {
   );
 }
 
+/** Column `name` of every part, one after the other, into `out` (a typed array of the total length). */
+function stacked<T extends Float64Array | Uint8Array>(parts: readonly Frame[], name: string, out: T): T {
+  let o = 0;
+  for (const p of parts) {
+    const c = p.column(name) as unknown as { values: T; length: number };
+    out.set(c.values, o);
+    o += c.length;
+  }
+  return out;
+}
+
 /** Row-wise concatenation of frames with identical columns (prediction outputs of one pipeline). */
 function concatFrames(parts: readonly Frame[]): Frame {
   if (parts.length === 1) return parts[0];
@@ -168,26 +179,10 @@ function concatFrames(parts: readonly Frame[]): Frame {
     const first = parts[0].column(name);
     switch (first.kind) {
       case 'numeric':
-      case 'datetime': {
-        const out = new Float64Array(total);
-        let o = 0;
-        for (const p of parts) {
-          const c = p.column(name) as typeof first;
-          out.set(c.values, o);
-          o += c.length;
-        }
-        return { ...first, values: out, length: total } as Column;
-      }
-      case 'boolean': {
-        const out = new Uint8Array(total);
-        let o = 0;
-        for (const p of parts) {
-          const c = p.column(name) as typeof first;
-          out.set(c.values, o);
-          o += c.length;
-        }
-        return { ...first, values: out, length: total } as Column;
-      }
+      case 'datetime':
+        return { ...first, values: stacked(parts, name, new Float64Array(total)), length: total } as Column;
+      case 'boolean':
+        return { ...first, values: stacked(parts, name, new Uint8Array(total)), length: total } as Column;
       case 'categorical': {
         // Prediction labels share the pipeline's class dictionary; kept input columns may not, so remap by string.
         const dictionary: string[] = [];

@@ -4,8 +4,8 @@ import { TabpilotError } from '../../util/errors.js';
 import { argmaxRows } from '../../util/numeric.js';
 import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import { checkModelJSON, classesAt, field, formatError, numberArrayAt, numberAt, objectAt, taskAt } from '../model-json.js';
-import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
-import { fitInput } from '../preprocess/fit-input.js';
+import { DesignEncoder } from '../preprocess/design.js';
+import { type DesignModelJSON, fitInput } from '../preprocess/fit-input.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
 
 /**
@@ -64,12 +64,7 @@ const CONSTRAINTS: ParamConstraints<KnnParams> = {
   maxCategories: { type: 'int', min: 1 },
 };
 
-interface KnnModelJSON extends ModelJSON {
-  readonly task: Task;
-  readonly classes?: readonly string[];
-  readonly featureNames: readonly string[];
-  readonly params: KnnParams;
-  readonly preprocessing: DesignJSON;
+interface KnnModelJSON extends DesignModelJSON<KnnParams> {
   /** Reference rows x design columns, row-major, in the design space. */
   readonly reference: readonly number[];
   /** Per reference row: the class index (classification) or the target value (regression). */

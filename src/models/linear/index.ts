@@ -4,8 +4,8 @@ import { TabpilotError } from '../../util/errors.js';
 import { argmaxRows, sigmoid, softmaxRows } from '../../util/numeric.js';
 import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import { booleanAt, checkModelJSON, classesAt, field, formatError, numberArrayAt, numberAt, objectAt, stringAt, taskAt } from '../model-json.js';
-import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
-import { fitInput } from '../preprocess/fit-input.js';
+import { DesignEncoder } from '../preprocess/design.js';
+import { type DesignModelJSON, fitInput } from '../preprocess/fit-input.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
 import { type LinearFit, fitLogistic, fitRidge, linearScores } from './solvers.js';
 
@@ -63,12 +63,7 @@ const CONSTRAINTS: ParamConstraints<LinearParams> = {
   maxCategories: { type: 'int', min: 1 },
 };
 
-interface LinearModelJSON extends ModelJSON {
-  readonly task: Task;
-  readonly classes?: readonly string[];
-  readonly featureNames: readonly string[];
-  readonly params: LinearParams;
-  readonly preprocessing: DesignJSON;
+interface LinearModelJSON extends DesignModelJSON<LinearParams> {
   /** (design columns + 1) x outputs, row-major, last row the intercepts; on the standardised design. */
   readonly coefficients: readonly number[];
   readonly outputs: number;

@@ -4,9 +4,9 @@ import { TabpilotError } from '../../util/errors.js';
 import { argmaxRows, softmaxRows } from '../../util/numeric.js';
 import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import { arrayAt, checkModelJSON, classesAt, field, formatError, numberAt, objectAt, oneOfAt, taskAt } from '../model-json.js';
-import { DesignEncoder, type DesignJSON } from '../preprocess/design.js';
+import { DesignEncoder } from '../preprocess/design.js';
 import { encodeTarget, trainingRows } from '../preprocess/index.js';
-import { fitInput } from '../preprocess/fit-input.js';
+import { type DesignModelJSON, fitInput } from '../preprocess/fit-input.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
 import { type MlpBackendName, loadTensorflow } from './backend.js';
 import { type Activation, type DenseLayer, type DenseLayerJSON, forward, layerFromJSON, layerToJSON } from './network.js';
@@ -106,12 +106,7 @@ export interface MlpTrainingInfo {
   readonly fitSeconds: number;
 }
 
-interface MlpModelJSON extends ModelJSON {
-  readonly task: Task;
-  readonly classes?: readonly string[];
-  readonly featureNames: readonly string[];
-  readonly params: MlpParams;
-  readonly preprocessing: DesignJSON;
+interface MlpModelJSON extends DesignModelJSON<MlpParams> {
   readonly activation: Activation;
   readonly layers: readonly DenseLayerJSON[];
   /** Regression: the network predicts (y - mean) / scale. */

@@ -1,8 +1,8 @@
 import type { Column } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
-import type { FitContext } from '../types.js';
-import { DesignEncoder, type DesignOptions } from './design.js';
+import type { FitContext, ModelJSON, Task } from '../types.js';
+import { DesignEncoder, type DesignJSON, type DesignOptions } from './design.js';
 import { type EncodedTarget, effectiveWeights, encodeTarget, trainingRows } from './target.js';
 
 /** What a design-matrix learner (linear, MLP, knn) starts every fit from. */
@@ -33,4 +33,13 @@ export function fitInput(kind: string, data: Frame, target: Column, ctx: FitCont
   const weights = effectiveWeights(n, ctx, encoded);
   const encoder = DesignEncoder.fit(train.data, featureNames, { minCategoryCount: design.minCategoryCount, maxCategories: design.maxCategories });
   return { featureNames, data: train.data, encoded, n, weights, design: encoder };
+}
+
+/** The model.json fields every design-matrix learner (linear, MLP, knn) shares; each adds its fitted state. */
+export interface DesignModelJSON<P> extends ModelJSON {
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly featureNames: readonly string[];
+  readonly params: P;
+  readonly preprocessing: DesignJSON;
 }
