@@ -125,7 +125,8 @@ describe('the published package', () => {
     expect(lines).toHaveLength(1);
     const nodeModules = path.join(project, 'node_modules');
     const names = h.packageSizes(nodeModules).map(([n]) => n);
-    for (const gone of ['@tensorflow/tfjs', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-node', 'papaparse', 'better-sqlite3', 'typescript']) {
+    // Optional peers (bullmq for scale-out, the wasm MLP backend, tfjs-node, better-sqlite3) are not installed.
+    for (const gone of ['@tensorflow/tfjs', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-converter', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', 'bullmq', 'ioredis', 'ml-matrix', 'papaparse', 'better-sqlite3', 'typescript']) {
       expect(names, gone).not.toContain(gone);
     }
     const mb = h.treeBytes(nodeModules) / 1e6;
@@ -144,7 +145,8 @@ describe('the published package', () => {
     const cjs = JSON.parse(await run('node', ['use.cjs', DATA, path.join(project, 'model-cjs')])) as Record<string, unknown>;
     expect(esm.frameRows).toBe(768);
     expect(esm.tabpilotVersion).toBe(JSON.parse(readFileSync(path.join(h.root, 'package.json'), 'utf8')).version);
-    expect(esm.mlpBackend).toBe('wasm');
+    // The wasm backend is an optional peer, not installed here: MLP training falls back to cpu silently.
+    expect(esm.mlpBackend).toBe('cpu');
     expect((esm.labels as string[]).every((l) => l === 'pos' || l === 'neg')).toBe(true);
     expect(cjs).toEqual(esm);
   }, TIMEOUT_MS);
@@ -167,7 +169,20 @@ describe('the published package', () => {
     const doctor = await run(bin, ['doctor']);
     const nativeBuilt = installLog.includes('tabpilot: native kernels built');
     expect(doctor).toContain(`native kernels: ${nativeBuilt ? 'on' : 'off'}`);
-    expect(doctor).toContain('mlp backend: wasm');
+    expect(doctor).toContain('mlp backend: cpu (npm install @tensorflow/tfjs-backend-wasm for faster MLP training)');
     expect(doctor).toMatch(/worker threads: \d+/);
+  }, TIMEOUT_MS);
+
+  it('asks for the optional bullmq in one line (exit 2) when scale-out is used without it', async (ctx) => {
+    if (packed === null) ctx.skip(`npm pack is not possible here: ${packError}`);
+    const bin = path.join(project, 'node_modules', '.bin', 'tabpilot');
+    // Port 1: nothing listens there, but the missing package is reported before any connection is tried.
+    const failed = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(bin, ['worker', '--backend', 'redis://127.0.0.1:1', '--quiet'], { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } }, (error, _stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
+      });
+    });
+    expect(failed.code).toBe(2);
+    expect(failed.stderr.trim()).toBe('tabpilot: scale-out needs the optional package bullmq: npm install bullmq@5');
   }, TIMEOUT_MS);
 });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { type TestContext, describe, expect, it, vi } from 'vitest';
 import { gbdtSpec } from '../src/models/gbdt/index.js';
 import { accumulateHistogramTs, nativeHistogramsAvailable, setNativeHistograms } from '../src/models/tree/histogram.js';
@@ -68,6 +69,85 @@ describe('native kernels', () => {
     }
   });
 
+  it('row-wise histograms (row-major 8-bit bins, 1-3 threads) equal the gather + TypeScript accumulation', (ctx) => {
+    needNative(ctx);
+    const rng = new Random(12);
+    const numRows = 3000;
+    // Few-bin (four partial histograms) and many-bin features side by side; feature 2 is not listed.
+    const binsPer = [40, 256, 64, 200, 3, 256, 65];
+    const F = binsPer.length;
+    const bins = new Uint8Array(numRows * F);
+    for (let f = 0; f < F; f++) for (let r = 0; r < numRows; r++) bins[f * numRows + r] = rng.int(binsPer[f]);
+    const binOffsets = new Int32Array(F + 1);
+    for (let f = 0; f < F; f++) binOffsets[f + 1] = binOffsets[f] + binsPer[f];
+    const rowBins = new Uint8Array(numRows * F);
+    native!.transposeBins(bins, numRows, F, rowBins);
+    expect(rowBins[7 * F + 3]).toBe(bins[3 * numRows + 7]);
+    const grad = Float64Array.from({ length: numRows }, () => rng.normal());
+    const hess = Float64Array.from({ length: numRows }, () => rng.next());
+    const rows = Int32Array.from({ length: numRows }, (_, i) => i).filter(() => rng.next() < 0.8);
+    const features = Int32Array.of(6, 0, 1, 3, 4, 5);
+    // Lengths with every remainder mod 4 (the partial histograms' tail goes to partial 0).
+    for (const [start, end] of [[5, rows.length - 3], [0, 1003], [2, 1004], [1, 1006]]) {
+      const ordered = new Float64Array(2 * (end - start));
+      native!.gatherOrdered(rows, start, end, grad, hess, ordered);
+      const expected = new Float64Array(binOffsets[F] * 2);
+      accumulateHistogramTs(bins, numRows, rows, start, end, ordered, 2, features, features.length, binOffsets, expected);
+      for (const threads of [1, 2, 3]) {
+        const got = new Float64Array(binOffsets[F] * 2);
+        native!.buildHistogramRows(rowBins, F, rows, start, end, grad, hess, features, features.length, binOffsets, got, threads);
+        expect(Array.from(got), `rows ${start}..${end}, ${threads} threads`).toEqual(Array.from(expected));
+      }
+    }
+  });
+
+  it('gradient sums, leaf score updates and histogram subtraction match their TypeScript loops', (ctx) => {
+    needNative(ctx);
+    const rng = new Random(13);
+    const n = 2000;
+    const grad = Float64Array.from({ length: n }, () => rng.normal());
+    const hess = Float64Array.from({ length: n }, () => rng.next());
+    const rows = rng.permutation(n);
+    const sums = Float64Array.of(0.25, -1);
+    native!.sumGradients(rows, 3, n - 2, grad, hess, sums);
+    let g = 0.25;
+    let h = -1;
+    for (let i = 3; i < n - 2; i++) {
+      g += grad[rows[i]];
+      h += hess[rows[i]];
+    }
+    expect(Array.from(sums)).toEqual([g, h]);
+    const leafStart = Int32Array.of(0, 700, 1500);
+    const leafEnd = Int32Array.of(700, 1500, n);
+    const values = Float64Array.of(0.1, -0.3, 0.7);
+    const scores = grad.slice();
+    const expected = grad.slice();
+    for (let j = 0; j < 3; j++) for (let i = leafStart[j]; i < leafEnd[j]; i++) expected[rows[i]] += values[j];
+    native!.addLeafValues(rows, leafStart, leafEnd, values, scores);
+    expect(Array.from(scores)).toEqual(Array.from(expected));
+    const parent = hess.slice();
+    native!.subtractHistogram(parent, grad);
+    expect(Array.from(parent)).toEqual(Array.from(hess, (v, i) => v - grad[i]));
+  });
+
+  it('a 2-thread native fit is bit-identical to 1 thread (ames: few- and many-bin features, categoricals)', async (ctx) => {
+    needNative(ctx);
+    if (availableParallelism() < 2) ctx.skip('one core: numThreads is capped at 1');
+    const { data, target } = await loadFixture('ames.csv', 'Sale_Price');
+    const fit = (numThreads: number) => gbdtSpec.create({ numRounds: 15, numThreads }).fit(data, target, { task: 'regression', rng: new Random(0) });
+    const calls = vi.spyOn(native!, 'buildHistogramRows');
+    try {
+      const one = await fit(1);
+      const two = await fit(2);
+      // The root histogram of the 2-thread fit really asked for two threads.
+      expect(calls.mock.calls.some((c) => c[11] === 2)).toBe(true);
+      expect(JSON.stringify(two.toJSON())).toBe(JSON.stringify(one.toJSON()));
+      expect(JSON.stringify(one.toJSON())).not.toContain('numThreads');
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   it('row partition agrees with the TypeScript twin (numeric and categorical splits)', async (ctx) => {
     needNative(ctx);
     const { partitionRowsTs } = await import('../src/models/tree/builder.js');
@@ -85,6 +165,18 @@ describe('native kernels', () => {
       expect(Array.from(b)).toEqual(Array.from(a));
       expect(ma).toBeGreaterThan(10);
     }
+    // Large enough for chunks on 2 and 3 threads: the chunks' parts are concatenated in order.
+    const big = 200_000;
+    const wideBins = Uint16Array.from({ length: big }, () => rng.int(300));
+    const rows = Int32Array.from({ length: big }, (_, i) => i).filter(() => rng.next() < 0.9);
+    const a = rows.slice();
+    const ma = partitionRowsTs(wideBins, big, 0, a, 7, rows.length - 2, new Int32Array(big), 150, true, null);
+    for (const threads of [2, 3]) {
+      const b = rows.slice();
+      const mb = native!.partitionRows(wideBins, big, 0, b, 7, rows.length - 2, new Int32Array(big), 150, true, null, threads);
+      expect(mb).toBe(ma);
+      expect(b.every((v, i) => v === a[i])).toBe(true);
+    }
   });
 
   it('a model trained with the native kernel equals the TypeScript-trained one', async (ctx) => {
@@ -92,7 +184,7 @@ describe('native kernels', () => {
     const { data, target } = await loadFixture('pima_diabetes2.csv', 'diabetes');
     const fit = () => gbdtSpec.create({ numRounds: 20 }).fit(data, target, { task: 'binary', rng: new Random(0) });
     // The comparison means something only when the native kernels really ran for the first fit.
-    const histogramCalls = vi.spyOn(native!, 'accumulateHistogram');
+    const histogramCalls = vi.spyOn(native!, 'buildHistogramRows');
     const partitionCalls = vi.spyOn(native!, 'partitionRows');
     const withNative = await fit();
     expect(histogramCalls).toHaveBeenCalled();
@@ -116,26 +208,46 @@ describe('native kernels', () => {
 });
 
 describe('native prediction kernel', () => {
-  it('agrees with the TypeScript walk: missing values, categorical splits, multi-output forests', async (ctx) => {
+  // Each fixture is repeated to 9,000 rows so the kernel walks several row blocks and a partial last one.
+  const PREDICT_ROWS = 9000;
+  it('predictColumns agrees bit for bit with the TypeScript walk for every tree model kind', async (ctx) => {
     needNative(ctx);
     const { setNativePrediction } = await import('../src/models/tree/predict.js');
-    const { randomForestSpec } = await import('../src/models/forest/index.js');
-    const cases = [
-      { file: 'pima_diabetes2.csv', target: 'diabetes', task: 'binary' as const, spec: gbdtSpec, params: { numRounds: 40 } },
-      { file: 'house_votes84.csv', target: 'Class', task: 'binary' as const, spec: gbdtSpec, params: { numRounds: 40 } },
-      { file: 'penguins.csv', target: 'species', task: 'multiclass' as const, spec: randomForestSpec, params: { numTrees: 15 } },
+    const { randomForestSpec, extraTreesSpec } = await import('../src/models/forest/index.js');
+    type Case = { file: string; target: string; task: 'binary' | 'multiclass' | 'regression'; spec: typeof gbdtSpec; params: object; what: string };
+    const cases: Case[] = [
+      { file: 'pima_diabetes2.csv', target: 'diabetes', task: 'binary', spec: gbdtSpec, params: { numRounds: 40 }, what: 'gbdt binary, missing values' },
+      { file: 'house_votes84.csv', target: 'Class', task: 'binary', spec: gbdtSpec, params: { numRounds: 40 }, what: 'gbdt categorical splits, missing' },
+      { file: 'penguins.csv', target: 'species', task: 'multiclass', spec: gbdtSpec, params: { numRounds: 30 }, what: 'gbdt multiclass (3 channels), categorical' },
+      { file: 'ames.csv', target: 'Sale_Price', task: 'regression', spec: gbdtSpec, params: { numRounds: 30 }, what: 'gbdt regression, categorical' },
+      { file: 'penguins.csv', target: 'species', task: 'multiclass', spec: randomForestSpec as never, params: { numTrees: 15 }, what: 'rf multi-output leaves' },
+      { file: 'concrete.csv', target: 'compressive_strength', task: 'regression', spec: extraTreesSpec as never, params: { numTrees: 15 }, what: 'extratrees regression' },
     ];
     for (const c of cases) {
       const { data, target } = await loadFixture(c.file, c.target);
-      const model = await (c.spec as typeof gbdtSpec).create(c.params as never).fit(data, target, { task: c.task, rng: new Random(0) });
-      const predictCalls = vi.spyOn(native!, 'predictPacked');
-      const withNative = model.predictProba(data);
-      expect(predictCalls, c.file).toHaveBeenCalled();
+      const model = await c.spec.create(c.params as never).fit(data, target, { task: c.task, rng: new Random(0) });
+      const rows = Int32Array.from({ length: PREDICT_ROWS }, (_, i) => i % data.numRows);
+      const big = data.take(rows);
+      const scores = (f = big): Float64Array => ('predictRaw' in model ? (model as { predictRaw(f: typeof big): Float64Array }).predictRaw(f) : c.task === 'regression' ? model.predict(f) : model.predictProba(f));
+      const one = data.take([5]);
+      const predictCalls = vi.spyOn(native!, 'predictColumns');
+      const withNative = scores();
+      expect(predictCalls, c.what).toHaveBeenCalledTimes(1);
+      const oneNative = scores(one); // one row: the serving case
       setNativePrediction(false);
       try {
         predictCalls.mockClear();
-        expect(Array.from(model.predictProba(data)), c.file).toEqual(Array.from(withNative));
-        expect(predictCalls, c.file).not.toHaveBeenCalled();
+        const withTs = scores();
+        expect(predictCalls, c.what).not.toHaveBeenCalled();
+        expect(withTs.length, c.what).toBe(withNative.length);
+        // Object.is: bit-level equality that also distinguishes -0 and would catch a NaN.
+        let differing = 0;
+        for (let i = 0; i < withTs.length; i++) if (!Object.is(withTs[i], withNative[i])) differing++;
+        expect(differing, c.what).toBe(0);
+        expect(Array.from(scores(one)), c.what).toEqual(Array.from(oneNative));
+        // Repeated rows score the same wherever they fall in a block.
+        const per = withNative.length / PREDICT_ROWS;
+        expect(Array.from(withNative.subarray((PREDICT_ROWS - 1) * per)), c.what).toEqual(Array.from(withNative.subarray(((PREDICT_ROWS - 1) % data.numRows) * per, (((PREDICT_ROWS - 1) % data.numRows) + 1) * per)));
       } finally {
         setNativePrediction(true);
         vi.restoreAllMocks();

@@ -4,8 +4,11 @@ import { Frame } from '../src/frame/frame.js';
 import { readTable } from '../src/io/index.js';
 import { Featurizer, isNumberSeriesColumn } from '../src/models/featurize.js';
 import { getLearnerSpec, modelFromJSON } from '../src/models/registry.js';
-import { HASH_BUCKETS, TextFastTextModel, hashedTerms, textFastTextSpec } from '../src/models/text/fasttext.js';
+import { HASH_BUCKETS, TOP_WORDS_PER_CLASS, TextFastTextModel, hashedTerms, textFastTextSpec } from '../src/models/text/fasttext.js';
 import { TextModel, TfidfVectorizer, documents, terms, textLinearSpec, textNbSpec, topTermsOf, words } from '../src/models/text/index.js';
+import { Pipeline } from '../src/pipeline/pipeline.js';
+import { buildModelReport, renderModelReportHtml } from '../src/report/index.js';
+import { IntList, WordInterner } from '../src/models/text/interner.js';
 import { isTabpilotError } from '../src/util/errors.js';
 import { Random } from '../src/util/random.js';
 
@@ -40,6 +43,35 @@ describe('TF-IDF vocabulary', () => {
     // Row 0: spam twice, eggs once, equal idf: (1, 2) / sqrt(5).
     expect(X.values[0]).toBeCloseTo(1 / Math.sqrt(5), 12);
     expect(X.values[1]).toBeCloseTo(2 / Math.sqrt(5), 12);
+  });
+
+  it('interns exactly the words() of each document, on the ASCII fast path and off it', () => {
+    const texts = ['Hello, WORLD! hello world 42km x_y', 'CAFÉ café Cafe\u0301 ＡＢＣ abc', 'e\u0301t\u00e9 ok OK', 'tab\there\nnewline', '', '...', 'ZZ top zz'];
+    const interner = new WordInterner();
+    const ids = new IntList();
+    for (const grow of [true, false]) {
+      for (const t of texts) {
+        ids.length = 0;
+        interner.appendWordIds(t, grow, ids);
+        expect(Array.from(ids.data.subarray(0, ids.length), (id) => interner.words[id]), t).toEqual(words(t));
+      }
+    }
+    ids.length = 0;
+    interner.appendWordIds('hello UNSEENWORD', false, ids);
+    expect(Array.from(ids.data.subarray(0, ids.length))).toEqual([interner.id('hello', false), -1]);
+  });
+
+  it('fitTransform gives the rows transform gives for the same documents (word and character n-grams)', () => {
+    const docs = ['Spam SPAM eggs, café', 'eggs & ham; Ham', 'ham ham spam CAFÉ', 'toast', 'naïve spam eggs', 'ＥＧＧＳ toast ham'];
+    for (const charNgrams of [null, [3, 4] as const]) {
+      const { vectorizer, X } = TfidfVectorizer.fitTransform(docs, { wordNgrams: 2, charNgrams, minDf: 2, maxFeatures: 1000, sublinearTf: true });
+      expect(vectorizer.terms).toContain('spam eggs');
+      expect(vectorizer.terms).toContain('café');
+      const again = vectorizer.transform(docs);
+      expect(Array.from(X.indptr)).toEqual(Array.from(again.indptr));
+      expect(Array.from(X.indices)).toEqual(Array.from(again.indices));
+      expect(Array.from(X.values)).toEqual(Array.from(again.values));
+    }
   });
 
   it('is fitted per fold: a word only in the validation rows is not in the trained vocabulary', async () => {
@@ -192,6 +224,87 @@ describe('text-fasttext', () => {
       expect(isTabpilotError(caught) && caught.code).toBe('MODEL_FORMAT');
       expect(String(caught)).toContain(where);
     }
+  });
+});
+
+describe('text-fasttext top words', () => {
+  /** Three topics; each document has its topic's planted word and five words drawn from one shared pool. */
+  function plantedCorpus(): { frame: Frame; planted: Record<string, string> } {
+    const planted: Record<string, string> = { sport: 'goalkeeper', cooking: 'saucepan', finance: 'dividend' };
+    const pool = ['the', 'a', 'and', 'news', 'today', 'people', 'time', 'report', 'week', 'local', 'great', 'new'];
+    const rng = new Random(3);
+    const docs: string[] = [];
+    const labels: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const c = Object.keys(planted)[i % 3];
+      const ws = Array.from({ length: 5 }, () => pool[rng.int(pool.length)]);
+      ws.splice(rng.int(6), 0, planted[c]);
+      docs.push(ws.join(' '));
+      labels.push(c);
+    }
+    return { frame: Frame.fromColumns([textColumn('doc', docs), categoricalFromStrings('topic', labels)]), planted };
+  }
+
+  it('puts the word that alone decides a class at the top of that class', async () => {
+    const { frame, planted } = plantedCorpus();
+    const model = (await textFastTextSpec.create().fit(frame, frame.column('topic'), { task: 'multiclass', rng: new Random(1) })) as TextFastTextModel;
+    const top = topTermsOf(model, 5)!;
+    expect(Object.keys(top).sort()).toEqual(Object.keys(planted).sort());
+    for (const [c, w] of Object.entries(planted)) {
+      expect(top[c][0], `${c}: ${top[c].join(' ')}`).toBe(w);
+      // A planted word speaks for its own class only.
+      for (const other of Object.keys(planted)) if (other !== c) expect(top[other]).not.toContain(w);
+    }
+    // Stored compactly in the model JSON (at most TOP_WORDS_PER_CLASS per class) and kept through a round trip.
+    const json = model.toJSON() as { topWords: string[][] };
+    for (const list of json.topWords) expect(list.length).toBeLessThanOrEqual(TOP_WORDS_PER_CLASS);
+    expect(topTermsOf(modelFromJSON(JSON.parse(JSON.stringify(json))), 5)).toEqual(top);
+  });
+
+  it('rejects malformed top words naming the field, and reads a file written before they were kept', async () => {
+    const { frame } = plantedCorpus();
+    const json = (await textFastTextSpec.create({ epochs: 2 }).fit(frame, frame.column('topic'), { task: 'multiclass', rng: new Random(1) })).toJSON() as Record<string, unknown>;
+    const topWords = json.topWords as string[][];
+    for (const [bad, where] of [
+      [topWords.slice(1), 'model.topWords'],
+      [[topWords[0], [1, 2], topWords[2]], 'model.topWords[1]'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        modelFromJSON({ ...json, topWords: bad });
+      } catch (e) {
+        caught = e;
+      }
+      expect(isTabpilotError(caught) && caught.code).toBe('MODEL_FORMAT');
+      expect(String(caught)).toContain(where);
+    }
+    const { topWords: _dropped, ...older } = json;
+    expect(topTermsOf(modelFromJSON(older as never), 5)).toBeNull();
+  });
+
+  it('fills the model report\'s top-words section for a text-fasttext model (SpamAssassin)', async () => {
+    const spam = (await readTable('fixtures/text/spam.csv')).frame;
+    const rows = Int32Array.from({ length: 800 }, (_, i) => i);
+    const model = await textFastTextSpec.create().fit(spam, spam.column('label'), { task: 'binary', rng: new Random(1), rows, classes: ['ham', 'spam'] });
+    const pipeline = Pipeline.fromArtifact({
+      format: 'tabpilot-model-dir',
+      formatVersion: 1,
+      task: 'binary',
+      target: 'label',
+      classes: ['ham', 'spam'],
+      features: [{ name: 'text', kind: 'text' }],
+      model: model.toJSON(),
+      training: {},
+    });
+    const sample = spam.take(Int32Array.from({ length: 200 }, (_, i) => 1000 + i));
+    const report = buildModelReport(pipeline, sample, { importanceRows: 50, importanceRepeats: 1, shapRows: 2, bootstrap: 10 });
+    expect(report.topTerms?.source).toBe('text-fasttext');
+    const { perClass } = report.topTerms!;
+    expect(perClass.spam.length).toBeGreaterThan(5);
+    expect(perClass.spam.some((w) => ['free', 'money', 'remove', 'click', 'business'].includes(w)), perClass.spam.join(' ')).toBe(true);
+    const html = renderModelReportHtml(report);
+    expect(html).toContain('Top words per class');
+    expect(html).toContain(perClass.spam[0]);
   });
 });
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { categoricalColumn, numericColumn } from '../src/frame/column.js';
 import { Frame } from '../src/frame/frame.js';
-import { binFrame, numericUpperBounds } from '../src/models/tree/binning.js';
+import { binFrame, numericUpperBounds, setNativeBinSort } from '../src/models/tree/binning.js';
+import { nativeKernels } from '../src/models/tree/native.js';
+import { Random } from '../src/util/random.js';
 import { loadFixture } from './tree-helpers.js';
 
 describe('binning', () => {
@@ -45,6 +47,26 @@ describe('binning', () => {
     expect(Array.from(b.bins)).toEqual([2, 2, 2, 1, 1, 1, 0, 2]);
     expect(f.binCategories![1]).toEqual([2]);
     expect([...f.binCategories![2]].sort()).toEqual([0, 1, 3]);
+  });
+
+  it('the native sample sort gives the same bins as Float64Array.sort (ames; signed zeros, ties, infinities)', async (ctx) => {
+    if (nativeKernels() === null) ctx.skip('native addon not built (npm run build:native)');
+    const rng = new Random(3);
+    const odd = Float64Array.from({ length: 5000 }, () => [-0, 0, Infinity, -Infinity, NaN, 1.5, -2][rng.int(7)]);
+    const wide = Float64Array.from({ length: 5000 }, () => rng.normal() * 1e5);
+    const { frame } = await loadFixture('ames.csv', 'Sale_Price');
+    const frames = [frame, Frame.fromColumns([numericColumn('odd', odd), numericColumn('wide', wide)])];
+    for (const f of frames) {
+      const a = binFrame(f);
+      setNativeBinSort(false);
+      try {
+        const b = binFrame(f);
+        expect(Buffer.from(a.bins.buffer).equals(Buffer.from(b.bins.buffer))).toBe(true);
+        expect(JSON.stringify(a.features)).toBe(JSON.stringify(b.features));
+      } finally {
+        setNativeBinSort(true);
+      }
+    }
   });
 
   it('bins a real mixed-type table at one byte per value, optionally on shared memory', async () => {

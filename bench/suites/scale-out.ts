@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { Worker } from 'bullmq';
 import { autopilot } from '../../src/automl/autopilot.js';
 import type { AutopilotJob } from '../../src/automl/job.js';
 import type { CandidateDefinition } from '../../src/automl/types.js';
 import { RedisBackend, autopilotWith, parseBackend } from '../../src/distributed/index.js';
+import { loadBullMq } from '../../src/distributed/optional.js';
 import { QUEUE_PREFIX, TASK_QUEUE } from '../../src/distributed/protocol.js';
 import { readTable } from '../../src/io/index.js';
 import { Semaphore } from '../../src/util/pool.js';
@@ -66,6 +66,7 @@ function board(job: AutopilotJob): string {
 /** 16 in-process workers that sleep `sleepMs`; returns the busy fraction of the coordinator's run. */
 async function simulate(url: string, costsMs: readonly number[]): Promise<{ busy: number; makespanS: number; tasks: number }> {
   const address = parseBackend(url);
+  const { Worker } = await loadBullMq();
   const workers = Array.from(
     { length: SIM_WORKERS },
     () =>

@@ -1,8 +1,9 @@
 """Peer for bench/suites/text.ts: scikit-learn TfidfVectorizer + LogisticRegression on the same splits.
 
 Reads a JSON job {csv, text, label, positive, splits: [{seed, train: [...], test: [...]}]} from argv[1] and prints
-one JSON line per (config, split): fit and predict seconds and P(positive) for the test rows, in test order.
-Timing covers vectorizing and fitting (fit) and vectorizing and predicting (predict), as on the TypeScript side.
+one JSON line per (config, split): fit and predict seconds, process CPU seconds of both (all threads) and
+P(positive) for the test rows, in test order. Timing covers vectorizing and fitting (fit) and vectorizing and
+predicting (predict), as on the TypeScript side.
 """
 import csv
 import json
@@ -35,12 +36,14 @@ def main() -> None:
         for split in job["splits"]:
             train, test = split["train"], split["test"]
             model = make()
+            c0 = time.process_time()
             t0 = time.perf_counter()
             model.fit(text[train], y[train])
             t1 = time.perf_counter()
             proba = model.predict_proba(text[test])[:, 1]
             t2 = time.perf_counter()
-            print(json.dumps({"config": name, "seed": split["seed"], "fitSeconds": t1 - t0, "predictSeconds": t2 - t1, "proba": proba.tolist()}))
+            cpu = time.process_time() - c0
+            print(json.dumps({"config": name, "seed": split["seed"], "fitSeconds": t1 - t0, "predictSeconds": t2 - t1, "cpuSeconds": cpu, "proba": proba.tolist()}))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,17 @@
 // `npm run build:native`; the TypeScript versions run when this addon is absent.
 #include <napi.h>
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "common.h"
 
 namespace {
 
-constexpr int kSmallBins = 64;
+using tabpilot::kSmallBins;
 
 template <typename BinT>
 void Accumulate(const BinT* bins, int64_t numRows, const int32_t* rows, int64_t start, int64_t end,
@@ -60,15 +66,7 @@ void Accumulate(const BinT* bins, int64_t numRows, const int32_t* rows, int64_t 
   }
 }
 
-// napi_get_typedarray_info gives the element pointer for views on ArrayBuffers and SharedArrayBuffers alike
-// (Napi::TypedArray::ArrayBuffer() fails on a SharedArrayBuffer, which the AutoML pool's shared bins use).
-template <typename T>
-T* Data(const Napi::Value& v) {
-  void* data = nullptr;
-  napi_status status = napi_get_typedarray_info(v.Env(), v, nullptr, nullptr, &data, nullptr, nullptr);
-  if (status != napi_ok) return nullptr;
-  return static_cast<T*>(data);
-}
+using tabpilot::Data;
 
 // accumulateHistogram(bins, numRows, rows, start, end, ordered, stride, features, numFeatures, binOffsets, hist)
 Napi::Value AccumulateHistogram(const Napi::CallbackInfo& info) {
@@ -100,101 +98,33 @@ Napi::Value AccumulateHistogram(const Napi::CallbackInfo& info) {
 }
 
 
-// The shared walk of predictPacked: eight rows walk each tree together so their dependent load chains overlap.
-template <typename GoRight>
-void WalkPacked(const double* x, int64_t F, int64_t numRows, double* out, int64_t dim, const int32_t* channels, double scale,
-                int64_t numTrees, const int32_t* roots, const int32_t* feature, const int32_t* child, const double* leafValue,
-                int64_t od, GoRight goRight) {
-  constexpr int W = 8;
-  for (int64_t t = 0; t < numTrees; t++) {
-    const int32_t root = roots[t];
-    const int64_t channel = channels[t];
-    int64_t i = 0;
-    for (; i + W <= numRows; i += W) {
-      int32_t n[W];
-      for (int k = 0; k < W; k++) n[k] = root;
-      bool active = root >= 0;
-      while (active) {
-        active = false;
-        for (int k = 0; k < W; k++) {
-          const int32_t node = n[k];
-          if (node >= 0) {
-            n[k] = child[2 * node + goRight(node, x[(i + k) * F + feature[node]])];
-            active |= n[k] >= 0;
-          }
-        }
-      }
-      for (int k = 0; k < W; k++) {
-        const double* leaf = leafValue + static_cast<int64_t>(~n[k]) * od;
-        double* o = out + (i + k) * dim + channel;
-        for (int64_t c = 0; c < od; c++) o[c] += scale * leaf[c];
-      }
-    }
-    for (; i < numRows; i++) {
-      int32_t node = root;
-      while (node >= 0) node = child[2 * node + goRight(node, x[i * F + feature[node]])];
-      const double* leaf = leafValue + static_cast<int64_t>(~node) * od;
-      double* o = out + i * dim + channel;
-      for (int64_t c = 0; c < od; c++) o[c] += scale * leaf[c];
-    }
+// Rows a partition thread must have to be worth starting (about the cost of starting one).
+constexpr int64_t kMinPartitionRowsPerThread = 1 << 15;
+
+// Stable partition of rows[lo, hi): the rows going left stay in place from lo on, the others are written to
+// right[0..). Returns the number going left.
+template <typename BinT>
+int64_t PartitionChunk(const BinT* col, int32_t* rows, int64_t lo, int64_t hi, int32_t* right, int64_t threshold,
+                       bool missingLeft, const uint8_t* goesLeft) {
+  int64_t w = lo;
+  int64_t s = 0;
+  for (int64_t i = lo; i < hi; i++) {
+    const int32_t r = rows[i];
+    const int64_t b = col[r];
+    const bool left = goesLeft != nullptr ? goesLeft[b] == 1 : (b == 0 ? missingLeft : b <= threshold);
+    // Branch-free: write to both sides, advance only the chosen one.
+    rows[w] = r;
+    right[s] = r;
+    w += left;
+    s += !left;
   }
+  return w - lo;
 }
 
-// predictPacked(x, numFeatures, numRows, out, dim, channels, scale, roots, feature, threshold, child, missingRight,
-//               leafValue, outputDim, categorical, catOffset, catLength, catWords)
-// Twin of PackedTrees.addBlockTs (src/models/tree/predict.ts): for each tree t and row i, adds scale * the leaf's
-// outputDim values into out[i * dim + channels[t] ...]. Eight rows walk a tree together so their dependent load
-// chains overlap.
-Napi::Value PredictPacked(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() != 18) {
-    Napi::TypeError::New(env, "predictPacked: expected 18 arguments").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  const double* x = Data<double>(info[0]);
-  const int64_t F = info[1].As<Napi::Number>().Int64Value();
-  const int64_t numRows = info[2].As<Napi::Number>().Int64Value();
-  double* out = Data<double>(info[3]);
-  const int64_t dim = info[4].As<Napi::Number>().Int64Value();
-  const int32_t* channels = Data<int32_t>(info[5]);
-  const double scale = info[6].As<Napi::Number>().DoubleValue();
-  const int64_t numTrees = static_cast<int64_t>(info[7].As<Napi::TypedArray>().ElementLength());
-  const int32_t* roots = Data<int32_t>(info[7]);
-  const int32_t* feature = Data<int32_t>(info[8]);
-  const double* threshold = Data<double>(info[9]);
-  const int32_t* child = Data<int32_t>(info[10]);
-  const uint8_t* missingRight = Data<uint8_t>(info[11]);
-  const double* leafValue = Data<double>(info[12]);
-  const int64_t od = info[13].As<Napi::Number>().Int64Value();
-  const uint8_t* categorical = Data<uint8_t>(info[14]);
-  const int32_t* catOffset = Data<int32_t>(info[15]);
-  const int32_t* catLength = Data<int32_t>(info[16]);
-  const uint32_t* catWords = info[17].As<Napi::TypedArray>().ElementLength() > 0 ? Data<uint32_t>(info[17]) : nullptr;
-  bool anyCategorical = false;
-  const int64_t numInternal = static_cast<int64_t>(info[14].As<Napi::TypedArray>().ElementLength());
-  for (int64_t j = 0; j < numInternal && !anyCategorical; j++) anyCategorical = categorical[j] != 0;
-  if (!anyCategorical) {
-    // Numeric splits only, branch-free: NaN fails `v > threshold` and takes the missing direction.
-    auto goRightNumeric = [&](int32_t node, double v) -> int {
-      return static_cast<int>(v > threshold[node]) | (static_cast<int>(v != v) & missingRight[node]);
-    };
-    WalkPacked(x, F, numRows, out, dim, channels, scale, numTrees, roots, feature, child, leafValue, od, goRightNumeric);
-    return env.Undefined();
-  }
-  auto goRight = [&](int32_t node, double v) -> int {
-    if (categorical[node] == 0) return std::isnan(v) ? missingRight[node] : (v > threshold[node] ? 1 : 0);
-    if (!(v >= 0)) return missingRight[node];
-    const int32_t code = static_cast<int32_t>(v);
-    const int32_t word = code >> 5;
-    if (word >= catLength[node]) return missingRight[node];
-    return 1 - static_cast<int>((catWords[catOffset[node] + word] >> (code & 31)) & 1u);
-  };
-  WalkPacked(x, F, numRows, out, dim, channels, scale, numTrees, roots, feature, child, leafValue, od, goRight);
-  return env.Undefined();
-}
-
-// partitionRows(bins, numRows, feature, rows, start, end, scratch, binThreshold, missingLeft, goesLeft|null)
+// partitionRows(bins, numRows, feature, rows, start, end, scratch, binThreshold, missingLeft, goesLeft|null[, threads])
 // Stable partition of rows[start, end): rows whose bin goes left first; returns the boundary (see builder.ts).
+// With threads > 1, each thread partitions one contiguous chunk, then the chunks' left parts and right parts are
+// concatenated in chunk order: the same order as one pass.
 Napi::Value PartitionRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t numRows = info[1].As<Napi::Number>().Int64Value();
@@ -206,25 +136,38 @@ Napi::Value PartitionRows(const Napi::CallbackInfo& info) {
   const int64_t threshold = info[7].As<Napi::Number>().Int64Value();
   const bool missingLeft = info[8].As<Napi::Boolean>().Value();
   const uint8_t* goesLeft = info[9].IsTypedArray() ? Data<uint8_t>(info[9]) : nullptr;
-  int64_t w = start;
-  int64_t s = 0;
-  auto run = [&](auto col) {
-    for (int64_t i = start; i < end; i++) {
-      const int32_t r = rows[i];
-      const int64_t b = col[r];
-      const bool left = goesLeft != nullptr ? goesLeft[b] == 1 : (b == 0 ? missingLeft : b <= threshold);
-      // Branch-free: write to both sides, advance only the chosen one.
-      rows[w] = r;
-      scratch[s] = r;
-      w += left;
-      s += !left;
+  const int64_t asked = info.Length() > 10 ? info[10].As<Napi::Number>().Int64Value() : 1;
+  const int64_t threads = std::max<int64_t>(1, std::min<int64_t>(asked, (end - start) / kMinPartitionRowsPerThread));
+  auto run = [&](auto col) -> int64_t {
+    if (threads <= 1) {
+      const int64_t nl = PartitionChunk(col, rows, start, end, scratch, threshold, missingLeft, goesLeft);
+      std::memcpy(rows + start + nl, scratch, sizeof(int32_t) * (end - start - nl));
+      return start + nl;
     }
+    std::vector<int64_t> lo(threads + 1), left(threads);
+    for (int64_t t = 0; t <= threads; t++) lo[t] = start + (end - start) * t / threads;
+    std::vector<std::thread> pool;
+    for (int64_t t = 1; t < threads; t++) {
+      pool.emplace_back([&, t]() { left[t] = PartitionChunk(col, rows, lo[t], lo[t + 1], scratch + (lo[t] - start), threshold, missingLeft, goesLeft); });
+    }
+    left[0] = PartitionChunk(col, rows, lo[0], lo[1], scratch, threshold, missingLeft, goesLeft);
+    for (std::thread& th : pool) th.join();
+    int64_t w = start;
+    for (int64_t t = 0; t < threads; t++) {
+      std::memmove(rows + w, rows + lo[t], sizeof(int32_t) * left[t]);
+      w += left[t];
+    }
+    const int64_t mid = w;
+    for (int64_t t = 0; t < threads; t++) {
+      const int64_t nr = lo[t + 1] - lo[t] - left[t];
+      std::memcpy(rows + w, scratch + (lo[t] - start), sizeof(int32_t) * nr);
+      w += nr;
+    }
+    return mid;
   };
   napi_typedarray_type type = info[0].As<Napi::TypedArray>().TypedArrayType();
-  if (type == napi_uint8_array) run(Data<uint8_t>(info[0]) + feature * numRows);
-  else run(Data<uint16_t>(info[0]) + feature * numRows);
-  for (int64_t j = 0; j < s; j++) rows[w + j] = scratch[j];
-  return Napi::Number::New(env, static_cast<double>(w));
+  const int64_t mid = type == napi_uint8_array ? run(Data<uint8_t>(info[0]) + feature * numRows) : run(Data<uint16_t>(info[0]) + feature * numRows);
+  return Napi::Number::New(env, static_cast<double>(mid));
 }
 
 // gatherOrdered(rows, start, end, grad, hess, ordered): ordered[2j] = grad[rows[start + j]],
@@ -246,9 +189,10 @@ Napi::Value GatherOrdered(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accumulateHistogram", Napi::Function::New(env, AccumulateHistogram));
-  exports.Set("predictPacked", Napi::Function::New(env, PredictPacked));
   exports.Set("partitionRows", Napi::Function::New(env, PartitionRows));
   exports.Set("gatherOrdered", Napi::Function::New(env, GatherOrdered));
+  tabpilot::RegisterTrainKernels(env, exports);
+  tabpilot::RegisterPredictKernels(env, exports);
   return exports;
 }
 

@@ -1,4 +1,3 @@
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Frame } from '../frame/frame.js';
 import { encodeTarget } from '../insights/target.js';
 import { kFolds, sampleRows } from '../insights/split.js';
@@ -7,6 +6,7 @@ import { problemTypeOf } from '../insights/target-report.js';
 import { barChart, barItems, stackCharts } from '../render/index.js';
 import type { Task } from '../models/types.js';
 import { TabpilotError } from '../util/errors.js';
+import { symmetricEigen } from '../util/linalg.js';
 import { Random } from '../util/random.js';
 import { type AnalysisParams, type AnalysisResult, isNumericColumn, listParam, numberParam } from './common.js';
 
@@ -140,18 +140,18 @@ export function multicollinearityAnalysis(frame: Frame, params: AnalysisParams):
   const p = kept.length;
   const R = gram(x, null, n);
   for (let i = 0; i < R.length; i++) R[i] /= Math.max(1, n - 1);
-  const evd = new EigenvalueDecomposition(new Matrix(Array.from({ length: p }, (_, i) => Array.from(R.subarray(i * p, (i + 1) * p)))), { assumeSymmetric: true });
-  const lambda = evd.realEigenvalues.map((v) => Math.max(v, 0));
-  const V = evd.eigenvectorMatrix;
+  // Eigenvalues largest first: VIF_i = sum_k V_ik^2 / lambda_k, and the condition spectrum in that order.
+  const evd = symmetricEigen(R, p);
+  const lambda = Array.from(evd.values, (v) => Math.max(v, 0));
+  const V = evd.vectors;
   const vif = kept.map((_, i) => {
     let s = 0;
-    for (let k = 0; k < p; k++) s += (V.get(i, k) ** 2) / Math.max(lambda[k], 1e-12);
+    for (let k = 0; k < p; k++) s += V[i * p + k] ** 2 / Math.max(lambda[k], 1e-12);
     return Math.min(VIF_CLIP, Math.max(1, s));
   });
-  const order = lambda.map((_, k) => k).sort((a, b) => lambda[b] - lambda[a]);
   const totalVar = lambda.reduce((a, b) => a + b, 0);
-  const singularValues = order.map((k) => Math.sqrt(lambda[k] * Math.max(1, n - 1)));
-  const varianceRatio = order.map((k) => lambda[k] / (totalVar || 1));
+  const singularValues = lambda.map((l) => Math.sqrt(l * Math.max(1, n - 1)));
+  const varianceRatio = lambda.map((l) => l / (totalVar || 1));
 
   let lassoResult: { target: string; task: Task; alpha: number; cvMse: number | null; coefficients: { feature: string; coefficient: number; selected: boolean }[] } | null = null;
   if (target) {
@@ -184,7 +184,7 @@ export function multicollinearityAnalysis(frame: Frame, params: AnalysisParams):
   }
   const charts = [
     { caption: `Variance inflation factor (clipped at ${VIF_CLIP}; ≥ 5 is high)`, svg: barChart({ items: barItems(kept, vif), title: 'VIF', kind: 'vif', width: 520 }) },
-    { caption: 'PCA: share of variance per component (standardised features)', svg: barChart({ items: barItems(order.map((_, i) => `PC${i + 1}`), varianceRatio), title: 'PCA variance ratio', kind: 'pca', width: 520 }) },
+    { caption: 'PCA: share of variance per component (standardised features)', svg: barChart({ items: barItems(lambda.map((_, i) => `PC${i + 1}`), varianceRatio), title: 'PCA variance ratio', kind: 'pca', width: 520 }) },
   ];
   if (lassoResult) {
     charts.push({

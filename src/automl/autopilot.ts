@@ -8,6 +8,7 @@ import { type JobPlan, planJob } from './plan.js';
 import { type TrialRunnerFactory, defaultTrialRunner } from './pool.js';
 import { refit } from './refit.js';
 import { search } from './search.js';
+import { stack } from './stack.js';
 import { SearchState } from './search-state.js';
 import type { AutopilotOptions } from './types.js';
 
@@ -69,6 +70,8 @@ export async function autopilot(options: AutopilotOptions, internals: AutopilotI
   const searchDone = seconds();
   requireCompleted(plan, state);
 
+  await stack(plan, state);
+  const stackDone = seconds();
   state.emit('ensemble', 'greedy ensemble selection');
   const ensemble = selectEnsemble(plan, state);
   const ensembleDone = seconds();
@@ -76,7 +79,7 @@ export async function autopilot(options: AutopilotOptions, internals: AutopilotI
   const best = leaderboard[0];
 
   const final = await refit(plan, state, chosenMembers(best, ensemble?.members, state), runners);
-  const job = persist(plan, state, leaderboard, final, { setupDone, searchDone, ensembleDone, refitDone: seconds() });
+  const job = persist(plan, state, leaderboard, final, { setupDone, searchDone, ensembleDone, refitDone: seconds(), stackSeconds: stackDone - searchDone });
   state.emit('done', `best ${best.candidateId} ${objectiveText}=${best.objective?.toPrecision(5)}`);
   return job;
 }

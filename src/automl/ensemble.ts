@@ -55,6 +55,18 @@ export function selectEnsemble(plan: JobPlan, state: SearchState): EnsembleChoic
   return { members, metrics, objective: objectiveValue(plan, metrics, avg), rounds: plan.ensembleRounds };
 }
 
+/** The chosen members' weighted out-of-fold predictions (the final model's), or undefined when one is not kept. */
+export function chosenOof(chosen: readonly WeightedResult[]): Float64Array | undefined {
+  if (chosen.length === 0 || chosen.some((m) => !m.result.oof)) return undefined;
+  const out = new Float64Array(chosen[0].result.oof!.length);
+  const total = chosen.reduce((s, m) => s + m.weight, 0);
+  for (const m of chosen) {
+    const p = m.result.oof!;
+    for (let i = 0; i < out.length; i++) out[i] += (m.weight / total) * p[i];
+  }
+  return out;
+}
+
 /** Label metrics whose value depends on the decision threshold (AutoGluon's calibrate_decision_threshold). */
 const THRESHOLD_METRICS: Partial<Record<MetricName, (y: Int32Array, pred: Int32Array, w?: Float64Array) => number>> = {
   F1: (y, p, w) => f1(y, p, 1, w),
@@ -77,12 +89,11 @@ const NEUTRAL_THRESHOLD = 0.5;
 export function decisionThreshold(plan: JobPlan, chosen: readonly WeightedResult[]): number | undefined {
   // A custom objective is not tuned for (its dependence on a threshold is unknown).
   const score = typeof plan.objective === 'string' ? THRESHOLD_METRICS[plan.objective] : undefined;
-  if (plan.task !== 'binary' || !score || chosen.some((m) => !m.result.oof)) return undefined;
+  const p = chosenOof(chosen);
+  if (plan.task !== 'binary' || !score || !p) return undefined;
   const y = plan.yScored as Int32Array;
   const n = y.length;
-  const p1 = new Float64Array(n);
-  const total = chosen.reduce((s, m) => s + m.weight, 0);
-  for (const m of chosen) for (let i = 0; i < n; i++) p1[i] += (m.weight / total) * m.result.oof![2 * i + 1];
+  const p1 = Float64Array.from({ length: n }, (_, i) => p[2 * i + 1]);
   const labels = new Int32Array(n);
   const at = (t: number) => {
     for (let i = 0; i < n; i++) labels[i] = p1[i] >= t ? 1 : 0;

@@ -4,11 +4,11 @@ import type { FeatureSchema } from '../frame/align.js';
 import type { Frame } from '../frame/frame.js';
 import { METRIC_DIRECTION, type MetricName } from '../metrics/index.js';
 import { MODEL_DIR_FORMAT, MODEL_DIR_FORMAT_VERSION, MODEL_FILE, type PredictionResult, Pipeline, validateArtifact } from '../pipeline/pipeline.js';
-import { ENSEMBLE_FORMAT_VERSION } from '../models/ensemble.js';
 import type { Task } from '../models/types.js';
 import { checkOutputPath, replaceDirectory } from '../util/output.js';
 import { type LeaderboardRow, formatLeaderboard, leaderboardCsv } from './leaderboard.js';
-import { type MemberText, memberJsonText } from './trial.js';
+import type { Calibration } from './calibrate.js';
+import { type MemberText, ensembleJsonText } from './trial.js';
 import type { CandidateDefinition, JobWarning } from './types.js';
 
 export type { CandidateDefinition, JobWarning } from './types.js';
@@ -73,6 +73,8 @@ interface JobInit {
   readonly wrapPipeline?: (pipeline: Pipeline) => Pipeline;
   /** Binary label objectives: the tuned decision threshold stored in model.json. */
   readonly decisionThreshold?: number;
+  /** LogLoss objectives: the temperature fitted on out-of-fold predictions (in model.json when applied). */
+  readonly calibration?: Calibration;
 }
 
 /** A finished Autopilot job: the leaderboard, the best model as a Pipeline, and everything to reproduce it. */
@@ -86,6 +88,8 @@ export class AutopilotJob {
   readonly warnings: JobWarning[];
   /** model.json of the job's model directory, assembled from the members' JSON text without re-serialising them. */
   readonly modelFileText: string;
+  /** LogLoss objectives: the probability calibration tried (job.json `calibration`); undefined when not tried. */
+  readonly calibration?: Calibration;
   private pipelineCache: Pipeline | null = null;
   readonly timings: { startedAt: string; finishedAt: string; totalSeconds: number; phases: Readonly<Record<string, number>> };
 
@@ -96,13 +100,10 @@ export class AutopilotJob {
     this.candidates = init.candidates;
     this.warnings = [...init.warnings];
     const best = this.best;
-    const total = init.finalMembers.reduce((sum, m) => sum + m.weight, 0);
     const task = init.settings.problemType;
     const featureNames = init.features.map((f) => f.name);
-    const modelText =
-      `{"format":"tabpilot-model","formatVersion":${ENSEMBLE_FORMAT_VERSION},"kind":"ensemble","task":${JSON.stringify(task)},` +
-      (init.classes ? `"classes":${JSON.stringify(init.classes)},` : '') +
-      `"featureNames":${JSON.stringify(featureNames)},"members":[${init.finalMembers.map((m) => memberJsonText(m.member, m.weight / total)).join(',')}]}`;
+    this.calibration = init.calibration;
+    const modelText = ensembleJsonText(task, init.classes, featureNames, init.finalMembers, init.calibration?.applied ? init.calibration.temperature : undefined);
     const training = {
       algorithm: best.learner,
       hyperparameters: best.learner === 'ensemble' ? { members: best.members } : { ...best.hyperparameters },
@@ -166,6 +167,7 @@ export class AutopilotJob {
       timings: this.timings,
       best: { candidateId: this.best.candidateId, learner: this.best.learner, objective: this.best.objective, metrics: this.best.metrics, members: this.best.members },
       warnings: this.warnings,
+      ...(this.calibration ? { calibration: this.calibration } : {}),
       candidates: this.leaderboard.length,
     };
   }

@@ -2,7 +2,7 @@ import { type MetricName, type Objective, objectiveName } from '../metrics/index
 import { getLearnerSpec } from '../models/registry.js';
 import type { HyperValue } from '../models/types.js';
 import type { EnsembleChoice } from './ensemble.js';
-import { type CandidateResult, lossOf } from './search-state.js';
+import { type CandidateResult, STACK_ORIGIN, lossOf } from './search-state.js';
 
 export type CandidateStatus = 'Completed' | 'Failed' | 'Stopped';
 
@@ -100,7 +100,7 @@ export function rankLeaderboard(results: readonly CandidateResult[], ensemble: E
       candidateId: r.candidate.id,
       learner: r.candidate.kind,
       origin: r.candidate.origin,
-      hyperparameters: { ...getLearnerSpec(r.candidate.kind).defaults, ...r.candidate.params },
+      hyperparameters: r.candidate.origin === STACK_ORIGIN ? { ...r.candidate.params } : { ...getLearnerSpec(r.candidate.kind).defaults, ...r.candidate.params },
       status: r.status,
       objectiveMetric: objectiveName(objective),
       objective: r.status === 'Completed' ? r.objective : null,

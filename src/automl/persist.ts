@@ -8,7 +8,7 @@ import type { LeaderboardRow } from './leaderboard.js';
 import type { JobPlan } from './plan.js';
 import { DEFAULT_PRESET } from './presets.js';
 import type { FinalModel } from './refit.js';
-import type { Candidate, SearchState } from './search-state.js';
+import { type Candidate, STACK_ORIGIN, type SearchState } from './search-state.js';
 import type { CandidateDefinition } from './types.js';
 
 /**
@@ -22,6 +22,8 @@ export interface PhaseMarks {
   readonly searchDone: number;
   readonly ensembleDone: number;
   readonly refitDone: number;
+  /** Seconds spent fitting the stackers (part of ensembleSeconds). */
+  readonly stackSeconds?: number;
 }
 
 function definitionOf(c: Candidate): CandidateDefinition {
@@ -70,7 +72,12 @@ export function persist(plan: JobPlan, state: SearchState, leaderboard: Leaderbo
     finalMembers: final.members,
     decisionThreshold: final.decisionThreshold,
     classes: plan.classes,
-    candidates: state.inIndexOrder().map((r) => definitionOf(r.candidate)),
+    // Stackers are not re-runnable definitions (their inputs are other candidates' predictions).
+    candidates: state
+      .inIndexOrder()
+      .filter((r) => r.candidate.origin !== STACK_ORIGIN)
+      .map((r) => definitionOf(r.candidate)),
+    calibration: final.calibration,
     warnings: plan.warnings,
     startedAt: state.budget.startedAt,
     phases: {
@@ -78,6 +85,7 @@ export function persist(plan: JobPlan, state: SearchState, leaderboard: Leaderbo
       searchSeconds: marks.searchDone - marks.setupDone,
       ensembleSeconds: marks.ensembleDone - marks.searchDone,
       refitSeconds: marks.refitDone - marks.ensembleDone,
+      ...(marks.stackSeconds !== undefined ? { stackSeconds: marks.stackSeconds } : {}),
     },
     // The flow's row-wise steps become part of the model, so predict and serve take raw rows.
     wrapPipeline: flow ? (pipeline) => pipelineWithFlow(pipeline, flow.data, target, [], flow.file) : undefined,

@@ -38,6 +38,10 @@ const HARD_GRACE_RESERVE_SHARE = 1 / 3;
 const HARD_GRACE_MAX_MS = 2000;
 /** Ensembling and refit must end this share of the reserve before the job deadline (the rest is for writing). */
 const FINAL_PHASES_RESERVE_SHARE = 0.5;
+/** Share of the job's runtime kept off the search for stacking (stack.ts), when the job stacks ... */
+const STACK_RESERVE_FRACTION = 0.05;
+/** ... but at most this much (a 10-minute job's stackers fit in far less). */
+const STACK_RESERVE_MAX_MS = 20_000;
 /** Seeds per candidate: a candidate's fits use seedKey x SEED_STRIDE + fold + 1 (the refit: fold -1). */
 const SEED_STRIDE = 64;
 
@@ -48,6 +52,8 @@ export interface JobBudget extends SearchBudget {
   readonly hardGraceMs: number;
   /** Ensembling and refit stop by then. */
   readonly finalDeadline?: number;
+  /** Stacking (stack.ts) ends by then: the search deadline before STACK_RESERVE_FRACTION was taken off it. */
+  readonly stackDeadline?: number;
 }
 
 /** The job's data, shared once with every worker (SharedArrayBuffers: posting them copies nothing). */
@@ -119,24 +125,31 @@ function validateOptions(options: AutopilotOptions): void {
   }
 }
 
+/** Whether the job stacks (stack.ts): ensembling modes with k-fold CV and no fixed candidate list. */
+export function stackingEligible(options: Pick<AutopilotOptions, 'stack' | 'candidates'>, mode: AutopilotMode, cv: boolean): boolean {
+  return options.stack !== false && mode !== 'hpo' && cv && options.candidates === undefined;
+}
+
 /** The job's runtime limit in seconds: maxRuntime, or DEFAULT_MAX_RUNTIME when no candidate limit is given either. */
 export function effectiveMaxRuntime(options: Pick<AutopilotOptions, 'maxRuntime' | 'maxCandidates' | 'candidates'>): number | undefined {
   return options.maxRuntime ?? (options.maxCandidates === undefined && options.candidates === undefined ? DEFAULT_MAX_RUNTIME : undefined);
 }
 
-function jobBudget(options: AutopilotOptions, startedAt: number): JobBudget {
+function jobBudget(options: AutopilotOptions, startedAt: number, stacking: boolean): JobBudget {
   const maxRuntime = effectiveMaxRuntime(options);
   const maxCandidates = options.candidates ? options.candidates.length : (options.maxCandidates ?? DEFAULT_MAX_CANDIDATES);
   // The caller's after-job work (afterJobSeconds) comes off the end, but the job keeps at least MIN_RUNTIME_SECONDS.
   const jobRuntime = maxRuntime !== undefined ? Math.max(Math.min(maxRuntime, MIN_RUNTIME_SECONDS), maxRuntime - (options.afterJobSeconds ?? 0)) : undefined;
   const jobDeadline = jobRuntime !== undefined ? startedAt + jobRuntime * 1000 : undefined;
   const reserveMs = jobRuntime !== undefined ? Math.min(RESERVE_MAX_MS, Math.max(RESERVE_MIN_MS, jobRuntime * 1000 * RESERVE_FRACTION)) : 0;
+  const stackMs = jobRuntime !== undefined && stacking ? Math.min(STACK_RESERVE_MAX_MS, jobRuntime * 1000 * STACK_RESERVE_FRACTION) : 0;
   return {
     startedAt,
     maxRuntime,
     maxCandidates,
     jobDeadline,
-    searchDeadline: jobDeadline !== undefined ? jobDeadline - reserveMs : undefined,
+    searchDeadline: jobDeadline !== undefined ? jobDeadline - reserveMs - stackMs : undefined,
+    stackDeadline: jobDeadline !== undefined && stacking ? jobDeadline - reserveMs : undefined,
     hardGraceMs: Math.min(HARD_GRACE_MAX_MS, reserveMs * HARD_GRACE_RESERVE_SHARE),
     finalDeadline: jobDeadline !== undefined ? jobDeadline - reserveMs * FINAL_PHASES_RESERVE_SHARE : undefined,
   };
@@ -212,7 +225,6 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
   };
   validateOptions(options);
   const mode = options.mode ?? 'auto';
-  const budget = jobBudget(options, startedAt);
   const instances = options.instances ?? defaultInstances();
   if (!(Number.isInteger(instances) && instances >= 0)) throw new TabpilotError('INVALID_ARGUMENT', `instances must be a non-negative integer, got ${instances}`);
   const seed = options.seed ?? 0;
@@ -227,6 +239,7 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
 
   const strata = task === 'regression' ? quantileStrata(prep.y as Float64Array) : (prep.y as Int32Array);
   const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: undefined, folds: prep.folds, groups: prep.groups, numFolds: preset.folds, repeats: presetRepeats(preset, n) });
+  const budget = jobBudget(options, startedAt, stackingEligible(options, mode, validation.kind === 'cv'));
   const isScored = (i: number) => validation.kind === 'cv' || validation.foldOf[i] === 0;
   const scored = scoredRows(validation);
   const oofPosition = new Int32Array(n).fill(-1);

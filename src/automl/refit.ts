@@ -4,7 +4,8 @@ import { type WeightedResult, decisionThreshold } from './ensemble.js';
 import { type JobPlan, buildTrialTask } from './plan.js';
 import type { TrialRunnerFactory } from './pool.js';
 import { describeError } from './search.js';
-import type { SearchState } from './search-state.js';
+import { STACK_ORIGIN, type SearchState } from './search-state.js';
+import { type Calibration, calibrate } from './calibrate.js';
 import type { MemberText } from './trial.js';
 
 /**
@@ -24,6 +25,8 @@ export interface FinalModel {
   readonly refitted: boolean;
   /** Binary label objectives: the tuned decision threshold (see ensemble.ts decisionThreshold). */
   readonly decisionThreshold?: number;
+  /** LogLoss objectives: the temperature tried on the final model's out-of-fold predictions (see calibrate.ts). */
+  readonly calibration?: Calibration;
 }
 
 /** A refit on all rows of a holdout plan takes this many times one validation fit (1 / (1 - holdout 0.2)), ... */
@@ -40,8 +43,11 @@ function foldMembers(chosen: readonly WeightedResult[]): FinalMember[] {
 
 export async function refit(plan: JobPlan, state: SearchState, chosen: readonly WeightedResult[], runners: TrialRunnerFactory): Promise<FinalModel> {
   const threshold = decisionThreshold(plan, chosen);
-  const fallback: FinalModel = { members: foldMembers(chosen), refitted: false, decisionThreshold: threshold };
-  if (!plan.refit) return fallback;
+  const calibration = calibrate(plan, chosen);
+  if (calibration) state.emit('refit', `temperature ${calibration.temperature}: out-of-fold log loss ${calibration.oofLogLossBefore.toPrecision(4)} -> ${calibration.oofLogLossAfter.toPrecision(4)}${calibration.applied ? '' : ' (not kept)'}`);
+  const fallback: FinalModel = { members: foldMembers(chosen), refitted: false, decisionThreshold: threshold, calibration };
+  // A stacker's first layer must stay the fold models whose out-of-fold predictions it learnt from.
+  if (!plan.refit || chosen.some((m) => m.result.candidate.origin === STACK_ORIGIN)) return fallback;
   const { validation, instances } = plan;
   const growth = validation.kind === 'holdout' ? REFIT_GROWTH_HOLDOUT : REFIT_GROWTH_CV;
   const fitEstimate = chosen.reduce((s, m) => s + (m.result.fitSeconds / Math.max(1, foldCount(validation))) * growth, 0);
@@ -70,7 +76,7 @@ export async function refit(plan: JobPlan, state: SearchState, chosen: readonly 
       ),
     );
     if (outs.some((o) => o === null)) return fallback;
-    return { members: outs.map((o, i) => ({ member: o!.member, weight: chosen[i].weight })), refitted: true, decisionThreshold: threshold };
+    return { members: outs.map((o, i) => ({ member: o!.member, weight: chosen[i].weight })), refitted: true, decisionThreshold: threshold, calibration };
   } finally {
     await runner.close();
   }

@@ -44,6 +44,9 @@ export interface SearchBudget {
   readonly searchDeadline?: number;
 }
 
+/** Origin of the second-layer candidates (stack.ts): their kind is a stacker name, not a learner kind. */
+export const STACK_ORIGIN = 'stack';
+
 /** Candidates whose models and out-of-fold predictions are kept for ensembling. */
 export const KEEP_TOP = 20;
 

@@ -6,6 +6,7 @@ import type { HyperValue, Task } from '../models/types.js';
 import { Random } from '../util/random.js';
 import { Featurizer, needsFeaturizer } from '../models/featurize.js';
 import { splitByFold } from '../models/folds.js';
+import { ENSEMBLE_FORMAT_VERSION } from '../models/ensemble.js';
 import { type SharedColumn, type SharedFrame, columnFromShared, frameFromShared } from '../frame/shared.js';
 
 /**
@@ -62,6 +63,27 @@ export interface MemberText {
 export function memberJsonText(m: MemberText, weight: number): string {
   const featurizer = m.featurizerJson !== undefined ? `"featurizer":${m.featurizerJson},` : '';
   return `{"weight":${JSON.stringify(weight)},"source":${JSON.stringify(m.source)},${featurizer}"model":${m.modelJson}}`;
+}
+
+/**
+ * The JSON text of an ensemble model (see EnsembleJSON) over `members` (weights normalised to sum 1), assembled
+ * from the members' text without re-serialising them; `temperature` for a calibrated classification model.
+ */
+export function ensembleJsonText(
+  task: Task,
+  classes: readonly string[] | undefined,
+  featureNames: readonly string[],
+  members: readonly { readonly weight: number; readonly member: MemberText }[],
+  temperature?: number,
+): string {
+  const total = members.reduce((sum, m) => sum + m.weight, 0);
+  return (
+    `{"format":"tabpilot-model","formatVersion":${ENSEMBLE_FORMAT_VERSION},"kind":"ensemble","task":${JSON.stringify(task)},` +
+    (classes ? `"classes":${JSON.stringify(classes)},` : '') +
+    `"featureNames":${JSON.stringify(featureNames)},"members":[${members.map((m) => memberJsonText(m.member, m.weight / total)).join(',')}]` +
+    (temperature !== undefined ? `,"temperature":${JSON.stringify(temperature)}` : '') +
+    '}'
+  );
 }
 
 interface PreparedDataset {

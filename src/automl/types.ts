@@ -61,6 +61,10 @@ export interface AutopilotOptions {
   /** A column of per-row weights (excluded from the features), or the weights themselves. */
   readonly sampleWeight?: string | Float64Array;
   readonly ensembleRounds?: number;
+  /** Fit second-layer stackers on the best candidates' out-of-fold predictions (stack.ts); default true. */
+  readonly stack?: boolean;
+  /** LogLoss objectives: temperature-scale the final model's probabilities when it helps (calibrate.ts); default true. */
+  readonly calibrate?: boolean;
   /** Hard limit for one fold fit, seconds. */
   readonly maxTrialSeconds?: number;
   /** V8 old-space limit per worker; a trial above it fails and its worker is replaced. */

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { TabpilotError } from '../util/errors.js';
 import { PoolTimeoutError } from '../util/pool.js';
 import { type BackendAddress, blockingOptions, connectRedis, within } from './connection.js';
 import { type DataRef, publishBlob } from './dataset.js';
+import { loadBullMq } from './optional.js';
 import { QUEUE_PREFIX, TASK_QUEUE, type TaskEnvelope, type TaskKind, decodeFailure, tabpilotVersion } from './protocol.js';
 import { type WorkerInfo, listWorkers } from './registry.js';
 
@@ -54,6 +55,7 @@ export class RedisBackend {
 
   /** Connects (BACKEND_UNAVAILABLE when Redis cannot be reached), starts listening, marks the job. */
   static async connect(address: BackendAddress, options: RedisBackendOptions = {}): Promise<RedisBackend> {
+    const { Queue, QueueEvents } = await loadBullMq();
     const client = await connectRedis(address);
     const jobKey = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
     const queue = new Queue(TASK_QUEUE, { connection: { ...address.options, enableOfflineQueue: false }, prefix: QUEUE_PREFIX });

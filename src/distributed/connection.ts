@@ -1,5 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { TabpilotError } from '../util/errors.js';
+import { loadIoRedis } from './optional.js';
 
 /**
  * Redis connections of the distributed backend. `--backend redis://[user:password@]host:port[/db]`, or
@@ -57,6 +58,7 @@ export function blockingOptions(address: BackendAddress): RedisOptions {
  * reached or refuses the password), then returns a client that reconnects by itself when the connection drops.
  */
 export async function connectRedis(address: BackendAddress, extra: RedisOptions = {}): Promise<Redis> {
+  const { Redis } = await loadIoRedis();
   const probe = new Redis({ ...address.options, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
   // The socket's error (ECONNREFUSED, ...) arrives as an event; connect() then only says the connection closed.
   let socketError: NodeJS.ErrnoException | undefined;

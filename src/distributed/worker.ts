@@ -1,11 +1,12 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_WORKER_MEMORY_MB, type TrialRunner, trialRunner } from '../automl/pool.js';
 import { TabpilotError } from '../util/errors.js';
 import { type BackendAddress, blockingOptions, connectRedis, within } from './connection.js';
 import { type DataRef, fetchBlob } from './dataset.js';
+import { loadBullMq } from './optional.js';
 import { type InstanceSpec, runInstance } from './processing.js';
 import { QUEUE_PREFIX, TASK_QUEUE, type TaskEnvelope, decodeFailure, encodeFailure, tabpilotVersion, versionMismatch } from './protocol.js';
 import { HEARTBEAT_MS, type WorkerInfo, removeHeartbeat, writeHeartbeat } from './registry.js';
@@ -75,6 +76,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const { address } = options;
   const log = options.log ?? (() => undefined);
   const version = tabpilotVersion();
+  const { Worker } = await loadBullMq();
   const redis = await connectRedis(address);
   const concurrency = options.concurrency;
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new TabpilotError('INVALID_ARGUMENT', `--concurrency must be a positive integer, got ${concurrency}`);

@@ -15,7 +15,7 @@ import {
 } from '../frame/column.js';
 import { parseNumber, parseNumberBytes, trimEnd, trimStart } from '../util/parse-number.js';
 import { ByteInterner, decodeBytes, type TextEncodingName } from './bytes.js';
-import { FLAG_ESCAPED, type FieldIndex } from './csv-tokenizer.js';
+import { FLAG_ESCAPED, FLAG_PARSED, type FieldIndex } from './csv-tokenizer.js';
 import { parseDatetime, parseIsoDateBytes } from './datetime.js';
 import type { MissingTokens } from './infer.js';
 import type { InvalidExample } from './types.js';
@@ -99,14 +99,17 @@ export class NumericBuilder extends ColumnBuilder {
     const starts = index.starts;
     const ends = index.ends;
     const flags = index.flags;
+    const parsed = index.values;
     const checkTokens = this.tokens.hasNumericToken;
     let n = this.length;
     if (!this.datetime) {
-      // Hot loop: parse each cell's bytes directly; only failures take the slower classification path.
+      // Hot loop: most cells were parsed by the scanner; the rest are parsed from their bytes; only failures
+      // take the slower classification path.
       for (let r = 0, f = column; r < count; r++, f += width) {
         const s = starts[f];
         const e = ends[f];
-        let v = (flags[f] & FLAG_ESCAPED) === 0 ? parseNumberBytes(buf, s, e) : parseNumber(this.cellText(batch, f));
+        const flag = flags[f];
+        let v = flag === FLAG_PARSED ? parsed[f] : (flag & FLAG_ESCAPED) === 0 ? parseNumberBytes(buf, s, e) : parseNumber(this.cellText(batch, f));
         if (v !== v) this.classifyFailure(batch, r, f);
         else if (checkTokens && this.isMissingCell(buf, s, e)) {
           v = NaN;

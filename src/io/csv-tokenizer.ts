@@ -8,20 +8,33 @@
  * Records end at LF, CRLF or a lone CR. A blank line is skipped (and counted).
  */
 import { TabpilotError } from '../util/errors.js';
+import { MAX_EXACT_DIGITS, scaleExact } from '../util/parse-number.js';
 
 export const FLAG_QUOTED = 1;
 export const FLAG_ESCAPED = 2;
+/** The field is a plain decimal number parsed while scanning (numeric columns only); its value is in `values`. */
+export const FLAG_PARSED = 4;
+
+/** fieldModes values: what the scanner computes for a field position besides its byte range. */
+export const FIELD_PLAIN = 0;
+export const FIELD_NUMBER = 1;
 
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
 
 export class FieldIndex {
   starts = new Int32Array(1 << 16);
   ends = new Int32Array(1 << 16);
   flags = new Uint8Array(1 << 16);
+  /** Per field with FLAG_PARSED: its number (allocated by the first scan with fieldModes). */
+  values = new Float64Array(0);
   /** Per record: line number (1-based) where it starts, and the index of its first field. */
   recordLines = new Int32Array(1 << 12);
   recordFirstField = new Int32Array((1 << 12) + 1);
@@ -44,6 +57,11 @@ export class FieldIndex {
     const flags = new Uint8Array(n);
     flags.set(this.flags);
     this.flags = flags;
+    if (this.values.length > 0) {
+      const values = new Float64Array(n);
+      values.set(this.values);
+      this.values = values;
+    }
   }
 
   growRecords(): void {
@@ -80,6 +98,12 @@ export interface ScanParams {
   onRagged: RaggedHandler;
   onBlankLine: () => void;
   file: string;
+  /**
+   * Per field position in a record: FIELD_NUMBER for numeric columns, whose plain decimal cells
+   * ([+-]digits[.digits], at most 15 digits, no blanks) are parsed during the scan (FLAG_PARSED; any other
+   * cell is left to parseNumberBytes). Omitted or null: plain scan.
+   */
+  fieldModes?: Uint8Array | null;
 }
 
 /** What `closingQuote` updates as it scans: the line counter and the field's flags. */
@@ -121,6 +145,67 @@ function closingQuote(buf: Uint8Array, j: number, end: number, final: boolean, s
   }
 }
 
+/** From i, just after a closing quote: skips blanks up to the delimiter or line end and returns that position. */
+function afterClosingQuote(buf: Uint8Array, i: number, end: number, delim: number, file: string, line: number, nf: number): number {
+  while (i < end && (buf[i] === SPACE || buf[i] === TAB) && buf[i] !== delim) i++;
+  if (i < end && buf[i] !== delim && buf[i] !== LF && buf[i] !== CR) {
+    throw new TabpilotError('BAD_FORMAT', `unexpected character after a closing quote (field ${nf + 1})`, { file, line });
+  }
+  return i;
+}
+
+/** What a numeric field scan found besides the field's end: FLAG_PARSED and the value, or nothing. */
+interface FieldScan {
+  flag: number;
+  value: number;
+}
+
+/**
+ * Scans an unquoted numeric field from i and returns its end. A plain decimal ([+-]digits[.digits], at most
+ * MAX_EXACT_DIGITS digits, nothing else) is parsed on the way (FLAG_PARSED, exactly as parseNumberBytes would);
+ * a cell that turns out to be anything else (exponent, blanks, text, more digits) is only scanned.
+ */
+function scanNumberField(buf: Uint8Array, i: number, end: number, delim: number, out: FieldScan): number {
+  let negative = false;
+  if (i < end) {
+    const c = buf[i];
+    if (c === MINUS) {
+      negative = true;
+      i++;
+    } else if (c === PLUS) i++;
+  }
+  const digitsStart = i;
+  let mantissa = 0;
+  let d = 0;
+  while (i < end && (d = buf[i] - ZERO) >>> 0 <= 9) {
+    mantissa = mantissa * 10 + d;
+    i++;
+  }
+  let digits = i - digitsStart;
+  let fraction = 0;
+  if (i < end && buf[i] === DOT) {
+    i++;
+    const fractionStart = i;
+    while (i < end && (d = buf[i] - ZERO) >>> 0 <= 9) {
+      mantissa = mantissa * 10 + d;
+      i++;
+    }
+    fraction = i - fractionStart;
+    digits += fraction;
+  }
+  const numberEnd = i;
+  while (i < end) {
+    const b = buf[i];
+    if (b === delim || b === LF || b === CR) break;
+    i++;
+  }
+  if (i === numberEnd && digits > 0 && digits <= MAX_EXACT_DIGITS) {
+    out.flag = FLAG_PARSED;
+    out.value = scaleExact(mantissa, -fraction, negative);
+  }
+  return i;
+}
+
 /**
  * Scans complete records from buf[state.position, end) into index, advancing state. Incomplete trailing
  * records are left for the next call (unless `final`). Returns the number of records stored.
@@ -133,32 +218,28 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
   let i = state.position;
   let line = state.line;
   let stored = 0;
-  // Hot loop: counters and arrays live in locals and are written back to `index` on exit.
+  // Hot loop: counters and arrays live in locals (no closure assigns them: that would move them to a heap context).
   let fc = index.fieldCount;
   let rc = index.recordCount;
   let starts = index.starts;
   let ends = index.ends;
   let flags = index.flags;
   let cap = starts.length;
-  const grow = () => {
-    index.growFields();
-    starts = index.starts;
-    ends = index.ends;
-    flags = index.flags;
-    cap = starts.length;
-  };
-
+  const modes = p.fieldModes ?? null;
+  const modeCount = modes === null ? 0 : modes.length;
+  if (modeCount > 0 && index.values.length < cap) index.values = new Float64Array(cap);
+  let values = index.values;
   const quote: QuoteScan = { line, flag: 0 };
+  const field: FieldScan = { flag: 0, value: 0 };
 
   records: while (i < end && stored < maxRecords) {
     const recordLine = line;
     const firstField = fc;
     let nf = 0;
     for (;;) {
-      // One field starting at i.
-      let fs: number;
-      let fe: number;
-      let flag = 0;
+      // One field starting at i: content [fs, fe), flags, and the number when the scan parsed it.
+      let fs: number, fe: number;
+      let flag = 0, parsed = 0;
       if (i < end && buf[i] === QUOTE) {
         fs = i + 1;
         quote.line = line;
@@ -168,25 +249,34 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
         line = quote.line;
         flag = quote.flag;
         fe = j;
-        i = j + 1;
-        while (i < end && (buf[i] === SPACE || buf[i] === TAB) && buf[i] !== delim) i++;
-        if (i < end && buf[i] !== delim && buf[i] !== LF && buf[i] !== CR) {
-          throw new TabpilotError('BAD_FORMAT', `unexpected character after a closing quote (field ${nf + 1})`, { file: p.file, line });
-        }
+        i = afterClosingQuote(buf, j + 1, end, delim, p.file, line, nf);
       } else {
         fs = i;
-        while (i < end) {
-          const b = buf[i];
-          if (b === delim || b === LF || b === CR) break;
-          i++;
+        const mode = nf < modeCount ? modes![nf] : FIELD_PLAIN;
+        if (mode === FIELD_PLAIN) {
+          while (i < end) {
+            const b = buf[i];
+            if (b === delim || b === LF || b === CR) break;
+            i++;
+          }
+        } else {
+          field.flag = 0;
+          i = scanNumberField(buf, i, end, delim, field);
+          flag = field.flag;
+          parsed = field.value;
         }
         fe = i;
       }
       if (i >= end && !final) break records;
-      if (fc + 1 >= cap) grow();
+      if (fc + 1 >= cap) {
+        index.growFields();
+        ({ starts, ends, flags, values } = index);
+        cap = starts.length;
+      }
       starts[fc] = fs;
       ends[fc] = fe;
       flags[fc] = flag;
+      if (flag === FLAG_PARSED) values[fc] = parsed;
       fc++;
       nf++;
       if (i >= end) break; // final: end of input ends the record
@@ -196,8 +286,7 @@ export function scanRecords(buf: Uint8Array, end: number, state: ScanState, inde
         if (i >= end) {
           if (!final) break records;
           // "a,b," at the very end: one more, empty, field.
-          starts[fc] = i;
-          ends[fc] = i;
+          starts[fc] = ends[fc] = i;
           flags[fc] = 0;
           fc++;
           nf++;

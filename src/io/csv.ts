@@ -11,7 +11,7 @@ import { TabpilotError } from '../util/errors.js';
 import type { TextEncodingName } from './bytes.js';
 import { type BatchView, type ColumnBuilder, makeBuilder } from './column-builders.js';
 import { type ByteSource, bufferSource, fileSource, RecordStream } from './csv-source.js';
-import { FieldIndex, FLAG_ESCAPED, scanRecords, type ScanState } from './csv-tokenizer.js';
+import { FIELD_NUMBER, FIELD_PLAIN, FieldIndex, FLAG_ESCAPED, scanRecords, type ScanState } from './csv-tokenizer.js';
 import { decideFeatureType, DEFAULT_MISSING_TOKENS, type FeatureTypeDecision, MetricsAccumulator, MissingTokens } from './infer.js';
 import { type ColumnReadReport, forcedKinds, type ReadOptions, type ReadReport, type ReadResult } from './types.js';
 
@@ -142,7 +142,7 @@ interface PassContext {
  * every multiple of sliceRows rows ends a batch (streaming emits frames of exactly that many rows).
  * `moreAfterLimit()` says whether data rows remain once maxRows was reached.
  */
-function* dataBatches(ctx: PassContext, maxRows: number, countProblems: boolean, sliceRows = 1 << 16): Generator<BatchView, number> {
+function* dataBatches(ctx: PassContext, maxRows: number, countProblems: boolean, fieldModes: Uint8Array | null, sliceRows = 1 << 16): Generator<BatchView, number> {
   const { source, layout, options, report } = ctx;
   const width = layout.names.length;
   const stream = new RecordStream(source, layout.dataOffset, layout.dataLine, CHUNK_BYTES);
@@ -166,6 +166,7 @@ function* dataBatches(ctx: PassContext, maxRows: number, countProblems: boolean,
       if (countProblems) report.blankLines++;
     },
     file: source.name,
+    fieldModes,
   };
   let rows = 0;
   while (rows < maxRows) {
@@ -186,8 +187,8 @@ function* dataBatches(ctx: PassContext, maxRows: number, countProblems: boolean,
 }
 
 /** Drains dataBatches, returning the row count. */
-function forEachBatch(ctx: PassContext, maxRows: number, onBatch: (batch: BatchView) => void, countProblems: boolean): number {
-  const it = dataBatches(ctx, maxRows, countProblems);
+function forEachBatch(ctx: PassContext, maxRows: number, onBatch: (batch: BatchView) => void, countProblems: boolean, fieldModes: Uint8Array | null = null): number {
+  const it = dataBatches(ctx, maxRows, countProblems, fieldModes);
   for (;;) {
     const step = it.next();
     if (step.done) return step.value;
@@ -261,6 +262,11 @@ function planColumns(ctx: PassContext, inferenceRows: number): Plan {
   return { kinds, decisions, canonicalNumbers, sampleAllMissing, sampleRows: rows, sampleBytes: bytes, sampleReachedEnd: rows < limit };
 }
 
+/** The scanner's fieldModes: numeric columns' plain decimal cells are parsed while scanning. */
+function fieldModesOf(kinds: readonly ColumnKind[]): Uint8Array {
+  return Uint8Array.from(kinds, (k) => (k === 'numeric' ? FIELD_NUMBER : FIELD_PLAIN));
+}
+
 function openCsv(source: ByteSource, options: ReadOptions): PassContext {
   try {
     const layout = readLayout(source, options);
@@ -308,7 +314,7 @@ function readCsvSource(open: () => ByteSource, options: ReadOptions): ReadResult
     const builders = ctx.layout.names.map((name, c) => makeBuilder(plan.kinds[c], name, ctx.tokens, ctx.encoding, capacity, plan.canonicalNumbers[c]));
     const rows = forEachBatch(ctx, limit, (batch) => {
       for (let c = 0; c < builders.length; c++) builders[c].append(batch, c);
-    }, true);
+    }, true, fieldModesOf(plan.kinds));
     const report = ctx.report;
     report.rows = rows;
     report.columnReports = columnReports(ctx, plan, builders);
@@ -387,7 +393,7 @@ export async function streamCsv(
     let emitted = 0;
     let inChunk = 0;
     const limit = options.limit ?? Infinity;
-    for (const batch of dataBatches(ctx, limit, true, chunkRows)) {
+    for (const batch of dataBatches(ctx, limit, true, fieldModesOf(plan.kinds), chunkRows)) {
       for (let c = 0; c < builders.length; c++) builders[c].append(batch, c);
       inChunk += batch.count;
       if (inChunk === chunkRows) {

@@ -1,11 +1,11 @@
-import type { Column } from '../frame/column.js';
-import { type Frame } from '../frame/frame.js';
+import { type Column, numericColumn } from '../frame/column.js';
+import { Frame } from '../frame/frame.js';
 import { Featurizer, type FeaturizerJSON, needsFeaturizer } from './featurize.js';
 import { quantileStrata, stratifiedFolds } from './folds.js';
 import { TabpilotError } from '../util/errors.js';
 import { argmaxRows } from '../util/numeric.js';
 import { type ParamConstraints, resolveParams } from './hyperparams.js';
-import { arrayAt, checkModelJSON, classesAt, field, formatError, numberAt, objectAt, stringArrayAt, stringAt, taskAt } from './model-json.js';
+import { arrayAt, booleanAt, checkModelJSON, classesAt, field, formatError, numberAt, objectAt, stringArrayAt, stringAt, taskAt } from './model-json.js';
 import { BASE_LEARNERS, baseLearnerSpec as getLearnerSpec, baseModelFromJSON as modelFromJSON } from './learners.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperValue, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from './types.js';
 
@@ -30,9 +30,48 @@ export interface EnsembleJSON extends ModelJSON {
   readonly classes?: readonly string[];
   readonly featureNames: readonly string[];
   readonly members: readonly EnsembleMemberJSON[];
+  /** Classification: temperature scaling applied to the averaged probabilities (Autopilot's calibration). */
+  readonly temperature?: number;
 }
 
 export const ENSEMBLE_FORMAT_VERSION = 1;
+
+/** Probabilities are clipped to [PROBABILITY_FLOOR, 1] before taking logs (temperature scaling, stack features). */
+export const PROBABILITY_FLOOR = 1e-7;
+
+/**
+ * Temperature scaling (Guo et al. 2017): each row's probabilities become softmax(log p / t). t > 1 softens
+ * over-confident probabilities, t < 1 sharpens them; the most probable class never changes. Binary rows are the
+ * same as dividing the logit by t.
+ */
+export function temperatureScale(p: Float64Array, k: number, t: number): Float64Array {
+  const out = new Float64Array(p.length);
+  for (let r = 0; r < p.length; r += k) {
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, Math.log(Math.max(PROBABILITY_FLOOR, p[r + c])) / t);
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += out[r + c] = Math.exp(Math.log(Math.max(PROBABILITY_FLOOR, p[r + c])) / t - max);
+    for (let c = 0; c < k; c++) out[r + c] /= sum;
+  }
+  return out;
+}
+
+/**
+ * The columns a stacker (second layer) reads: for each first-layer model j, regression: its prediction
+ * (`stack{j}`); binary: the log-odds of the second class (`stack{j}`); multiclass: the log-probability of each class
+ * (`stack{j}_{c}`). Logits rather than probabilities, so a linear stacker combines them the way a weighted
+ * geometric mean would. Training (Autopilot's OOF predictions) and prediction share this one transform.
+ */
+export function stackFeatureColumns(task: Task, k: number, outputs: readonly Float64Array[]): Column[] {
+  const columns: Column[] = [];
+  const log = (v: number) => Math.log(Math.max(PROBABILITY_FLOOR, v));
+  outputs.forEach((p, j) => {
+    if (task === 'regression') columns.push(numericColumn(`stack${j}`, Float64Array.from(p)));
+    else if (task === 'binary') columns.push(numericColumn(`stack${j}`, Float64Array.from({ length: p.length / 2 }, (_, i) => log(p[2 * i + 1]) - log(p[2 * i]))));
+    else for (let c = 0; c < k; c++) columns.push(numericColumn(`stack${j}_${c}`, Float64Array.from({ length: p.length / k }, (_, i) => log(p[i * k + c]))));
+  });
+  return columns;
+}
 
 interface Member {
   readonly weight: number;
@@ -48,10 +87,18 @@ export class EnsembleModel implements FittedModel {
   readonly featureNames: readonly string[];
   private readonly members: readonly Member[];
 
-  constructor(task: Task, featureNames: readonly string[], members: readonly Member[], classes?: readonly string[]) {
+  constructor(
+    task: Task,
+    featureNames: readonly string[],
+    members: readonly Member[],
+    classes?: readonly string[],
+    /** Classification: probabilities are temperature-scaled by it (see temperatureScale). */
+    readonly temperature?: number,
+  ) {
     if (members.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'an ensemble needs at least one member');
     const total = members.reduce((s, m) => s + m.weight, 0);
     if (!(total > 0)) throw new TabpilotError('INVALID_ARGUMENT', 'ensemble weights must sum to a positive number');
+    if (temperature !== undefined && (task === 'regression' || !(temperature > 0))) throw new TabpilotError('INVALID_ARGUMENT', 'an ensemble temperature must be positive, and only for classification');
     for (const m of members) {
       if (m.model.task !== task) throw new TabpilotError('INVALID_ARGUMENT', `ensemble member ${m.source ?? m.model.kind} is ${m.model.task}, ensemble is ${task}`);
       if (task !== 'regression' && String(m.model.classes) !== String(classes)) {
@@ -85,7 +132,7 @@ export class EnsembleModel implements FittedModel {
       const p = m.model.predictProba(this.input(m, data));
       for (let i = 0; i < out.length; i++) out[i] += m.weight * p[i];
     }
-    return out;
+    return this.temperature === undefined ? out : temperatureScale(out, k, this.temperature);
   }
 
   predict(data: Frame): Float64Array {
@@ -135,6 +182,7 @@ export class EnsembleModel implements FittedModel {
         ...(m.featurizer ? { featurizer: m.featurizer.toJSON() } : {}),
         model: m.model.toJSON(),
       })),
+      ...(this.temperature !== undefined ? { temperature: this.temperature } : {}),
     };
   }
 
@@ -154,7 +202,7 @@ export class EnsembleModel implements FittedModel {
         weight: numberAt(field(o, 'weight'), `${at}.weight`, { min: 0 }),
         source: source === undefined ? undefined : stringAt(source, `${at}.source`),
         featurizer: featurizer === undefined ? undefined : Featurizer.fromJSON(featurizer, `${at}.featurizer`),
-        model: modelFromJSON(field(o, 'model'), `${at}.model`),
+        model: memberModelFromJSON(field(o, 'model'), `${at}.model`),
       };
     });
     members.forEach((m, i) => {
@@ -163,7 +211,119 @@ export class EnsembleModel implements FittedModel {
       if (String(m.model.classes) !== String(classes)) throw formatError(`${at}.classes`, `expected [${classes}] (the ensemble's classes), got [${m.model.classes}]`);
     });
     if (!(members.reduce((s, m) => s + m.weight, 0) > 0)) throw formatError(`${path}.members`, 'member weights must sum to a positive number');
-    return new EnsembleModel(task, featureNames, members, classes);
+    const t = field(j, 'temperature');
+    if (t !== undefined && task === 'regression') throw formatError(`${path}.temperature`, 'only classification ensembles have a temperature');
+    const temperature = t === undefined ? undefined : numberAt(t, `${path}.temperature`, { min: TEMPERATURE_MIN, max: TEMPERATURE_MAX });
+    return new EnsembleModel(task, featureNames, members, classes, temperature);
+  }
+}
+
+/** Temperatures model.json accepts: beyond these, probabilities are all but uniform or all but one-hot. */
+const TEMPERATURE_MIN = 1e-3;
+const TEMPERATURE_MAX = 1e3;
+
+/** An ensemble member's model: a stacker (kind 'stack') or any base learner's model. */
+function memberModelFromJSON(json: unknown, path: string): FittedModel {
+  const kind = objectAt(json, path).kind;
+  return kind === STACK_KIND ? StackModel.fromJSON(json as ModelJSON, path) : modelFromJSON(json, path);
+}
+
+// ---------------------------------------------------------------- stacker (second layer)
+
+export const STACK_KIND = 'stack';
+export const STACK_FORMAT_VERSION = 1;
+
+export interface StackJSON extends ModelJSON {
+  readonly kind: 'stack';
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly featureNames: readonly string[];
+  /** First-layer models (each a candidate's fold models), in the order of the stack columns. */
+  readonly inputs: readonly EnsembleJSON[];
+  /** The second-layer model (its fold models), reading stackFeatureColumns of the inputs' outputs. */
+  readonly meta: EnsembleJSON;
+  /** The second layer also reads the raw input columns. */
+  readonly passthrough: boolean;
+}
+
+/**
+ * A stacked model (AutoGluon's multi-layer stacking, one extra layer): the first-layer models' outputs, turned
+ * into columns by stackFeatureColumns (plus the raw input columns with `passthrough`), are the input of a
+ * second-layer model. Autopilot fits the second layer on the first layer's out-of-fold predictions; at predict
+ * time the first layer is each candidate's fold models averaged, which is what produced those predictions.
+ */
+export class StackModel implements FittedModel {
+  readonly kind = STACK_KIND;
+
+  constructor(
+    readonly task: Task,
+    readonly featureNames: readonly string[],
+    private readonly inputs: readonly EnsembleModel[],
+    private readonly meta: EnsembleModel,
+    private readonly passthrough: boolean,
+    readonly classes?: readonly string[],
+  ) {
+    if (inputs.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'a stack needs at least one input model');
+  }
+
+  private metaInput(data: Frame): Frame {
+    const outputs = this.inputs.map((m) => (this.task === 'regression' ? m.predict(data) : m.predictProba(data)));
+    const columns = stackFeatureColumns(this.task, this.classes?.length ?? 1, outputs);
+    return this.passthrough ? columns.reduce((f, c) => f.withColumn(c), data) : Frame.fromColumns(columns);
+  }
+
+  predictProba(data: Frame): Float64Array {
+    return this.meta.predictProba(this.metaInput(data));
+  }
+
+  predict(data: Frame): Float64Array {
+    return this.meta.predict(this.metaInput(data));
+  }
+
+  /** The first layer's importances, averaged (the second layer only re-weights them). */
+  featureImportance(): FeatureImportance {
+    const gain = new Float64Array(this.featureNames.length);
+    const split = new Float64Array(this.featureNames.length);
+    for (const m of this.inputs) {
+      const imp = m.featureImportance();
+      for (let i = 0; i < gain.length; i++) {
+        gain[i] += imp.gain[i] / this.inputs.length;
+        split[i] += imp.split[i] / this.inputs.length;
+      }
+    }
+    return { names: this.featureNames, gain, split };
+  }
+
+  toJSON(): StackJSON {
+    return {
+      format: 'tabpilot-model',
+      formatVersion: STACK_FORMAT_VERSION,
+      kind: STACK_KIND,
+      task: this.task,
+      ...(this.classes ? { classes: [...this.classes] } : {}),
+      featureNames: [...this.featureNames],
+      inputs: this.inputs.map((m) => m.toJSON()),
+      meta: this.meta.toJSON(),
+      passthrough: this.passthrough,
+    };
+  }
+
+  static fromJSON(json: ModelJSON, path = 'model'): StackModel {
+    const j = checkModelJSON(json, STACK_KIND, STACK_FORMAT_VERSION, path);
+    const task = taskAt(field(j, 'task'), `${path}.task`);
+    const classes = classesAt(field(j, 'classes'), `${path}.classes`, task);
+    const featureNames = stringArrayAt(field(j, 'featureNames'), `${path}.featureNames`);
+    const list = arrayAt(field(j, 'inputs'), `${path}.inputs`);
+    if (list.length === 0) throw formatError(`${path}.inputs`, 'a stack needs at least one input model');
+    const parts = [...list.map((m, i) => [m, `${path}.inputs[${i}]`] as const), [field(j, 'meta'), `${path}.meta`] as const];
+    const models = parts.map(([m, at]) => {
+      const model = EnsembleModel.fromJSON(m as ModelJSON, at);
+      if (model.task !== task) throw formatError(`${at}.task`, `expected "${task}" (the stack's task), got "${model.task}"`);
+      if (String(model.classes) !== String(classes)) throw formatError(`${at}.classes`, `expected [${classes}] (the stack's classes), got [${model.classes}]`);
+      return model;
+    });
+    const passthrough = booleanAt(field(j, 'passthrough'), `${path}.passthrough`);
+    return new StackModel(task, featureNames, models.slice(0, -1), models[models.length - 1], passthrough, classes);
   }
 }
 

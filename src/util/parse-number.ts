@@ -18,6 +18,21 @@ const UPPER_E = 0x45;
 /** Exact powers of ten: with a mantissa below 2^53 and |exponent| <= 22, one multiply/divide is correctly rounded. */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
+/** Decimal digits that always fit the exact double mantissa (10^15 < 2^53). */
+export const MAX_EXACT_DIGITS = 15;
+/** Largest power of ten that is an exact double (10^22). */
+const MAX_EXACT_POW10 = 22;
+
+/**
+ * mantissa x 10^exponent, correctly rounded, for an exact integer mantissa of at most MAX_EXACT_DIGITS digits
+ * and |exponent| <= 22 (one multiply or divide of two exact doubles). Shared with the CSV scanner's fused
+ * numeric path, so both give bit-identical values.
+ */
+export function scaleExact(mantissa: number, exponent: number, negative: boolean): number {
+  const value = exponent >= 0 ? mantissa * POW10[exponent] : mantissa / POW10[-exponent];
+  return negative ? -value : value;
+}
+
 /** First non-blank byte of [s, e) (blanks: space and tab, the ones a CSV cell may be padded with). */
 export function trimStart(buf: Uint8Array, s: number, e: number): number {
   while (s < e && (buf[s] === SPACE || buf[s] === TAB)) s++;
@@ -86,9 +101,8 @@ export function parseNumberBytes(buf: Uint8Array, s: number, e: number): number 
   }
   if (i !== e) return NaN;
   let value: number;
-  if (digits <= 15 && exponent >= -22 && exponent <= 22) {
-    value = exponent >= 0 ? mantissa * POW10[exponent] : mantissa / POW10[-exponent];
-    if (negative) value = -value;
+  if (digits <= MAX_EXACT_DIGITS && exponent >= -MAX_EXACT_POW10 && exponent <= MAX_EXACT_POW10) {
+    value = scaleExact(mantissa, exponent, negative);
   } else {
     // Long mantissas and large exponents: let the engine round correctly (the grammar is already checked).
     value = Number(latin1(buf, s, e));

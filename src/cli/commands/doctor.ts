@@ -1,5 +1,5 @@
 import { trialWorkerPath } from '../../automl/pool.js';
-import { loadTensorflow } from '../../models/mlp/backend.js';
+import { type MlpBackendName, loadTensorflow } from '../../models/mlp/backend.js';
 import { nativeKernels } from '../../models/tree/native.js';
 import { parseCommandArgs } from '../../util/args.js';
 import { isTabpilotError } from '../../util/errors.js';
@@ -11,6 +11,13 @@ export const help = `Usage: tabpilot doctor
 Prints what this installation runs on: the tabpilot version, Node, whether the native C++ kernels are loaded
 (else the TypeScript twins run: same results, slower; build them with "npm run build:native"), the TensorFlow.js
 backend MLP training uses, and the worker threads Autopilot starts by default. Same as "tabpilot --version --verbose".`;
+
+/** What to install for faster MLP training, after each backend: both faster backends are optional peers. */
+const BACKEND_HINT: Readonly<Record<MlpBackendName, string>> = {
+  tensorflow: '',
+  wasm: ' (install @tensorflow/tfjs-node for native TensorFlow)',
+  cpu: ' (npm install @tensorflow/tfjs-backend-wasm for faster MLP training)',
+};
 
 /** The lines `tabpilot doctor` prints (loads TensorFlow.js to report the MLP backend). */
 export async function doctorReport(): Promise<string[]> {
@@ -27,7 +34,7 @@ export async function doctorReport(): Promise<string[]> {
     `tabpilot ${tabpilotVersion()}`,
     `node ${process.version} (${process.platform}-${process.arch})`,
     `native kernels: ${native ? 'on' : process.env.TABPILOT_NO_NATIVE === '1' ? 'off (TABPILOT_NO_NATIVE=1)' : 'off (not built; TypeScript kernels run: npm run build:native)'}`,
-    `mlp backend: ${backend}${backend === 'tensorflow' ? '' : ' (install @tensorflow/tfjs-node for native TensorFlow)'}`,
+    `mlp backend: ${backend}${BACKEND_HINT[backend]}`,
     `worker threads: ${workers}`,
   ];
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { readTable, STDIO_PATH } from '../../io/index.js';
 import { TRAINABLE_ALGORITHMS, runTrainingJob } from '../../pipeline/training-job.js';
@@ -31,6 +32,8 @@ Options:
                            with Autopilot's rules)
   --ignore COLS            comma-separated columns to leave out of the features (IDs)
   --seed N                 random seed (default 0): same seed, same data, same settings = same model
+  --threads N              gbdt: threads for histogram construction (default: the number of cores; the
+                           model does not depend on it)
   --time-limit SEC         stop adding rounds/epochs after SEC seconds
   --out MODEL_DIR          model directory to write (default: model); an existing non-empty directory is
                            refused unless --overwrite
@@ -75,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
       'problem-type': { type: 'string' },
       ignore: { type: 'string' },
       seed: { type: 'string' },
+      threads: { type: 'string' },
       'time-limit': { type: 'string' },
       out: { type: 'string' },
       overwrite: { type: 'boolean' },
@@ -103,6 +107,13 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(seed) || seed < 0) throw new TabpilotError('INVALID_ARGUMENT', '--seed expects a non-negative integer');
   const timeLimit = values['time-limit'] !== undefined ? requireNumber(values['time-limit'] as string, '--time-limit') : undefined;
   const hyperparameters = parseHyperparameters(values.hyperparameters as string | undefined);
+  if (values.threads !== undefined && algorithm !== 'gbdt') throw new TabpilotError('INVALID_ARGUMENT', `train: --threads applies to --algorithm gbdt only, got "${algorithm}"`);
+  // A single fit owns the machine: all cores unless --threads or the numThreads hyperparameter says otherwise.
+  if (algorithm === 'gbdt' && hyperparameters.numThreads === undefined) {
+    const threads = requireNumber(values.threads as string | undefined, '--threads', availableParallelism());
+    if (!Number.isInteger(threads) || threads < 1) throw new TabpilotError('INVALID_ARGUMENT', `--threads expects a positive integer, got "${values.threads}"`);
+    hyperparameters.numThreads = threads;
+  }
   const out = (values.out as string | undefined) ?? 'model';
   const outDir = checkOutputPath(out, { kind: 'directory', overwrite: values.overwrite === true, inputs: [file, values.validation as string | undefined] });
   const ignore = ((values.ignore as string | undefined) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');

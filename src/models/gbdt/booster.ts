@@ -1,8 +1,10 @@
+import { availableParallelism } from 'node:os';
 import type { Column } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
 import { TreeBuilder } from '../tree/builder.js';
 import { encodeTarget } from '../preprocess/target.js';
 import { featureMatrix, prepareTrainingData } from '../tree/data.js';
+import { histogramKernels } from '../tree/histogram.js';
 import { treeFeatures } from '../tree/ensemble.js';
 import { addTreePrediction, type FlatTree, leafOfBinnedRow } from '../tree/tree.js';
 import type { FitContext } from '../types.js';
@@ -35,6 +37,11 @@ export interface GbdtParams {
   catL2: number;
   /** Categorical splits: at most this many categories on one side (LightGBM max_cat_threshold). */
   maxCatThreshold: number;
+  /**
+   * Threads for native histogram construction, capped at os.availableParallelism(). A runtime setting: the trees
+   * do not depend on it and the model does not store it. The TypeScript kernels ignore it.
+   */
+  numThreads: number;
 }
 
 /** Trains a gradient-boosted tree ensemble (one boosting iteration = one tree per raw score). */
@@ -67,6 +74,7 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
     maxCatThreshold: params.maxCatThreshold,
     maxCatToOnehot: 4,
     minDataPerGroup,
+    numThreads: Math.min(params.numThreads, availableParallelism()),
   });
 
   const initScore = objective.initScore(y, weight, rows);
@@ -110,11 +118,15 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
       const tree = grown.tree;
       const value = tree.value as Float64Array;
       for (let i = 0; i < value.length; i++) value[i] *= params.learningRate;
-      for (let j = 0; j < grown.leafNode.length; j++) {
-        const v = value[grown.leafNode[j]];
-        const end = grown.leafEnd[j];
-        if (dim === 1) for (let i = grown.leafStart[j]; i < end; i++) scores[work[i]] += v;
-        else for (let i = grown.leafStart[j]; i < end; i++) scores[work[i] * dim + k] += v;
+      const native = dim === 1 ? histogramKernels() : null;
+      if (native !== null) native.addLeafValues(work, grown.leafStart, grown.leafEnd, Float64Array.from(grown.leafNode, (node) => value[node]), scores);
+      else {
+        for (let j = 0; j < grown.leafNode.length; j++) {
+          const v = value[grown.leafNode[j]];
+          const end = grown.leafEnd[j];
+          if (dim === 1) for (let i = grown.leafStart[j]; i < end; i++) scores[work[i]] += v;
+          else for (let i = grown.leafStart[j]; i < end; i++) scores[work[i] * dim + k] += v;
+        }
       }
       for (let i = 0; i < outOfBag.length; i++) {
         const r = outOfBag[i];
@@ -146,9 +158,15 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
     initScore,
     trees,
     bestIteration,
-    params: { ...params },
+    params: storedParams(params),
     history: history.length > 0 ? history : undefined,
   });
+}
+
+/** The hyperparameters a model records: all but the runtime thread count. */
+function storedParams(params: GbdtParams): Omit<GbdtParams, 'numThreads'> {
+  const { numThreads: _threads, ...rest } = params;
+  return rest;
 }
 
 function sampleFeatures(F: number, fraction: number, rng: FitContext['rng']): Int32Array {

@@ -36,7 +36,12 @@ export const GBDT_DEFAULTS: Readonly<GbdtParams> = {
   catSmooth: 10,
   catL2: 10,
   maxCatThreshold: 32,
+  // One thread: inside the AutoML search the worker pool already uses the cores; `tabpilot train` passes more.
+  numThreads: 1,
 };
+
+/** Upper bound accepted for numThreads (it is capped at os.availableParallelism() anyway). */
+const MAX_THREADS = 1024;
 
 /** What each hyperparameter accepts at all (the search space below is only the tuning range). */
 const constraints: ParamConstraints<GbdtParams> = {
@@ -57,6 +62,7 @@ const constraints: ParamConstraints<GbdtParams> = {
   catSmooth: { type: 'float', min: 0 },
   catL2: { type: 'float', min: 0 },
   maxCatThreshold: { type: 'int', min: 1 },
+  numThreads: { type: 'int', min: 1, max: MAX_THREADS },
 };
 
 class GbdtLearner implements Learner<GbdtParams> {

@@ -1,4 +1,4 @@
-import { CholeskyDecomposition, Matrix, solve } from 'ml-matrix';
+import { solveSymmetric } from '../../util/linalg.js';
 import { sigmoid } from '../../util/numeric.js';
 import type { DesignMatrix } from '../preprocess/design.js';
 import { type LbfgsResult, minimizeLbfgs } from './lbfgs.js';
@@ -17,7 +17,8 @@ export interface LinearFit {
 
 /**
  * Ridge regression by the normal equations: (X1' W X1 / sum(w) + l2 D) beta = X1' W y / sum(w), where X1 is
- * X with an intercept column and D leaves the intercept unpenalised. Solved by Cholesky (falling back to LU).
+ * X with an intercept column and D leaves the intercept unpenalised. Solved by Cholesky (falling back to the
+ * minimum-norm solution when X'WX is singular and l2 = 0).
  * Skips zero entries when forming X'WX, which makes one-hot blocks cheap.
  */
 export function fitRidge(X: DesignMatrix, y: Float64Array, w: Float64Array, l2: number): LinearFit {
@@ -43,22 +44,17 @@ export function fitRidge(X: DesignMatrix, y: Float64Array, w: Float64Array, l2: 
       for (let b = a; b < q; b++) gram[rowA + b] += wa * xi[b];
     }
   }
-  const A = new Matrix(q, q);
-  const B = new Matrix(q, 1);
+  const A = new Float64Array(q * q);
+  const B = new Float64Array(q);
   for (let a = 0; a < q; a++) {
     for (let b = a; b < q; b++) {
       const v = gram[a * q + b] / wsum + (a === b && a < p ? l2 : 0);
-      A.set(a, b, v);
-      A.set(b, a, v);
+      A[a * q + b] = v;
+      A[b * q + a] = v;
     }
-    B.set(a, 0, rhs[a] / wsum);
+    B[a] = rhs[a] / wsum;
   }
-  let beta: Matrix;
-  const chol = new CholeskyDecomposition(A);
-  if (chol.isPositiveDefinite()) beta = chol.solve(B);
-  else beta = solve(A, B, true);
-  const coefficients = new Float64Array(q);
-  for (let a = 0; a < q; a++) coefficients[a] = beta.get(a, 0);
+  const coefficients = solveSymmetric(A, q, B);
   return { coefficients, outputs: 1, iterations: 1, converged: true, stopReason: 'closed-form' };
 }
 

@@ -5,10 +5,12 @@ import { registerMlpGradients } from './gradients.js';
 /**
  * TensorFlow.js with the best backend available, in this order:
  *   1. `@tensorflow/tfjs-node` (native TensorFlow; an optional peer dependency, used when installed),
- *   2. `@tensorflow/tfjs-backend-wasm`, its .wasm binaries loaded from node_modules by file path (no network),
- *   3. the pure-JS `cpu` backend.
- * Only `@tensorflow/tfjs-core` and the two backends are dependencies (not the `@tensorflow/tfjs` umbrella, which
- * pulls layers, converter, data and webgl that tabpilot never uses); `@tensorflow/tfjs-node` is an optional peer.
+ *   2. `@tensorflow/tfjs-backend-wasm` (an optional peer dependency, 13 MB), its .wasm binaries loaded from
+ *      node_modules by file path (no network),
+ *   3. the pure-JS `cpu` backend, silently when neither is installed (`tabpilot doctor` says what to install).
+ * Only `@tensorflow/tfjs-core` and `@tensorflow/tfjs-backend-cpu` are dependencies (not the `@tensorflow/tfjs`
+ * umbrella, which pulls layers, converter, data and webgl that tabpilot never uses). TABPILOT_TF_BACKEND=wasm|cpu
+ * forces a backend (a forced wasm that is not installed still falls back to cpu).
  * Loaded lazily on the first MLP fit, so commands that only predict never pay for it (MLP inference runs
  * in plain TypeScript on the stored weights).
  */
@@ -64,6 +66,9 @@ async function selectBackend(): Promise<{ tf: Tf; backend: MlpBackendName }> {
       // wasm unavailable: fall back to cpu.
     }
   }
+  // The cpu backend: what runs when the optional wasm package is not installed. Silently: production mode only
+  // turns off tfjs's console warnings (its "install our node backend" banner on the first tensor), no computation.
+  tf.env().set('PROD', true);
   await tf.setBackend('cpu');
   await tf.ready();
   active = 'cpu';

@@ -89,17 +89,14 @@ export function startTextTarget(kind: string, data: Frame, target: Column, ctx: 
 export function startTextFit(kind: string, data: Frame, target: Column, ctx: FitContext, p: TokenParams): TextTraining {
   const { featureNames, encoded, weights } = startTextTarget(kind, data, target, ctx);
   const docs = documents(data, featureNames, ctx.rows);
-  const tokens: string[][] = [];
-  const vectorizer = TfidfVectorizer.fit(docs, {
+  const { vectorizer, X } = TfidfVectorizer.fitTransform(docs, {
     wordNgrams: p.wordNgrams,
     charNgrams: p.charNgrams ? CHAR_NGRAM_RANGE : null,
     minDf: p.minDf,
     maxFeatures: p.maxFeatures,
     sublinearTf: p.sublinearTf,
-  }, tokens);
+  });
   if (vectorizer.numTerms === 0) throw new TabpilotError('INVALID_ARGUMENT', `${kind}: no term occurs in ${p.minDf} or more training documents; lower minDf`);
-  // The training documents' words from the vocabulary pass: no second tokenization.
-  const X = vectorizer.transform(tokens);
   return { featureNames, vectorizer, X, encoded, classIndex: encoded.classIndex!, k: encoded.classes!.length, weights };
 }
 

@@ -5,10 +5,11 @@ import { argmaxRows, softmaxInto } from '../../util/numeric.js';
 import type { Random } from '../../util/random.js';
 import { type ParamConstraints, resolveParams } from '../hyperparams.js';
 import { type DenseLayer, decodeFloat32, encodeFloat32, layerFromJSON, layerToJSON } from '../mlp/network.js';
-import { checkModelJSON, classesAt, field, formatError, numberArrayAt, numberAt, objectAt, oneOfAt, stringArrayAt, stringAt, taskAt } from '../model-json.js';
+import { arrayAt, checkModelJSON, classesAt, field, formatError, numberArrayAt, numberAt, objectAt, oneOfAt, stringArrayAt, stringAt, taskAt } from '../model-json.js';
 import { requireFeatures } from '../preprocess/index.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, ModelJSON, Task } from '../types.js';
 import { TOKEN_CONSTRAINTS, TOKEN_SEARCH_SPACE, startTextTarget, textTags } from './common.js';
+import { IntList, WordInterner } from './interner.js';
 import { documents } from './tfidf.js';
 import { words } from './tokenizer.js';
 
@@ -73,6 +74,10 @@ const NGRAM_MULTIPLIER = 116049371;
 /** FNV-1a 32-bit offset basis and prime (fastText hashes words with FNV-1a). */
 const FNV_OFFSET = 2166136261;
 const FNV_PRIME = 16777619;
+/** Most frequent training words (by document frequency) kept at fit time as candidates for the top words. */
+const TOP_WORD_CANDIDATES = 2000;
+/** Top words stored per class in the model JSON (the model report shows up to 15). */
+export const TOP_WORDS_PER_CLASS = 20;
 
 /** FNV-1a of a word's UTF-16 code units. */
 function hashWord(word: string): number {
@@ -83,7 +88,11 @@ function hashWord(word: string): number {
 
 /** The hashed term buckets of one document, repeats included: each word, then (wordNgrams 2) each word pair. */
 export function hashedTerms(text: string, wordNgrams: number): Int32Array {
-  const hs = words(text).map(hashWord);
+  return termsOfHashes(words(text).map(hashWord), wordNgrams);
+}
+
+/** hashedTerms from the document's word hashes (hashWord of each word, in order). */
+function termsOfHashes(hs: ArrayLike<number>, wordNgrams: number): Int32Array {
   const out = new Int32Array(hs.length * wordNgrams);
   let m = 0;
   for (let i = 0; i < hs.length; i++) {
@@ -91,6 +100,75 @@ export function hashedTerms(text: string, wordNgrams: number): Int32Array {
     if (wordNgrams >= 2 && i > 0) out[m++] = ((Math.imul(hs[i - 1], NGRAM_MULTIPLIER) + hs[i]) >>> 0) % HASH_BUCKETS;
   }
   return out.subarray(0, m);
+}
+
+/** A frequent training word and its unigram bucket: the candidates for the model report's top words. */
+interface WordBucket {
+  readonly word: string;
+  readonly bucket: number;
+}
+
+/**
+ * hashedTerms of each training document, with each word hashed once (not once per occurrence), and the
+ * TOP_WORD_CANDIDATES words in the most training documents (ties by word) with their buckets.
+ */
+function hashTrainingDocs(docs: readonly string[], wordNgrams: number): { terms: Int32Array[]; candidates: WordBucket[] } {
+  const interner = new WordInterner();
+  const ids = new IntList();
+  const wordHash: number[] = [];
+  const df: number[] = [];
+  const lastDoc: number[] = [];
+  const terms = docs.map((text, d) => {
+    ids.length = 0;
+    interner.appendWordIds(text, true, ids);
+    for (let id = wordHash.length; id < interner.size; id++) {
+      wordHash.push(hashWord(interner.words[id]));
+      df.push(0);
+      lastDoc.push(-1);
+    }
+    const hs = new Float64Array(ids.length);
+    for (let p = 0; p < ids.length; p++) {
+      const id = ids.data[p];
+      hs[p] = wordHash[id];
+      if (lastDoc[id] !== d) {
+        lastDoc[id] = d;
+        df[id]++;
+      }
+    }
+    return termsOfHashes(hs, wordNgrams);
+  });
+  const byDf = Array.from({ length: interner.size }, (_, id) => id);
+  const { words: ws } = interner;
+  byDf.sort((a, b) => df[b] - df[a] || (ws[a] < ws[b] ? -1 : ws[a] > ws[b] ? 1 : 0));
+  const candidates = byDf.slice(0, TOP_WORD_CANDIDATES).map((id) => ({ word: ws[id], bucket: wordHash[id] % HASH_BUCKETS }));
+  return { terms, candidates };
+}
+
+/**
+ * Per class, the TOP_WORDS_PER_CLASS candidate words whose embedding, put through the output layer alone, gives
+ * that class the highest score above the mean over classes (positive only), highest first. Words whose bucket is
+ * outside the vocabulary are skipped; a bucket shared by colliding terms speaks for all of them.
+ */
+function topWordsOf(net: Net, candidates: readonly WordBucket[], row: Int32Array): string[][] {
+  const { dim, k, embeddings: e, kernel } = net;
+  const kept = candidates.filter((c) => row[c.bucket] >= 0);
+  const score = new Float64Array(kept.length * k);
+  kept.forEach((c, i) => {
+    const r = row[c.bucket];
+    let mean = 0;
+    for (let cls = 0; cls < k; cls++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += e[r * dim + d] * kernel[d * k + cls];
+      score[i * k + cls] = s;
+      mean += s / k;
+    }
+    for (let cls = 0; cls < k; cls++) score[i * k + cls] -= mean;
+  });
+  return Array.from({ length: k }, (_, cls) => {
+    const order = Array.from({ length: kept.length }, (_, i) => i).filter((i) => score[i * k + cls] > 0);
+    order.sort((a, b) => score[b * k + cls] - score[a * k + cls] || a - b);
+    return order.slice(0, TOP_WORDS_PER_CLASS).map((i) => kept[i].word);
+  });
 }
 
 /** The vocabulary: buckets in >= minDf documents, at most maxFeatures (most frequent first, ties by bucket), ascending. */
@@ -248,7 +326,17 @@ export class TextFastTextModel implements FittedModel {
     readonly buckets: Int32Array,
     private readonly net: Net,
     readonly training: { readonly epochs: number; readonly stopReason: string },
+    /** Per class (in `classes` order), its top words (see topWordsOf); null in files written before they were kept. */
+    readonly topWords: readonly (readonly string[])[] | null,
   ) {}
+
+  /** Per class, up to `perClass` words that speak most for it (null when the file keeps none). */
+  topTerms(perClass: number): Record<string, string[]> | null {
+    if (!this.topWords) return null;
+    const out = Object.create(null) as Record<string, string[]>;
+    this.classes.forEach((label, c) => (out[label] = this.topWords![c].slice(0, perClass)));
+    return out;
+  }
 
   private bags(data: Frame): Int32Array[] {
     requireFeatures(data, this.featureNames);
@@ -286,6 +374,7 @@ export class TextFastTextModel implements FittedModel {
       embeddings: encodeFloat32(this.net.embeddings),
       output: layerToJSON(output),
       training: this.training,
+      ...(this.topWords ? { topWords: this.topWords } : {}),
     };
   }
 
@@ -308,7 +397,9 @@ export class TextFastTextModel implements FittedModel {
     const epochs = numberAt(field(t, 'epochs'), `${path}.training.epochs`, { integer: true, min: 1 });
     const stopReason = stringAt(field(t, 'stopReason'), `${path}.training.stopReason`);
     const net: Net = { dim: params.dim, k: classes.length, embeddings, kernel: output.kernel, bias: output.bias };
-    return new TextFastTextModel(task, classes, featureNames, params, buckets, net, { epochs, stopReason });
+    const tw = field(j, 'topWords');
+    const topWords = tw === undefined ? null : arrayAt(tw, `${path}.topWords`, classes.length).map((v, c) => stringArrayAt(v, `${path}.topWords[${c}]`));
+    return new TextFastTextModel(task, classes, featureNames, params, buckets, net, { epochs, stopReason }, topWords);
   }
 }
 
@@ -320,7 +411,7 @@ class TextFastTextLearner implements Learner<TextFastTextParams> {
   async fit(data: Frame, target: Column, ctx: FitContext): Promise<FittedModel> {
     const p = this.params;
     const { featureNames, encoded, weights } = startTextTarget(KIND, data, target, ctx);
-    const docs = documents(data, featureNames, ctx.rows).map((d) => hashedTerms(d, p.wordNgrams));
+    const { terms: docs, candidates } = hashTrainingDocs(documents(data, featureNames, ctx.rows), p.wordNgrams);
     const buckets = fitBuckets(docs, p.minDf, p.maxFeatures);
     if (buckets.length === 0) throw new TabpilotError('INVALID_ARGUMENT', `${KIND}: no term occurs in ${p.minDf} or more training documents; lower minDf`);
     const classes = encoded.classes!;
@@ -332,9 +423,11 @@ class TextFastTextLearner implements Learner<TextFastTextParams> {
     // fastText's initialisation: embeddings uniform in +-1/dim, output layer zero.
     const embeddings = Float32Array.from({ length: buckets.length * p.dim }, () => rng.uniform(-1 / p.dim, 1 / p.dim));
     const net: Net = { dim: p.dim, k, embeddings, kernel: new Float32Array(p.dim * k), bias: new Float32Array(k) };
-    const result = train(net, { bags: bagsOf(docs, rowIndex(buckets)), y: encoded.classIndex!, w }, p, rng, ctx);
+    const row = rowIndex(buckets);
+    const result = train(net, { bags: bagsOf(docs, row), y: encoded.classIndex!, w }, p, rng, ctx);
     for (const v of result.net.kernel) if (!Number.isFinite(v)) throw new TabpilotError('INTERNAL', `${KIND}: training diverged (try a smaller learningRate)`);
-    return new TextFastTextModel(ctx.task, classes, featureNames, { ...p }, buckets, result.net, { epochs: result.epochs, stopReason: result.stopReason });
+    const topWords = topWordsOf(result.net, candidates, row);
+    return new TextFastTextModel(ctx.task, classes, featureNames, { ...p }, buckets, result.net, { epochs: result.epochs, stopReason: result.stopReason }, topWords);
   }
 }
 

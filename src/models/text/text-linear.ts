@@ -44,15 +44,45 @@ const MIN_PRIOR = 1e-12;
 /** Raw scores n x outputs: X W + b, with W (numTerms x outputs, row-major) followed by the intercepts. */
 function sparseScores(X: Csr, coef: Float64Array, outputs: number, out = new Float64Array(X.numRows * outputs)): Float64Array {
   const bias = X.numCols * outputs;
+  const { indptr, indices, values } = X;
   for (let i = 0; i < X.numRows; i++) {
+    if (outputs === 1) {
+      // Binary: one weight per term, no inner class loop.
+      let s = coef[bias];
+      for (let p = indptr[i]; p < indptr[i + 1]; p++) s += values[p] * coef[indices[p]];
+      out[i] = s;
+      continue;
+    }
     for (let c = 0; c < outputs; c++) out[i * outputs + c] = coef[bias + c];
-    for (let p = X.indptr[i]; p < X.indptr[i + 1]; p++) {
+    for (let p = indptr[i]; p < indptr[i + 1]; p++) {
       const v = X.values[p];
       const at = X.indices[p] * outputs;
       for (let c = 0; c < outputs; c++) out[i * outputs + c] += v * coef[at + c];
     }
   }
   return out;
+}
+
+/**
+ * Binary: sum_i w_i CE_i, with its gradient (divided by sum w) added into `grad`, in one pass over each row (its
+ * entries are still in cache for the gradient); the same arithmetic, in the same order, as scores then gradient.
+ */
+function binaryLossAndGradient(X: Csr, y: Int32Array, w: Float64Array, wsum: number, coef: Float64Array, grad: Float64Array): number {
+  const { indptr, indices, values } = X;
+  const bias = X.numCols;
+  let loss = 0;
+  for (let i = 0; i < X.numRows; i++) {
+    const start = indptr[i];
+    const end = indptr[i + 1];
+    let zi = coef[bias];
+    for (let p = start; p < end; p++) zi += values[p] * coef[indices[p]];
+    const softplus = zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi));
+    loss += w[i] * (softplus - (y[i] === 1 ? zi : 0));
+    const r = (w[i] * (sigmoid(zi) - y[i])) / wsum;
+    grad[bias] += r;
+    for (let p = start; p < end; p++) grad[indices[p]] += values[p] * r;
+  }
+  return loss;
 }
 
 /** f = sum_i w_i CE_i / sum w + l2/2 ||W||^2 and its gradient, on sparse rows. */
@@ -64,27 +94,23 @@ function sparseObjective(X: Csr, y: Int32Array, k: number, w: Float64Array, wsum
   const r = new Float64Array(outputs);
   return (coef: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
-    sparseScores(X, coef, outputs, z);
     let loss = 0;
-    for (let i = 0; i < X.numRows; i++) {
-      if (outputs === 1) {
-        const zi = z[i];
-        const softplus = zi > 0 ? zi + Math.log1p(Math.exp(-zi)) : Math.log1p(Math.exp(zi));
-        loss += w[i] * (softplus - (y[i] === 1 ? zi : 0));
-        r[0] = (w[i] * (sigmoid(zi) - y[i])) / wsum;
-      } else {
+    if (outputs === 1) loss = binaryLossAndGradient(X, y, w, wsum, coef, grad);
+    else {
+      sparseScores(X, coef, outputs, z);
+      for (let i = 0; i < X.numRows; i++) {
         let max = -Infinity;
         for (let c = 0; c < k; c++) max = Math.max(max, z[i * k + c]);
         let sum = 0;
         for (let c = 0; c < k; c++) sum += Math.exp(z[i * k + c] - max);
         loss += w[i] * (max + Math.log(sum) - z[i * k + y[i]]);
         for (let c = 0; c < k; c++) r[c] = (w[i] * (Math.exp(z[i * k + c] - max) / sum - (c === y[i] ? 1 : 0))) / wsum;
-      }
-      for (let c = 0; c < outputs; c++) grad[d * outputs + c] += r[c];
-      for (let p = X.indptr[i]; p < X.indptr[i + 1]; p++) {
-        const v = X.values[p];
-        const at = X.indices[p] * outputs;
-        for (let c = 0; c < outputs; c++) grad[at + c] += v * r[c];
+        for (let c = 0; c < k; c++) grad[d * k + c] += r[c];
+        for (let p = X.indptr[i]; p < X.indptr[i + 1]; p++) {
+          const v = X.values[p];
+          const at = X.indices[p] * k;
+          for (let c = 0; c < k; c++) grad[at + c] += v * r[c];
+        }
       }
     }
     let penalty = 0;

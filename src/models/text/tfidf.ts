@@ -1,6 +1,7 @@
 import { type Column, toStrings } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
 import { arrayAt, booleanAt, field, formatError, numberArrayAt, numberAt, objectAt, stringArrayAt } from '../model-json.js';
+import { IntList, WordInterner } from './interner.js';
 import { CHAR_PREFIX, type TokenizerOptions, forEachCharNgram, words } from './tokenizer.js';
 
 /**
@@ -57,9 +58,6 @@ function stringsOf(col: Column): (string | null)[] {
 }
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A document: its text, or its words already split (words()), which skips tokenizing it again. */
-export type Document = string | readonly string[];
 
 /** Longest word n-gram supported (bigrams are looked up by their pair of word ids, not a joined string). */
 export const MAX_WORD_NGRAMS = 2;
@@ -121,49 +119,118 @@ class PairTable {
 }
 
 /**
- * Term ids of documents against a fixed vocabulary: words are hashed once each, bigrams are looked up by the
- * numeric pair of their word ids, character n-grams by string. Used by fit (with a growing vocabulary of every
- * term seen) and transform (the fitted vocabulary).
+ * Builds L2-normalised TF-IDF rows one document at a time: `add` each term occurrence (negative = not a term),
+ * then `endRow`. Dense per-row counters with a list of the touched terms; entries in typed arrays grown by
+ * doubling (no boxed numbers for the garbage collector).
+ */
+class CsrBuilder {
+  private readonly counts: Float64Array;
+  private readonly touched: Int32Array;
+  private numTouched = 0;
+  private readonly indptr: Int32Array;
+  private indices = new Int32Array(INITIAL_NONZEROS);
+  private values = new Float64Array(INITIAL_NONZEROS);
+  private nnz = 0;
+  private row = 0;
+
+  constructor(
+    private readonly idf: Float64Array,
+    private readonly sublinearTf: boolean,
+    private readonly numRows: number,
+  ) {
+    this.counts = new Float64Array(idf.length);
+    this.touched = new Int32Array(idf.length);
+    this.indptr = new Int32Array(numRows + 1);
+  }
+
+  add(j: number): void {
+    if (j < 0) return;
+    if (this.counts[j] === 0) this.touched[this.numTouched++] = j;
+    this.counts[j]++;
+  }
+
+  endRow(): void {
+    const { counts, idf } = this;
+    const m = this.numTouched;
+    const touched = this.touched.subarray(0, m).sort();
+    let norm = 0;
+    for (let t = 0; t < m; t++) {
+      const j = touched[t];
+      const tf = this.sublinearTf ? 1 + Math.log(counts[j]) : counts[j];
+      counts[j] = tf * idf[j];
+      norm += counts[j] * counts[j];
+    }
+    norm = Math.sqrt(norm);
+    if (this.nnz + m > this.indices.length) {
+      const size = Math.max(2 * this.indices.length, this.nnz + m);
+      const indices = new Int32Array(size);
+      indices.set(this.indices.subarray(0, this.nnz));
+      const values = new Float64Array(size);
+      values.set(this.values.subarray(0, this.nnz));
+      this.indices = indices;
+      this.values = values;
+    }
+    for (let t = 0; t < m; t++) {
+      const j = touched[t];
+      this.indices[this.nnz] = j;
+      this.values[this.nnz++] = norm > 0 ? counts[j] / norm : 0;
+      counts[j] = 0;
+    }
+    this.numTouched = 0;
+    this.indptr[++this.row] = this.nnz;
+  }
+
+  finish(): Csr {
+    const { nnz } = this;
+    return { numRows: this.numRows, numCols: this.idf.length, indptr: this.indptr, indices: this.indices.slice(0, nnz), values: this.values.slice(0, nnz) };
+  }
+}
+
+/**
+ * A vocabulary's term ids: words interned once each (WordInterner), bigrams looked up by the numeric pair of
+ * their word ids, character n-grams by string.
  */
 class TermIndex {
-  readonly wordId = new Map<string, number>();
-  /** Term id of word w as a unigram, -1 when it is not a term. */
-  unigram: number[] = [];
+  readonly words = new WordInterner();
   readonly pairs = new PairTable();
-  /** Term id of bigram pair number p, -1 when it is not a term. */
-  bigram: number[] = [];
+  /** Term id of word id w as a unigram (-1: not a term). */
+  unigram = new Int32Array(0);
+  /** Term id of pair number p as a bigram (-1: not a term). */
+  bigram = new Int32Array(0);
   readonly char = new Map<string, number>();
 
   constructor(readonly options: TokenizerOptions) {}
 
-  /** The word's id (added when `grow`), or -1. */
-  word(w: string, grow: boolean): number {
-    let id = this.wordId.get(w);
-    if (id === undefined) {
-      if (!grow) return -1;
-      id = this.wordId.size;
-      this.wordId.set(w, id);
-      this.unigram.push(-1);
-    }
-    return id;
-  }
-
-  /** Reports each term occurrence of `doc`: a word id, a bigram's pair number, a character n-gram. */
-  scan(doc: Document, grow: boolean, onWord: (id: number) => void, onBigram: (key: number) => void, onChar: (gram: string) => void): void {
-    const ws = typeof doc === 'string' ? words(doc) : doc;
+  /** Adds the word and bigram terms of one document, given as its word ids ids[from, to) (-1 = unknown word). */
+  countWords(ids: Int32Array, from: number, to: number, row: CsrBuilder): void {
+    const { unigram, bigram, pairs } = this;
+    const bigrams = this.options.wordNgrams >= 2;
     let prev = -1;
-    for (const w of ws) {
-      const id = this.word(w, grow);
-      if (id >= 0) onWord(id);
-      if (this.options.wordNgrams >= 2 && prev >= 0 && id >= 0) {
-        const pair = this.pairs.get(prev, id, grow);
-        if (pair >= 0) onBigram(pair);
+    for (let p = from; p < to; p++) {
+      const id = ids[p];
+      if (id >= 0) {
+        row.add(unigram[id]);
+        if (bigrams && prev >= 0) {
+          const pair = pairs.get(prev, id, false);
+          if (pair >= 0) row.add(bigram[pair]);
+        }
       }
       prev = id;
     }
-    const cn = this.options.charNgrams;
-    if (cn) for (const w of ws) forEachCharNgram(w, cn, onChar);
   }
+
+  /** Adds the character n-gram terms of one document's words (only when the options ask for them). */
+  countChars(ws: Iterable<string>, row: CsrBuilder): void {
+    const cn = this.options.charNgrams;
+    if (!cn) return;
+    const add = (gram: string): void => row.add(this.char.get(gram) ?? -1);
+    for (const w of ws) forEachCharNgram(w, cn, add);
+  }
+}
+
+/** The words of ids[from, to) as strings (every id known). */
+function* wordsOf(interner: WordInterner, ids: Int32Array, from: number, to: number): Iterable<string> {
+  for (let p = from; p < to; p++) yield interner.words[ids[p]];
 }
 
 export class TfidfVectorizer {
@@ -174,119 +241,125 @@ export class TfidfVectorizer {
     readonly terms: readonly string[],
     readonly idf: Float64Array,
   ) {
-    this.lookup = new TermIndex(options);
+    const lookup = new TermIndex(options);
+    const unigram: number[] = [];
+    const bigram: number[] = [];
     terms.forEach((t, j) => {
-      if (t.startsWith(CHAR_PREFIX)) this.lookup.char.set(t, j);
+      if (t.startsWith(CHAR_PREFIX)) lookup.char.set(t, j);
       else if (t.includes(' ')) {
         const [a, b] = t.split(' ');
-        this.lookup.bigram[this.lookup.pairs.get(this.lookup.word(a, true), this.lookup.word(b, true), true)] = j;
-      } else this.lookup.unigram[this.lookup.word(t, true)] = j;
+        bigram[lookup.pairs.get(lookup.words.id(a, true), lookup.words.id(b, true), true)] = j;
+      } else unigram[lookup.words.id(t, true)] = j;
     });
+    lookup.unigram = Int32Array.from({ length: lookup.words.size }, (_, w) => unigram[w] ?? -1);
+    lookup.bigram = Int32Array.from({ length: lookup.pairs.size }, (_, p) => bigram[p] ?? -1);
+    this.lookup = lookup;
   }
 
   get numTerms(): number {
     return this.terms.length;
   }
 
-  /** Learns the vocabulary and IDF from `docs` alone; `keepWords` (when given) receives each document's words. */
-  static fit(docs: readonly string[], options: TfidfOptions, keepWords?: string[][]): TfidfVectorizer {
-    const index = new TermIndex(options);
-    const wordDf: number[] = [];
-    const wordSeen: number[] = [];
-    const bigramDf: number[] = [];
+  /** Learns the vocabulary and IDF from `docs` alone. */
+  static fit(docs: readonly string[], options: TfidfOptions): TfidfVectorizer {
+    return TfidfVectorizer.fitTransform(docs, options).vectorizer;
+  }
+
+  /**
+   * Learns the vocabulary and IDF from `docs` alone and gives their TF-IDF rows (the same as
+   * `vectorizer.transform(docs)`, from one tokenization of each document).
+   */
+  static fitTransform(docs: readonly string[], options: TfidfOptions): { vectorizer: TfidfVectorizer; X: Csr } {
+    const n = docs.length;
+    const interner = new WordInterner();
+    const ids = new IntList();
+    const docStart = new Int32Array(n + 1);
+    for (let d = 0; d < n; d++) {
+      interner.appendWordIds(docs[d], true, ids);
+      docStart[d + 1] = ids.length;
+    }
+    // Document frequencies, counted once per document through a per-term "last document" stamp.
+    const data = ids.data;
+    const wordDf = new Int32Array(interner.size);
+    const wordSeen = new Int32Array(interner.size).fill(-1);
+    const pairs = new PairTable();
+    const bigramDf = new IntList();
+    const bigramSeen = new IntList();
     const charDf = new Map<string, number>();
-    const bigramSeen: number[] = [];
     const seenChar = new Set<string>();
-    docs.forEach((text, d) => {
-      seenChar.clear();
-      const doc = words(text);
-      keepWords?.push(doc);
-      index.scan(
-        doc,
-        true,
-        (id) => {
-          if (wordSeen[id] === d + 1) return;
-          wordSeen[id] = d + 1;
-          wordDf[id] = (wordDf[id] ?? 0) + 1;
-        },
-        (pair) => {
-          if (bigramSeen[pair] === d + 1) return;
-          bigramSeen[pair] = d + 1;
-          bigramDf[pair] = (bigramDf[pair] ?? 0) + 1;
-        },
-        (gram) => {
-          if (seenChar.has(gram)) return;
-          seenChar.add(gram);
-          charDf.set(gram, (charDf.get(gram) ?? 0) + 1);
-        },
-      );
-    });
-    const wordList = [...index.wordId.keys()];
+    const countChar = (gram: string): void => {
+      if (seenChar.has(gram)) return;
+      seenChar.add(gram);
+      charDf.set(gram, (charDf.get(gram) ?? 0) + 1);
+    };
+    for (let d = 0; d < n; d++) {
+      for (let p = docStart[d]; p < docStart[d + 1]; p++) {
+        const id = data[p];
+        if (wordSeen[id] !== d) {
+          wordSeen[id] = d;
+          wordDf[id]++;
+        }
+        if (options.wordNgrams < 2 || p === docStart[d]) continue;
+        const pair = pairs.get(data[p - 1], id, true);
+        if (pair === bigramDf.length) {
+          bigramDf.push(0);
+          bigramSeen.push(-1);
+        }
+        if (bigramSeen.data[pair] !== d) {
+          bigramSeen.data[pair] = d;
+          bigramDf.data[pair]++;
+        }
+      }
+      if (options.charNgrams) {
+        seenChar.clear();
+        for (const w of wordsOf(interner, data, docStart[d], docStart[d + 1])) forEachCharNgram(w, options.charNgrams, countChar);
+      }
+    }
+    const wordList = interner.words;
     let kept: [string, number][] = [];
     wordList.forEach((w, id) => {
       if (wordDf[id] >= options.minDf) kept.push([w, wordDf[id]]);
     });
-    const { first, second } = index.pairs;
-    bigramDf.forEach((d, pair) => {
-      if (d >= options.minDf) kept.push([`${wordList[first[pair]]} ${wordList[second[pair]]}`, d]);
+    bigramDf.data.subarray(0, bigramDf.length).forEach((df, pair) => {
+      if (df >= options.minDf) kept.push([`${wordList[pairs.first[pair]]} ${wordList[pairs.second[pair]]}`, df]);
     });
-    for (const [gram, d] of charDf) if (d >= options.minDf) kept.push([gram, d]);
+    for (const [gram, df] of charDf) if (df >= options.minDf) kept.push([gram, df]);
     if (kept.length > options.maxFeatures) kept = kept.sort((a, b) => b[1] - a[1] || byString(a[0], b[0])).slice(0, options.maxFeatures);
     kept.sort((a, b) => byString(a[0], b[0]));
-    const n = docs.length;
-    const idf = Float64Array.from(kept, ([, d]) => Math.log((1 + n) / (1 + d)) + 1);
-    return new TfidfVectorizer({ wordNgrams: options.wordNgrams, charNgrams: options.charNgrams, sublinearTf: options.sublinearTf }, kept.map(([t]) => t), idf);
+    const idf = Float64Array.from(kept, ([, df]) => Math.log((1 + n) / (1 + df)) + 1);
+    const vectorizer = new TfidfVectorizer({ wordNgrams: options.wordNgrams, charNgrams: options.charNgrams, sublinearTf: options.sublinearTf }, kept.map(([t]) => t), idf);
+    // The documents' word ids in the vectorizer's own numbering (-1: not in the vocabulary): no second tokenization.
+    const { lookup } = vectorizer;
+    const toVocab = new Int32Array(wordList.length);
+    for (let id = 0; id < wordList.length; id++) toVocab[id] = lookup.words.id(wordList[id], false);
+    const vocabIds = new Int32Array(ids.length);
+    for (let p = 0; p < ids.length; p++) vocabIds[p] = toVocab[data[p]];
+    const row = new CsrBuilder(idf, options.sublinearTf, n);
+    for (let d = 0; d < n; d++) {
+      lookup.countWords(vocabIds, docStart[d], docStart[d + 1], row);
+      if (options.charNgrams) lookup.countChars(wordsOf(interner, data, docStart[d], docStart[d + 1]), row);
+      row.endRow();
+    }
+    return { vectorizer, X: row.finish() };
   }
 
   /** The documents as L2-normalised TF-IDF rows; terms outside the vocabulary are ignored. */
-  transform(docs: readonly Document[]): Csr {
-    const counts = new Float64Array(this.terms.length);
-    const touched: number[] = [];
-    const indptr = new Int32Array(docs.length + 1);
-    // Typed arrays grown by doubling: no boxed numbers for the garbage collector.
-    let indices = new Int32Array(INITIAL_NONZEROS);
-    let values = new Float64Array(INITIAL_NONZEROS);
-    let nnz = 0;
-    const count = (j: number | undefined): void => {
-      if (j === undefined || j < 0) return;
-      if (counts[j] === 0) touched.push(j);
-      counts[j]++;
-    };
+  transform(docs: readonly string[]): Csr {
     const { lookup } = this;
-    for (let i = 0; i < docs.length; i++) {
-      touched.length = 0;
-      lookup.scan(
-        docs[i],
-        false,
-        (id) => count(lookup.unigram[id]),
-        (pair) => count(lookup.bigram[pair]),
-        (gram) => count(lookup.char.get(gram)),
-      );
-      touched.sort((a, b) => a - b);
-      let norm = 0;
-      for (const j of touched) {
-        const tf = this.options.sublinearTf ? 1 + Math.log(counts[j]) : counts[j];
-        counts[j] = tf * this.idf[j];
-        norm += counts[j] * counts[j];
-      }
-      norm = Math.sqrt(norm);
-      if (nnz + touched.length > indices.length) {
-        const size = Math.max(2 * indices.length, nnz + touched.length);
-        const grownIndices = new Int32Array(size);
-        grownIndices.set(indices.subarray(0, nnz));
-        const grownValues = new Float64Array(size);
-        grownValues.set(values.subarray(0, nnz));
-        indices = grownIndices;
-        values = grownValues;
-      }
-      for (const j of touched) {
-        indices[nnz] = j;
-        values[nnz++] = norm > 0 ? counts[j] / norm : 0;
-        counts[j] = 0;
-      }
-      indptr[i + 1] = nnz;
+    const row = new CsrBuilder(this.idf, this.options.sublinearTf, docs.length);
+    const ids = new IntList();
+    for (const doc of docs) {
+      ids.length = 0;
+      if (this.options.charNgrams) {
+        // Character n-grams need every word's string, including words outside the vocabulary.
+        const ws = words(doc);
+        for (const w of ws) ids.push(lookup.words.id(w, false));
+        lookup.countChars(ws, row);
+      } else lookup.words.appendWordIds(doc, false, ids);
+      lookup.countWords(ids.data, 0, ids.length, row);
+      row.endRow();
     }
-    return { numRows: docs.length, numCols: this.terms.length, indptr, indices: indices.slice(0, nnz), values: values.slice(0, nnz) };
+    return row.finish();
   }
 
   toJSON(): TfidfJSON {

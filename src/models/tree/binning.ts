@@ -2,6 +2,7 @@ import type { Column, ColumnKind } from '../../frame/column.js';
 import { toFloat64 } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
+import { nativeKernels } from './native.js';
 
 /**
  * Quantile binning, done once per dataset and shared by every tree learner (and every CV fold of the AutoML
@@ -90,16 +91,26 @@ export function binFrame(frame: Frame, names?: readonly string[], opts: BinOptio
   return { numRows, numFeatures, features, bins, binOffsets };
 }
 
+let useNativeSort = true;
+/** Turns the native sort of bin samples off or on (tests compare both). */
+export function setNativeBinSort(enabled: boolean): void {
+  useNativeSort = enabled;
+}
+
 function binNumeric(col: Column, maxBins: number, sampleRows: number, out: Uint8Array | Uint16Array): FeatureBinning {
   const values = toFloat64(col);
   const n = values.length;
   const step = n > sampleRows ? n / sampleRows : 1;
-  const sample: number[] = [];
+  const buffer = new Float64Array(Math.ceil(n / step) + 1);
+  let k = 0;
   for (let p = 0; p < n; p += step) {
     const v = values[Math.floor(p)];
-    if (v === v) sample.push(v);
+    if (v === v) buffer[k++] = v;
   }
-  const sorted = Float64Array.from(sample).sort();
+  const sorted = buffer.subarray(0, k);
+  const native = nativeKernels();
+  if (native !== null && useNativeSort) native.sortFloat64(sorted);
+  else sorted.sort();
   const upperBounds = numericUpperBounds(sorted, maxBins);
   assignNumericBins(values, upperBounds, out);
   return { name: col.name, kind: 'numeric', sourceKind: col.kind, numBins: upperBounds.length + 1, upperBounds };

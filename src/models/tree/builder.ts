@@ -1,6 +1,6 @@
 import type { Random } from '../../util/random.js';
 import type { BinnedData } from './binning.js';
-import { accumulateHistogram } from './histogram.js';
+import { NATIVE_MIN_ROWS, accumulateHistogram, histogramKernels } from './histogram.js';
 import { nativeKernels } from './native.js';
 import { type NodeRows, type SplitInfo, type SplitParams, SplitFinder } from './split.js';
 import type { FlatTree } from './tree.js';
@@ -17,6 +17,11 @@ export interface TreeParams extends SplitParams {
    * 'depthFirst': for unbounded forest trees; keeps only the histograms along the current path alive.
    */
   readonly growth: 'bestFirst' | 'depthFirst';
+  /**
+   * Threads for native histogram construction (default 1). Each thread owns whole features, so trees do not depend
+   * on it; the TypeScript kernels ignore it.
+   */
+  readonly numThreads?: number;
 }
 
 export interface GrownTree {
@@ -49,6 +54,9 @@ export class TreeBuilder {
   private readonly ordered: Float64Array;
   private readonly scratch: Int32Array;
   private readonly nodeFeatures: Int32Array;
+  /** Row-major copy of 8-bit bins for the native row-wise histogram kernel; made on first use. */
+  private rowBins: Uint8Array | null = null;
+  private readonly rowWise: boolean;
 
   constructor(
     private readonly binned: BinnedData,
@@ -60,6 +68,9 @@ export class TreeBuilder {
     this.ordered = new Float64Array(binned.numRows * this.stride);
     this.scratch = new Int32Array(binned.numRows);
     this.nodeFeatures = new Int32Array(binned.numFeatures);
+    // One gradient channel on 8-bit bins (boosting): one pass over a node's rows for all features (XGBoost's
+    // layout) instead of one pass per feature. Costs one more byte per binned value.
+    this.rowWise = params.channels === 1 && !params.extraTrees && binned.bins instanceof Uint8Array;
   }
 
   /**
@@ -72,10 +83,14 @@ export class TreeBuilder {
     const S = this.stride;
     const nodes = new NodeList(K);
     const rootStats = new Float64Array(S);
-    for (let i = 0; i < count; i++) {
-      const r = rows[i];
-      for (let k = 0; k < K; k++) rootStats[k] += grad[r * K + k];
-      rootStats[K] += hess[r];
+    const native = K === 1 && count >= NATIVE_MIN_ROWS ? histogramKernels() : null;
+    if (native !== null) native.sumGradients(rows, 0, count, grad, hess, rootStats);
+    else {
+      for (let i = 0; i < count; i++) {
+        const r = rows[i];
+        for (let k = 0; k < K; k++) rootStats[k] += grad[r * K + k];
+        rootStats[K] += hess[r];
+      }
     }
     const root: Leaf = { node: nodes.add(this.finder, rootStats, -1), start: 0, end: count, depth: 0, stats: rootStats, hist: null, split: null };
     // Extra trees score one random cut per candidate straight from the rows: no node histograms.
@@ -114,7 +129,9 @@ export class TreeBuilder {
         small.hist = this.buildHistogram(rows, small.start, small.end, grad, hess, features);
         const parent = leaf.hist!;
         const sh = small.hist;
-        for (let i = 0; i < this.histSize; i++) parent[i] -= sh[i];
+        const native = histogramKernels();
+        if (native !== null) native.subtractHistogram(parent, sh);
+        else for (let i = 0; i < this.histSize; i++) parent[i] -= sh[i];
         large.hist = parent;
         leaf.hist = null;
         if (wantLeft) left.split = this.findSplit(left, features, rng, null);
@@ -195,7 +212,17 @@ export class TreeBuilder {
     const K = this.params.channels;
     const S = this.stride;
     const ordered = this.ordered;
-    const native = end - start >= 256 && nativePartitionEnabled ? nativeKernels() : null;
+    const rowWise = this.rowWise && end - start >= NATIVE_MIN_ROWS ? histogramKernels() : null;
+    if (rowWise !== null) {
+      const { bins, numRows, numFeatures, binOffsets } = this.binned;
+      if (this.rowBins === null) {
+        this.rowBins = new Uint8Array(numRows * numFeatures);
+        rowWise.transposeBins(bins as Uint8Array, numRows, numFeatures, this.rowBins);
+      }
+      rowWise.buildHistogramRows(this.rowBins, numFeatures, rows, start, end, grad, hess, features, features.length, binOffsets, hist, this.params.numThreads ?? 1);
+      return hist;
+    }
+    const native = end - start >= NATIVE_MIN_ROWS && nativePartitionEnabled ? nativeKernels() : null;
     if (K === 1 && native !== null) native.gatherOrdered(rows, start, end, grad, hess, ordered);
     else if (K === 1) {
       for (let i = start, o = 0; i < end; i++, o += 2) {
@@ -224,7 +251,7 @@ export class TreeBuilder {
     }
     const native = end - start >= 256 ? nativeKernels() : null;
     const args = [this.binned.bins, this.binned.numRows, split.feature, rows, start, end, this.scratch, split.binThreshold, split.defaultLeft, goesLeft] as const;
-    return native !== null && nativePartitionEnabled ? native.partitionRows(...args) : partitionRowsTs(...args);
+    return native !== null && nativePartitionEnabled ? native.partitionRows(...args, this.params.numThreads ?? 1) : partitionRowsTs(...args);
   }
 }
 

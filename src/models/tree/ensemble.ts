@@ -24,6 +24,7 @@ export function treeFeatures(data: Frame, binned: BinnedData): TreeFeature[] {
   });
 }
 
+/** Rows per row-major block of the TypeScript walk: a block of 256 x F doubles stays in cache across the trees. */
 const BLOCK_ROWS = 256;
 
 const packedCache = new WeakMap<readonly FlatTree[], PackedTrees>();
@@ -57,13 +58,15 @@ export function predictEnsemble(
   const names = features.map((f) => f.name);
   const dictionaries = features.map((f) => f.dictionary ?? null);
   const views = featureViews(frame, names, dictionaries);
-  const x = new Float64Array(Math.min(n, BLOCK_ROWS) * F);
   const packed = packedFor(trees);
   const channels = Int32Array.from(trees, (t, i) => (t.outputDim === dim ? 0 : channelOf(i)));
+  // The native kernel reads the columns directly; the TypeScript walk copies row-major blocks first.
+  if (packed.addColumns(views, n, out, dim, channels, scale)) return out;
+  const x = new Float64Array(Math.min(n, BLOCK_ROWS) * F);
   for (let start = 0; start < n; start += BLOCK_ROWS) {
     const end = Math.min(n, start + BLOCK_ROWS);
     const hasMissing = fillRowBlock(views, start, end, x);
-    packed.addBlock(x, F, end - start, out.subarray(start * dim, end * dim), dim, channels, scale, hasMissing);
+    packed.addBlockTs(x, F, end - start, out.subarray(start * dim, end * dim), dim, channels, scale, hasMissing);
   }
   return out;
 }

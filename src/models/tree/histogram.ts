@@ -1,4 +1,4 @@
-import { nativeKernels } from './native.js';
+import { type NativeKernels, nativeKernels } from './native.js';
 
 const SMALL_BINS = 64;
 const PART = SMALL_BINS * 2;
@@ -93,8 +93,13 @@ export function accumulateHistogram(
 }
 
 /** Below this many rows the N-API call overhead outweighs the faster loop. */
-const NATIVE_MIN_ROWS = 256;
+export const NATIVE_MIN_ROWS = 256;
 let useNative = true;
+
+/** The native kernels when they are built and switched on (`setNativeHistograms`), else null. */
+export function histogramKernels(): NativeKernels | null {
+  return useNative ? nativeKernels() : null;
+}
 
 /** Turns the native kernel off or on (benchmarks and tests compare both). */
 export function setNativeHistograms(enabled: boolean): void {

@@ -21,6 +21,36 @@ export interface NativeKernels {
   ): void;
   /** The one-channel gather of `TreeBuilder.buildHistogram` (ordered[2j], ordered[2j+1] = grad, hess of rows[start + j]). */
   gatherOrdered(rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, ordered: Float64Array): void;
+  /**
+   * hist (zeroed) += the one-channel histogram of rows[start, end) from a ROW-MAJOR copy of 8-bit bins
+   * (`transposeBins`), reading grad/hess by row: the same sums, in the same order, as `gatherOrdered` then
+   * `accumulateHistogramTs` with stride 2 (its TypeScript twin). `threads` > 1 splits the features into blocks,
+   * one per thread (same result; the TS twin has no threads).
+   */
+  buildHistogramRows(
+    rowBins: Uint8Array,
+    numFeatures: number,
+    rows: Int32Array,
+    start: number,
+    end: number,
+    grad: Float64Array,
+    hess: Float64Array,
+    features: Int32Array,
+    numListed: number,
+    binOffsets: Int32Array,
+    hist: Float64Array,
+    threads: number,
+  ): void;
+  /** out[r * numFeatures + f] = bins[f * numRows + r]: the row-major copy `buildHistogramRows` reads. */
+  transposeBins(bins: Uint8Array, numRows: number, numFeatures: number, out: Uint8Array): void;
+  /** out[0] += sum of grad[rows[i]], out[1] += sum of hess[rows[i]] over [start, end), in row order (`sumGradientsTs`). */
+  sumGradients(rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, out: Float64Array): void;
+  /** scores[rows[i]] += leafValue[j] for i in [leafStart[j], leafEnd[j]) (`addLeafValuesTs` in gbdt/booster.ts). */
+  addLeafValues(rows: Int32Array, leafStart: Int32Array, leafEnd: Int32Array, leafValue: Float64Array, scores: Float64Array): void;
+  /** parent[i] -= child[i] for every element of child (the subtraction trick in `TreeBuilder.grow`). */
+  subtractHistogram(parent: Float64Array, child: Float64Array): void;
+  /** Sorts NaN-free values ascending in place, -0 before +0: the order of `Float64Array.prototype.sort`. */
+  sortFloat64(values: Float64Array): void;
   /** Same contract as `partitionRowsTs` in builder.ts. */
   partitionRows(
     bins: Uint8Array | Uint16Array,
@@ -33,11 +63,15 @@ export interface NativeKernels {
     binThreshold: number,
     missingLeft: boolean,
     goesLeft: Uint8Array | null,
+    /** > 1: chunks partitioned in parallel, concatenated in order (the same result). */
+    threads?: number,
   ): number;
-  /** Same contract as `PackedTrees.addBlockTs` in predict.ts. */
-  predictPacked(
-    x: Float64Array,
-    numFeatures: number,
+  /**
+   * Same sums as `PackedTrees.addBlockTs` in predict.ts over the row-major matrix of `columns` (one Float64Array
+   * per feature, NaN = missing) for rows [0, numRows): the whole frame in one call, no row-major copy.
+   */
+  predictColumns(
+    columns: readonly Float64Array[],
     numRows: number,
     out: Float64Array,
     dim: number,

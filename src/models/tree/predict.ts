@@ -111,22 +111,27 @@ export class PackedTrees {
   }
 
   /**
-   * out[row * dim + channel] += scale * leaf value for rows [0, numRows) of the row-major block x, trees
-   * in order; tree t adds into channel channels[t] when leaves hold one value, else into all dim channels.
+   * out[row * dim + channel] += scale * leaf value for rows [0, numRows) of the feature columns (one Float64Array
+   * per feature, NaN = missing, categories as codes), trees in order; tree t adds into channel channels[t] when
+   * leaves hold one value, else into all dim channels. Runs the native predictColumns kernel and returns true, or
+   * returns false (nothing added) when the addon is absent or switched off: the caller then walks row-major
+   * blocks with `addBlockTs`, which gives the same sums.
    */
-  addBlock(x: Float64Array, numFeatures: number, numRows: number, out: Float64Array, dim: number, channels: Int32Array, scale: number, hasMissing = true): void {
+  addColumns(columns: readonly Float64Array[], numRows: number, out: Float64Array, dim: number, channels: Int32Array, scale: number): boolean {
     const native = usePackedNative ? nativeKernels() : null;
-    if (native !== null) {
-      native.predictPacked(
-        x, numFeatures, numRows, out, dim, channels, scale, this.roots, this.feature, this.threshold, this.child, this.missingRight, this.leafValue,
-        this.outputDim, this.categorical, this.catOffset, this.catLength, this.catWords,
-      );
-      return;
-    }
-    this.addBlockTs(x, numFeatures, numRows, out, dim, channels, scale, hasMissing);
+    // An addon built before this kernel existed lacks it: walk in TypeScript then.
+    if (native === null || typeof native.predictColumns !== 'function') return false;
+    native.predictColumns(
+      columns, numRows, out, dim, channels, scale, this.roots, this.feature, this.threshold, this.child, this.missingRight, this.leafValue,
+      this.outputDim, this.categorical, this.catOffset, this.catLength, this.catWords,
+    );
+    return true;
   }
 
-  /** TypeScript twin of the native predictPacked kernel. */
+  /**
+   * out[row * dim + channel] += scale * leaf value for rows [0, numRows) of the row-major block x, trees in order
+   * (the TypeScript twin of the native predictColumns kernel: same sums, bit for bit).
+   */
   addBlockTs(x: Float64Array, numFeatures: number, numRows: number, out: Float64Array, dim: number, channels: Int32Array, scale: number, hasMissing = true): void {
     const feature = this.feature;
     const threshold = this.threshold;

@@ -1,6 +1,6 @@
-import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { type Column, numericColumn, textColumn } from '../../frame/index.js';
 import { TabpilotError } from '../../util/errors.js';
+import { symmetricEigen } from '../../util/linalg.js';
 import { defineTransform, flowError } from '../step.js';
 import { lit } from '../codegen.js';
 import { insertAfter, meanStd, numbersOf, vectorString } from '../util.js';
@@ -75,22 +75,15 @@ export const pca = defineTransform<PcaParams, PcaTrained>({
       for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) sums[a * d + b] += row[a] * row[b];
     }
     if (m < 2) throw flowError(ctx.nodeId, 'parameters.input_column', 'PCA needs at least two rows without missing values');
-    const cov = new Matrix(d, d);
-    for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) (cov.set(a, b, sums[a * d + b] / (m - 1)), cov.set(b, a, sums[a * d + b] / (m - 1)));
-    const eig = new EigenvalueDecomposition(cov, { assumeSymmetric: true });
-    const values = eig.realEigenvalues;
-    const vectors = eig.eigenvectorMatrix;
-    const order = values.map((_, i) => i).sort((a, b) => values[b] - values[a]);
+    const cov = new Float64Array(d * d);
+    for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) cov[a * d + b] = cov[b * d + a] = sums[a * d + b] / (m - 1);
+    // Largest eigenvalue first; sign convention (from symmetricEigen): the largest loading is positive, so refits
+    // give the same orientation.
+    const { values, vectors } = symmetricEigen(cov, d);
     const total = values.reduce((a, v) => a + Math.max(0, v), 0);
-    const ratios = order.map((i) => (total > 0 ? Math.max(0, values[i]) / total : 0));
+    const ratios = Array.from(values, (v) => (total > 0 ? Math.max(0, v) / total : 0));
     const k = p.components ?? componentsForThreshold(ratios, p.threshold);
-    const components = order.slice(0, k).map((i) => {
-      const v = vectors.getColumn(i);
-      // Sign convention: the largest loading is positive, so refits give the same orientation.
-      let big = 0;
-      for (let j = 0; j < d; j++) if (Math.abs(v[j]) > Math.abs(v[big])) big = j;
-      return v[big] < 0 ? v.map((x) => -x) : v;
-    });
+    const components = Array.from({ length: k }, (_, c) => Array.from({ length: d }, (_, j) => vectors[j * d + c]));
     return { mean, std, components, explained_variance_ratio: ratios.slice(0, k) };
   },
   parseTrained(r, p) {
