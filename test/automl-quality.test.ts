@@ -6,6 +6,7 @@ import { autopilot } from '../src/automl/autopilot.js';
 import { planJob } from '../src/automl/plan.js';
 import { numericColumn } from '../src/frame/column.js';
 import { SMALL_DATA_ROWS, portfolio } from '../src/automl/portfolio.js';
+import { LEARNED_PORTFOLIO } from '../src/automl/portfolio-learned.js';
 import type { Frame } from '../src/frame/frame.js';
 import { readTable } from '../src/io/index.js';
 import { REPEATED_CV_MAX_ROWS, foldCount, foldRows, makeValidationPlan, scoredRows } from '../src/models/folds.js';
@@ -65,6 +66,25 @@ describe('small-data portfolio', () => {
     expect(large.some((e) => e.startsWith('knn:'))).toBe(false);
     expect(large).not.toContain('gbdt:tiny-data');
     expect(small.length).toBeGreaterThan(large.length);
+  });
+});
+
+describe('learned portfolio', () => {
+  const specs = learnerSpecs().filter((s) => s.kind !== 'ensemble' && s.tags.input !== 'text') as LearnerSpec<object>[];
+  it('runs the learned configurations of the data regime first, in their learned order, then the hand-made ones', () => {
+    for (const [rows, learned] of [[100_000, LEARNED_PORTFOLIO.large], [SMALL_DATA_ROWS - 1, LEARNED_PORTFOLIO.small]] as const) {
+      expect(learned.length).toBeGreaterThan(2);
+      const entries = portfolio(specs, 2, rows);
+      expect(entries.slice(0, learned.length).map((e) => `${e.kind}:${e.name}`)).toEqual(learned.map((e) => `${e.kind}:${e.name}`));
+      // Nothing of the hand-made portfolio is lost: it follows, without duplicates.
+      const hand = portfolio(specs, 2, rows, false).map((e) => `${e.kind}:${JSON.stringify(e.params)}`);
+      const all = entries.map((e) => `${e.kind}:${JSON.stringify(e.params)}`);
+      for (const h of hand) expect(all).toContain(h);
+      expect(new Set(all).size).toBe(all.length);
+    }
+    // The hand-made order alone has none of the configurations only the learning found.
+    const handNames = portfolio(specs, 2, 100_000, false).map((e) => `${e.kind}:${e.name}`);
+    expect(handNames).not.toContain(`${LEARNED_PORTFOLIO.large[0].kind}:${LEARNED_PORTFOLIO.large[0].name}`);
   });
 });
 

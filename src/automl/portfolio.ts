@@ -1,5 +1,6 @@
 import { getLearnerSpec, trainableKinds } from '../models/registry.js';
 import type { HyperValue, LearnerSpec } from '../models/types.js';
+import { LEARNED_PORTFOLIO, type LearnedEntry } from './portfolio-learned.js';
 
 /**
  * The fixed portfolio: strong configurations per learner, tried before any HPO. Each entry carries a prior
@@ -78,17 +79,32 @@ function registrySpecs(): LearnerSpec<object>[] {
 }
 
 /**
+ * The learned portfolio of the data's regime (portfolio-learned.ts, made by scripts/learn-portfolio.mjs from
+ * cross-validated runs of every configuration on the shared datasets) as entries: they run first, in the learned
+ * order; the hand-made entries follow (they still feed HPO's starting points and the ensemble when time allows).
+ */
+function learnedEntries(numRows: number): PortfolioEntry[] {
+  const small = numRows < SMALL_DATA_ROWS;
+  const list: readonly LearnedEntry[] = small ? LEARNED_PORTFOLIO.small : LEARNED_PORTFOLIO.large;
+  return list.map((e) => ({ kind: e.kind, name: e.name, params: e.params, prior: 1, cost: e.cost, maxRows: small ? SMALL_DATA_ROWS : undefined }));
+}
+
+/**
  * Portfolio entries for the given learners (default: every trainable learner of the registry), in run order.
  * Entries of learners not among them are skipped. With `numClasses` > 2, a learner whose spec says `costPerClass`
  * (boosting pays one tree per class per round, the multinomial linear model one weight vector per class) has its
  * cost scaled by numClasses / CLASSES_AT_UNIT_COST (forests grow one tree for all classes). Entries with `maxRows`
- * are kept only when `numRows` (the training rows) is below it.
+ * are kept only when `numRows` (the training rows) is below it. `useLearned` false gives the hand-made order alone
+ * (scripts/learn-portfolio.mjs compares the two).
  */
-export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(), numClasses = 2, numRows = 0): PortfolioEntry[] {
+export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(), numClasses = 2, numRows = 0, useLearned = true): PortfolioEntry[] {
   const byKind = new Map(specs.map((s) => [s.kind, s]));
   const out: PortfolioEntry[] = [];
   const seen = new Set<string>();
-  for (const e of ENTRIES) {
+  const learned = useLearned ? learnedEntries(numRows) : [];
+  // Learned entries come first in this loop, so the first numLearned entries of `out` are theirs.
+  let numLearned = 0;
+  for (const [index, e] of [...learned, ...ENTRIES].entries()) {
     const spec = byKind.get(e.kind);
     if (!spec || (e.maxRows !== undefined && numRows >= e.maxRows)) continue;
     const known = new Set([...Object.keys(spec.defaults), ...Object.keys(spec.searchSpace)]);
@@ -104,15 +120,16 @@ export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(
     if (seen.has(key)) continue;
     seen.add(key);
     out.push({ ...e, params });
+    if (index < learned.length) numLearned++;
   }
   const perClass = (spec: LearnerSpec<object>) => (spec.costPerClass ? Math.max(1, numClasses / CLASSES_AT_UNIT_COST) : 1);
   const cost = (e: PortfolioEntry) => {
     const spec = byKind.get(e.kind)!;
     return Math.max(MIN_COST, spec.relativeCost * (e.cost ?? 1) * perClass(spec));
   };
-  // Stable sort: equal value keeps the table order.
+  // Learned entries keep their learned order in front; the rest by value per second (stable: ties keep table order).
   return out
-    .map((e, i) => ({ e, i, value: e.prior / Math.sqrt(cost(e)) }))
+    .map((e, i) => ({ e, i, value: i < numLearned ? Number.POSITIVE_INFINITY : e.prior / Math.sqrt(cost(e)) }))
     .sort((a, b) => b.value - a.value || a.i - b.i)
     .map((x) => x.e);
 }
