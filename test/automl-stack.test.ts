@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autopilot } from '../src/automl/autopilot.js';
-import { planJob, type JobPlan } from '../src/automl/plan.js';
+import { planJob, stackingEligible, type JobPlan } from '../src/automl/plan.js';
 import { defaultTrialRunner } from '../src/automl/pool.js';
 import { search } from '../src/automl/search.js';
 import { type CandidateResult, STACK_ORIGIN, SearchState } from '../src/automl/search-state.js';
@@ -18,7 +18,7 @@ import { Pipeline } from '../src/pipeline/pipeline.js';
 import { TabpilotError } from '../src/util/errors.js';
 
 /** A small, deterministic job on pima (no time limit): linear and k-NN candidates, 3-fold CV without repeats. */
-const OPTIONS = { target: 'diabetes', objective: 'AUC', learners: ['linear', 'knn'], maxCandidates: 4, presets: 'fast', instances: 0, seed: 3, allowSmall: true } as const;
+const OPTIONS = { target: 'diabetes', objective: 'AUC', learners: ['linear', 'knn'], maxCandidates: 4, presets: 'fast', instances: 0, seed: 3, allowSmall: true, stack: true } as const;
 
 let pima: Frame;
 let plan: JobPlan;
@@ -147,10 +147,19 @@ describe('stacking in a whole job', () => {
 
   it('respects a short --max-runtime with stacking on', async () => {
     const t0 = Date.now();
-    const job = await autopilot({ data: pima, target: 'diabetes', objective: 'AUC', maxRuntime: 10, instances: 2, seed: 1, allowSmall: true });
+    const job = await autopilot({ data: pima, target: 'diabetes', objective: 'AUC', maxRuntime: 10, instances: 2, seed: 1, allowSmall: true, stack: true });
     const seconds = (Date.now() - t0) / 1000;
     expect(seconds).toBeLessThanOrEqual(10);
     expect(job.timings.phases.stackSeconds).toBeGreaterThanOrEqual(0);
     expect(job.leaderboard[0].objective).toBeGreaterThan(0.75);
   }, 60_000);
+});
+
+describe('stacking is opt-in', () => {
+  it('is off unless the job asks for it', () => {
+    expect(stackingEligible({}, 'auto', true)).toBe(false);
+    expect(stackingEligible({ stack: true }, 'auto', true)).toBe(true);
+    expect(stackingEligible({ stack: true }, 'hpo', true)).toBe(false);
+    expect(stackingEligible({ stack: true }, 'auto', false)).toBe(false);
+  });
 });

@@ -21,7 +21,7 @@ import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS, type Sui
  *               scored on them with the anchors' metrics (ROC AUC, log loss, RMSE) against the anchors' five
  *               library defaults and FLAML's 60 s score; prints the targets with met / not met.
  *               Options: --datasets=a,b  --max-runtime=S  --seeds=0-4 (adds the mean-rank row)
- *               --no-stack --no-calibrate (Autopilot's stacking / LogLoss temperature scaling off: the "before" row)
+ *               --stack (opt-in stacking on) --no-calibrate (LogLoss temperature scaling off)
  *   --scaling   one fixed candidate list (no runtime limit) with 1 and 2 instances: wall-time ratio.
  *               Options: --scaling-dataset=NAME
  *   --memory    peak RSS of the whole process (main thread + workers) with 1 and 2 instances on fertility.csv
@@ -65,7 +65,7 @@ interface ChildJob {
   /** Score these rows (0-based data rows) and train on the others; otherwise train on everything. */
   readonly testRows?: readonly number[];
   readonly allowSmall?: boolean;
-  /** Autopilot's stacking and LogLoss calibration (default on); --no-stack / --no-calibrate switch them off. */
+  /** Autopilot's stacking (default off; --stack) and LogLoss calibration (default on; --no-calibrate). */
   readonly stack?: boolean;
   readonly calibrate?: boolean;
 }
@@ -214,7 +214,7 @@ async function quality(args: string[], rows: BenchRow[], notes: string[]): Promi
     for (const seed of seeds) {
       let ap: ChildResult | null = null;
       try {
-        ap = runChild({ file: ds.file, target: ds.target, task: ds.task, objective: OBJECTIVE[ds.task], maxRuntime: runtime, instances: 2, seed: 0, testRows: testRows(ds.name, seed), allowSmall: true, stack: !args.includes('--no-stack'), calibrate: !args.includes('--no-calibrate') });
+        ap = runChild({ file: ds.file, target: ds.target, task: ds.task, objective: OBJECTIVE[ds.task], maxRuntime: runtime, instances: 2, seed: 0, testRows: testRows(ds.name, seed), allowSmall: true, stack: args.includes('--stack'), calibrate: !args.includes('--no-calibrate') });
       } catch (e) {
         // A failed job (say no candidate finished in time) is a result too: it loses every comparison.
         notes.push(`${ds.name} seed ${seed}: ${String((e as Error).message).split('\n').find((l) => l.includes('Error')) ?? (e as Error).message}`);

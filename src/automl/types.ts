@@ -61,7 +61,7 @@ export interface AutopilotOptions {
   /** A column of per-row weights (excluded from the features), or the weights themselves. */
   readonly sampleWeight?: string | Float64Array;
   readonly ensembleRounds?: number;
-  /** Fit second-layer stackers on the best candidates' out-of-fold predictions (stack.ts); default true. */
+  /** Fit second-layer stackers on the best candidates' out-of-fold predictions (stack.ts); default false (opt-in: see docs/autopilot.md). */
   readonly stack?: boolean;
   /** LogLoss objectives: temperature-scale the final model's probabilities when it helps (calibrate.ts); default true. */
   readonly calibrate?: boolean;
