@@ -157,6 +157,9 @@ const HIGHER_IS_BETTER: Record<Task, boolean> = { binary: true, multiclass: fals
 const ANCHOR_METRIC: Record<Task, string> = { binary: 'auc', multiclass: 'log_loss', regression: 'rmse' };
 /** Target: beat the best of the five defaults on at least this many datasets. */
 const BEAT_BEST_DEFAULT_TARGET = 9;
+/** Issue 14's short-budget row: with --max-runtime 15 (or less), beat FLAML's 60 s score on at least this many. */
+const SHORT_RUNTIME_S = 15;
+const SHORT_RUNTIME_FLAML_WINS = 6;
 
 interface AnchorScores {
   readonly task: Task;
@@ -252,7 +255,12 @@ async function quality(args: string[], rows: BenchRow[], notes: string[]): Promi
   const meanRanks = Object.fromEntries([...rankSums].map(([k, v]) => [k, v / Math.max(1, rankCount)]));
   const met = (ok: boolean) => (ok ? 'met' : 'not met');
   const targets: BenchRow[] = [
-    { part: 'target', dataset: `beat FLAML 60 s (seed 0, ${runtime} s)`, result: `${beatFlaml} of ${flamlCompared}`, status: met(flamlCompared > 0 && beatFlaml === flamlCompared) },
+    {
+      part: 'target',
+      dataset: `beat FLAML 60 s (seed 0, ${runtime} s; target ${runtime <= SHORT_RUNTIME_S ? `${SHORT_RUNTIME_FLAML_WINS} of 10` : 'all'})`,
+      result: `${beatFlaml} of ${flamlCompared}`,
+      status: met(flamlCompared > 0 && beatFlaml >= (runtime <= SHORT_RUNTIME_S ? Math.min(SHORT_RUNTIME_FLAML_WINS, flamlCompared) : flamlCompared)),
+    },
     { part: 'target', dataset: `beat best of 5 defaults (seed 0, ${runtime} s)`, result: `${beatBest} of ${bestCompared}`, status: met(beatBest >= Math.min(BEAT_BEST_DEFAULT_TARGET, bestCompared)) },
   ];
   if (seeds.length > 1) {
