@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,4 +72,36 @@ export function writeResult(result: SuiteResult): string {
   const file = path.join(RESULTS_DIR, `${result.suite}.json`);
   writeFileSync(file, JSON.stringify({ ...result, machine: machineInfo() }, null, 2) + '\n');
   return file;
+}
+
+/** Characters buffered before a generated file's text goes to disk. */
+const GENERATED_CHUNK_CHARS = 1 << 22;
+
+/**
+ * A generated input file (the benches' seeded CSVs): text is appended in chunks to a temp file that replaces
+ * `file` only at close(), so an interrupted run never leaves a half file that a later run would take as done.
+ */
+export class GeneratedFile {
+  private readonly tmp: string;
+  private readonly fd: number;
+  private buffered = '';
+
+  constructor(private readonly file: string) {
+    this.tmp = `${file}.tmp-${process.pid}`;
+    this.fd = openSync(this.tmp, 'w');
+  }
+
+  write(text: string): void {
+    this.buffered += text;
+    if (this.buffered.length > GENERATED_CHUNK_CHARS) {
+      writeSync(this.fd, this.buffered);
+      this.buffered = '';
+    }
+  }
+
+  close(): void {
+    writeSync(this.fd, this.buffered);
+    closeSync(this.fd);
+    renameSync(this.tmp, this.file);
+  }
 }

@@ -8,12 +8,12 @@
  * a separate child that reads once, so it belongs to that one read alone.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeSync, openSync, closeSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, type BenchSuite, SHARED_DATASETS, type SuiteResult } from '../harness.js';
+import { type BenchRow, type BenchSuite, GeneratedFile, SHARED_DATASETS, type SuiteResult } from '../harness.js';
 import { Random } from '../../src/util/random.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -124,11 +124,10 @@ const MIXED_KINDS: Record<string, number[]> = {
  */
 export function generateMixedCsv(file: string, rows = 1_000_000, keep?: readonly number[]): void {
   const rng = new Random(20260126);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  const out = new GeneratedFile(file);
   const header = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', 'i_small', 'i_mid', 'i_wide', 'year', 'city', 'grade', 'sku', 'segment', 'flag', 'date', 'user'];
   const pick = (cells: string[]) => (keep ? keep.map((k) => cells[k]) : cells);
-  let out = pick(header).join(',') + '\n';
+  out.write(pick(header).join(',') + '\n');
   const grades = Array.from({ length: 20 }, (_, i) => `grade_${String.fromCharCode(65 + i)}`);
   const skus = Array.from({ length: 1000 }, (_, i) => `SKU-${(i * 7919) % 100000}`);
   for (let r = 0; r < rows; r++) {
@@ -152,15 +151,9 @@ export function generateMixedCsv(file: string, rows = 1_000_000, keep?: readonly
     const day = rng.int(3650);
     cells.push(new Date(Date.UTC(2015, 0, 1) + day * 86_400_000).toISOString().slice(0, 10));
     cells.push(`user_${rng.int(1e9).toString(36)}`);
-    out += pick(cells).join(',') + '\n';
-    if (out.length > 1 << 22) {
-      writeSync(fd, out);
-      out = '';
-    }
+    out.write(pick(cells).join(',') + '\n');
   }
-  writeSync(fd, out);
-  closeSync(fd);
-  renameSync(tmp, file);
+  out.close();
 }
 
 async function ensureParquet(csv: string, parquetFile: string): Promise<void> {

@@ -11,11 +11,11 @@
  * $TMPDIR/tabpilot-bench-scale and reused.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Random } from '../../src/util/random.js';
-import { type BenchRow, type BenchSuite, PROJECT_ROOT, type SuiteResult } from '../harness.js';
+import { type BenchRow, type BenchSuite, GeneratedFile, PROJECT_ROOT, type SuiteResult } from '../harness.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
 /** The issue's row count and feature count. */
@@ -42,10 +42,9 @@ function argValue(args: string[], name: string): string | undefined {
 /** Seeded N x 30 numeric CSV with a regression target `y` (3 decimals per feature, a few missing cells). */
 export function generateScaleCsv(file: string, rows: number): void {
   const rng = new Random(SEED);
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
+  const out = new GeneratedFile(file);
   const weights = Array.from({ length: SIGNAL_FEATURES }, () => rng.normal());
-  let out = [...Array.from({ length: FEATURES }, (_, i) => `x${i + 1}`), 'y'].join(',') + '\n';
+  out.write([...Array.from({ length: FEATURES }, (_, i) => `x${i + 1}`), 'y'].join(',') + '\n');
   const x = new Float64Array(FEATURES);
   for (let r = 0; r < rows; r++) {
     let y = 0;
@@ -54,16 +53,11 @@ export function generateScaleCsv(file: string, rows: number): void {
       if (k < SIGNAL_FEATURES) y += weights[k] * x[k];
     }
     y += 5 * Math.sin(x[0] / 3) + 0.1 * x[1] * x[2] + rng.normal() * 2;
-    for (let k = 0; k < FEATURES; k++) out += (rng.next() < 0.001 ? '' : x[k].toFixed(3)) + ',';
-    out += y.toFixed(3) + '\n';
-    if (out.length > 1 << 22) {
-      writeSync(fd, out);
-      out = '';
-    }
+    let line = '';
+    for (let k = 0; k < FEATURES; k++) line += (rng.next() < 0.001 ? '' : x[k].toFixed(3)) + ',';
+    out.write(line + y.toFixed(3) + '\n');
   }
-  writeSync(fd, out);
-  closeSync(fd);
-  renameSync(tmp, file);
+  out.close();
 }
 
 function procStatusKb(pid: number, field: string): number {

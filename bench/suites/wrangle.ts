@@ -5,14 +5,14 @@
  * (reported separately); rows/s = input rows / transform time.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { readTable } from '../../src/io/index.js';
 import { Random } from '../../src/util/random.js';
 import { type FlowFile, runFlow } from '../../src/wrangle/index.js';
-import { type BenchRow, type BenchSuite, PROJECT_ROOT, type SuiteResult, timeIt } from '../harness.js';
+import { type BenchRow, type BenchSuite, GeneratedFile, PROJECT_ROOT, type SuiteResult, timeIt } from '../harness.js';
 
 const require = createRequire(import.meta.url);
 const CATEGORIES = ['north', 'south', 'east', 'west', 'central', 'online', 'partner', 'retail', 'outlet', 'export', 'b2b', 'other'];
@@ -20,10 +20,8 @@ const CATEGORIES = ['north', 'south', 'east', 'west', 'central', 'online', 'part
 /** Deterministic CSV: ~1% exact duplicate rows, 5% missing amounts, 2% missing categories. */
 function generate(file: string, rows: number): void {
   const rng = new Random(2024);
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w');
-  writeSync(fd, 'id,amount,qty,category,created,score\n');
-  let buf = '';
+  const out = new GeneratedFile(file);
+  out.write('id,amount,qty,category,created,score\n');
   let prev = '';
   const start = Date.UTC(2022, 0, 1);
   for (let i = 0; i < rows; i++) {
@@ -37,15 +35,9 @@ function generate(file: string, rows: number): void {
       line = `${i},${amount},${qty},${cat},${created},${rng.normal().toFixed(4)}\n`;
     }
     prev = line;
-    buf += line;
-    if (buf.length > 1 << 20) {
-      writeSync(fd, buf);
-      buf = '';
-    }
+    out.write(line);
   }
-  writeSync(fd, buf);
-  closeSync(fd);
-  renameSync(tmp, file);
+  out.close();
 }
 
 const node = (id: string, group: string, parameters: Record<string, unknown>, input: string) => ({
