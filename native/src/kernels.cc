@@ -1,7 +1,6 @@
 // Native twins of the hot loops in src/models/tree (see histogram.ts for the contract). Built only by
 // `npm run build:native`; the TypeScript versions run when this addon is absent.
 #include <napi.h>
-#include <cmath>
 #include <algorithm>
 #include <cstdint>
 #include <cstring>

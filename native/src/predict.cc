@@ -9,7 +9,6 @@
 // bit-for-bit those of the row-at-a-time walk.
 #include <napi.h>
 
-#include <cmath>
 #include <cstdint>
 #include <vector>
 

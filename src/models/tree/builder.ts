@@ -43,6 +43,12 @@ interface Leaf {
 }
 
 /**
+ * Row-major copies of 8-bit bins for the native row-wise histogram kernel, one per binned matrix: Autopilot shares
+ * one BinnedData across the candidates and folds of a worker, so the copy is made once, not once per fit.
+ */
+const ROW_BINS = new WeakMap<BinnedData, Uint8Array>();
+
+/**
  * Grows one tree on binned data with histogram split finding. Reusable across trees of one model: it owns the
  * histogram pool and scratch buffers sized for the dataset.
  */
@@ -54,8 +60,6 @@ export class TreeBuilder {
   private readonly ordered: Float64Array;
   private readonly scratch: Int32Array;
   private readonly nodeFeatures: Int32Array;
-  /** Row-major copy of 8-bit bins for the native row-wise histogram kernel; made on first use. */
-  private rowBins: Uint8Array | null = null;
   private readonly rowWise: boolean;
 
   constructor(
@@ -215,11 +219,13 @@ export class TreeBuilder {
     const rowWise = this.rowWise && end - start >= NATIVE_MIN_ROWS ? histogramKernels() : null;
     if (rowWise !== null) {
       const { bins, numRows, numFeatures, binOffsets } = this.binned;
-      if (this.rowBins === null) {
-        this.rowBins = new Uint8Array(numRows * numFeatures);
-        rowWise.transposeBins(bins as Uint8Array, numRows, numFeatures, this.rowBins);
+      let rowBins = ROW_BINS.get(this.binned);
+      if (rowBins === undefined) {
+        rowBins = new Uint8Array(numRows * numFeatures);
+        rowWise.transposeBins(bins as Uint8Array, numRows, numFeatures, rowBins);
+        ROW_BINS.set(this.binned, rowBins);
       }
-      rowWise.buildHistogramRows(this.rowBins, numFeatures, rows, start, end, grad, hess, features, features.length, binOffsets, hist, this.params.numThreads ?? 1);
+      rowWise.buildHistogramRows(rowBins, numFeatures, rows, start, end, grad, hess, features, features.length, binOffsets, hist, this.params.numThreads ?? 1);
       return hist;
     }
     const native = end - start >= NATIVE_MIN_ROWS && nativePartitionEnabled ? nativeKernels() : null;
@@ -249,7 +255,7 @@ export class TreeBuilder {
       for (const b of split.leftBins) goesLeft[b] = 1;
       goesLeft[0] = split.defaultLeft ? 1 : 0;
     }
-    const native = end - start >= 256 ? nativeKernels() : null;
+    const native = end - start >= NATIVE_MIN_ROWS ? nativeKernels() : null;
     const args = [this.binned.bins, this.binned.numRows, split.feature, rows, start, end, this.scratch, split.binThreshold, split.defaultLeft, goesLeft] as const;
     return native !== null && nativePartitionEnabled ? native.partitionRows(...args, this.params.numThreads ?? 1) : partitionRowsTs(...args);
   }

@@ -84,7 +84,7 @@ export function accumulateHistogram(
   binOffsets: Int32Array,
   hist: Float64Array,
 ): void {
-  const native = useNative ? nativeKernels() : null;
+  const native = histogramKernels();
   if (native !== null && end - start >= NATIVE_MIN_ROWS) {
     native.accumulateHistogram(bins, numRows, rows, start, end, ordered, stride, features, numFeatures, binOffsets, hist);
   } else {

@@ -93,6 +93,15 @@ export interface NativeKernels {
 
 let loaded: NativeKernels | null | undefined;
 
+/**
+ * Every kernel of the contract: an addon built from older sources (a stale native/build after an upgrade) lacks
+ * some, and is then not used at all (the TypeScript twins run), rather than failing at the first missing call.
+ */
+const KERNELS: readonly (keyof NativeKernels)[] = [
+  'accumulateHistogram', 'gatherOrdered', 'buildHistogramRows', 'transposeBins', 'sumGradients', 'addLeafValues',
+  'subtractHistogram', 'sortFloat64', 'partitionRows', 'predictColumns',
+];
+
 const CANDIDATES = [
   '../../../native/build/Release/tabpilot_native.node', // from src/models/tree
   '../../../../native/build/Release/tabpilot_native.node', // from dist/src/models/tree
@@ -105,7 +114,8 @@ export function nativeKernels(): NativeKernels | null {
   const require = createRequire(import.meta.url);
   for (const p of CANDIDATES) {
     try {
-      loaded = require(p) as NativeKernels;
+      const addon = require(p) as Partial<NativeKernels>;
+      if (KERNELS.every((k) => typeof addon[k] === 'function')) loaded = addon as NativeKernels;
       break;
     } catch {
       // not built here; try the next location, else fall back to TypeScript

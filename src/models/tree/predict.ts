@@ -119,8 +119,7 @@ export class PackedTrees {
    */
   addColumns(columns: readonly Float64Array[], numRows: number, out: Float64Array, dim: number, channels: Int32Array, scale: number): boolean {
     const native = usePackedNative ? nativeKernels() : null;
-    // An addon built before this kernel existed lacks it: walk in TypeScript then.
-    if (native === null || typeof native.predictColumns !== 'function') return false;
+    if (native === null) return false;
     native.predictColumns(
       columns, numRows, out, dim, channels, scale, this.roots, this.feature, this.threshold, this.child, this.missingRight, this.leafValue,
       this.outputDim, this.categorical, this.catOffset, this.catLength, this.catWords,
