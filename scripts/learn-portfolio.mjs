@@ -22,8 +22,9 @@ const LEARNED_TS = path.join(root, 'src', 'automl', 'portfolio-learned.ts');
 const DEFAULT_MAX_ROWS = 2_500;
 /** One fold fit may take at most this long; a slower configuration counts as failed (worst regret) there. */
 const MAX_TRIAL_SECONDS = 120;
-/** Must match SMALL_DATA_ROWS in src/automl/portfolio.ts: the two regimes get a portfolio each. */
-const SMALL_DATA_ROWS = 2_000;
+// The two data regimes get a portfolio each, split where Autopilot's portfolio splits them.
+const { SMALL_DATA_ROWS } = await import('../dist/src/automl/portfolio.js');
+const { METRIC_DIRECTION } = await import('../dist/src/metrics/index.js');
 /** Portfolio length per regime: after this many picks the remaining gain is noise on 5-6 datasets. */
 const MAX_PICKS = 12;
 /** Regret of a configuration that failed or timed out on a dataset (normalised regret is clipped to [0, 1]). */
@@ -149,8 +150,8 @@ async function run() {
 
 // ---------------------------------------------------------------- selection
 
-/** Loss to minimise from an objective: AUC is maximised, the others minimised. */
-const lossOf = (metric, v) => (metric === 'AUC' ? 1 - v : v);
+/** Loss to minimise from an objective value (a maximised metric is negated). */
+const lossOf = (metric, v) => (METRIC_DIRECTION[metric] === 'maximize' ? -v : v);
 
 /**
  * Regret matrix: per dataset, each configuration's loss scaled so the best configuration is 0 and the median one 1
@@ -187,6 +188,7 @@ function coverage(matrix, chosen) {
 
 /** Greedy forward selection by coverage gain per sqrt(cost) (the hand-made portfolio's value-per-second rule). */
 function greedy(matrix, n) {
+  const meanCost = Array.from({ length: n }, (_, i) => matrix.reduce((s, m) => s + m.cost[i], 0) / matrix.length);
   const chosen = [];
   let current = coverage(matrix, chosen);
   while (chosen.length < Math.min(MAX_PICKS, n)) {
@@ -195,8 +197,7 @@ function greedy(matrix, n) {
     for (let i = 0; i < n; i++) {
       if (chosen.includes(i)) continue;
       const gain = current - coverage(matrix, [...chosen, i]);
-      const cost = matrix.reduce((s, m) => s + m.cost[i], 0) / matrix.length;
-      const value = gain / Math.sqrt(Math.max(0.05, cost));
+      const value = gain / Math.sqrt(Math.max(0.05, meanCost[i]));
       if (value > bestValue) {
         bestValue = value;
         bestI = i;

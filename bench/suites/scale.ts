@@ -161,7 +161,7 @@ export const suite: BenchSuite = {
     if (!skipAutopilot) steps.push([`autopilot --max-runtime ${maxRuntime}`, ['autopilot', csv, '--target', 'y', '--max-runtime', String(maxRuntime), '--quiet', '--no-report', '--seed', '0']]);
     for (const [label, cliArgs] of steps) {
       const out = path.join(work, `out-${label.split(' ')[0]}-${process.pid}`);
-      const uptime = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+      const loadAvg = os.loadavg().map((l) => l.toFixed(2)).join(' ');
       const r = await runCli([...cliArgs, '--out', out, '--overwrite']);
       rmSync(out, { recursive: true, force: true });
       const ratio = r.peakRssMB / csvMB;
@@ -175,7 +175,7 @@ export const suite: BenchSuite = {
         'peak RSS / CSV size': round(ratio, 2),
         target: `<= ${TARGET_RSS_OVER_CSV}`,
         met: r.exitCode === 0 && ratio <= TARGET_RSS_OVER_CSV ? 'met' : 'not met',
-        'load avg at start': uptime,
+        'load avg at start': loadAvg,
       });
       if (r.exitCode !== 0) notes.push(`${label} exited with code ${r.exitCode}: ${r.stderrTail}`);
     }

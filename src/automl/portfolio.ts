@@ -84,9 +84,8 @@ function registrySpecs(): LearnerSpec<object>[] {
  * order; the hand-made entries follow (they still feed HPO's starting points and the ensemble when time allows).
  */
 function learnedEntries(numRows: number): PortfolioEntry[] {
-  const small = numRows < SMALL_DATA_ROWS;
-  const list: readonly LearnedEntry[] = small ? LEARNED_PORTFOLIO.small : LEARNED_PORTFOLIO.large;
-  return list.map((e) => ({ kind: e.kind, name: e.name, params: e.params, prior: 1, cost: e.cost, maxRows: small ? SMALL_DATA_ROWS : undefined }));
+  const list: readonly LearnedEntry[] = numRows < SMALL_DATA_ROWS ? LEARNED_PORTFOLIO.small : LEARNED_PORTFOLIO.large;
+  return list.map((e) => ({ kind: e.kind, name: e.name, params: e.params, prior: 1, cost: e.cost }));
 }
 
 /**
@@ -99,14 +98,11 @@ function learnedEntries(numRows: number): PortfolioEntry[] {
  */
 export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(), numClasses = 2, numRows = 0, useLearned = true): PortfolioEntry[] {
   const byKind = new Map(specs.map((s) => [s.kind, s]));
-  const out: PortfolioEntry[] = [];
   const seen = new Set<string>();
-  const learned = useLearned ? learnedEntries(numRows) : [];
-  // Learned entries come first in this loop, so the first numLearned entries of `out` are theirs.
-  let numLearned = 0;
-  for (const [index, e] of [...learned, ...ENTRIES].entries()) {
+  /** The entry with only the hyperparameters its learner declares, or null (learner absent, too many rows, a repeat). */
+  const accept = (e: PortfolioEntry): PortfolioEntry | null => {
     const spec = byKind.get(e.kind);
-    if (!spec || (e.maxRows !== undefined && numRows >= e.maxRows)) continue;
+    if (!spec || (e.maxRows !== undefined && numRows >= e.maxRows)) return null;
     const known = new Set([...Object.keys(spec.defaults), ...Object.keys(spec.searchSpace)]);
     const params: Record<string, HyperValue> = {};
     for (const [k, v] of Object.entries(e.params)) {
@@ -117,19 +113,23 @@ export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(
       params[k] = v;
     }
     const key = `${e.kind}:${JSON.stringify(params)}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) return null;
     seen.add(key);
-    out.push({ ...e, params });
-    if (index < learned.length) numLearned++;
-  }
+    return { ...e, params };
+  };
+  const kept = (entries: readonly PortfolioEntry[]) => entries.map(accept).filter((e): e is PortfolioEntry => e !== null);
+  // Learned entries first (so a hand-made repeat of one is dropped), in their learned order.
+  const learned = kept(useLearned ? learnedEntries(numRows) : []);
+  const handMade = kept(ENTRIES);
   const perClass = (spec: LearnerSpec<object>) => (spec.costPerClass ? Math.max(1, numClasses / CLASSES_AT_UNIT_COST) : 1);
   const cost = (e: PortfolioEntry) => {
     const spec = byKind.get(e.kind)!;
     return Math.max(MIN_COST, spec.relativeCost * (e.cost ?? 1) * perClass(spec));
   };
-  // Learned entries keep their learned order in front; the rest by value per second (stable: ties keep table order).
-  return out
-    .map((e, i) => ({ e, i, value: i < numLearned ? Number.POSITIVE_INFINITY : e.prior / Math.sqrt(cost(e)) }))
+  // The hand-made entries by value per second (stable: ties keep the table order).
+  const sorted = handMade
+    .map((e, i) => ({ e, i, value: e.prior / Math.sqrt(cost(e)) }))
     .sort((a, b) => b.value - a.value || a.i - b.i)
     .map((x) => x.e);
+  return [...learned, ...sorted];
 }

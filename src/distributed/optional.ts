@@ -6,11 +6,11 @@ import { TabpilotError } from '../util/errors.js';
  * and no module tabpilot loads statically imports it. When it is missing, scale-out fails with DEPENDENCY_MISSING
  * and the one npm install to run.
  */
-export type BullMq = typeof import('bullmq');
-export type IoRedis = typeof import('ioredis');
+type BullMq = typeof import('bullmq');
+type IoRedis = typeof import('ioredis');
 
 /** Imports a module by specifier; tests inject one that fails to resolve. */
-export type Importer = (specifier: string) => Promise<unknown>;
+type Importer = (specifier: string) => Promise<unknown>;
 
 /** The install line the error names. */
 export const SCALE_OUT_INSTALL = 'npm install bullmq@5';
@@ -21,7 +21,7 @@ const MODULE_NOT_FOUND_CODES: ReadonlySet<string> = new Set(['ERR_MODULE_NOT_FOU
 const defaultImporter: Importer = (specifier) => import(specifier);
 
 /** The DEPENDENCY_MISSING error scale-out throws when bullmq (or ioredis) is not installed. */
-export function scaleOutMissing(): TabpilotError {
+function scaleOutMissing(): TabpilotError {
   return new TabpilotError('DEPENDENCY_MISSING', `scale-out needs the optional package bullmq: ${SCALE_OUT_INSTALL}`);
 }
 

@@ -108,12 +108,10 @@ export async function run(argv: string[]): Promise<number> {
   const timeLimit = values['time-limit'] !== undefined ? requireNumber(values['time-limit'] as string, '--time-limit') : undefined;
   const hyperparameters = parseHyperparameters(values.hyperparameters as string | undefined);
   if (values.threads !== undefined && algorithm !== 'gbdt') throw new TabpilotError('INVALID_ARGUMENT', `train: --threads applies to --algorithm gbdt only, got "${algorithm}"`);
+  const threads = requireNumber(values.threads as string | undefined, '--threads', availableParallelism());
+  if (!Number.isInteger(threads) || threads < 1) throw new TabpilotError('INVALID_ARGUMENT', `--threads expects a positive integer, got "${values.threads}"`);
   // A single fit owns the machine: all cores unless --threads or the numThreads hyperparameter says otherwise.
-  if (algorithm === 'gbdt' && hyperparameters.numThreads === undefined) {
-    const threads = requireNumber(values.threads as string | undefined, '--threads', availableParallelism());
-    if (!Number.isInteger(threads) || threads < 1) throw new TabpilotError('INVALID_ARGUMENT', `--threads expects a positive integer, got "${values.threads}"`);
-    hyperparameters.numThreads = threads;
-  }
+  if (algorithm === 'gbdt') hyperparameters.numThreads ??= threads;
   const out = (values.out as string | undefined) ?? 'model';
   const outDir = checkOutputPath(out, { kind: 'directory', overwrite: values.overwrite === true, inputs: [file, values.validation as string | undefined] });
   const ignore = ((values.ignore as string | undefined) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');

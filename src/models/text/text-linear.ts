@@ -90,7 +90,7 @@ function sparseObjective(X: Csr, y: Int32Array, k: number, w: Float64Array, wsum
   const outputs = k === 2 ? 1 : k;
   const d = X.numCols;
   // Buffers reused by every evaluation (L-BFGS calls this dozens of times).
-  const z = new Float64Array(X.numRows * outputs);
+  const z = outputs === 1 ? new Float64Array(0) : new Float64Array(X.numRows * outputs);
   const r = new Float64Array(outputs);
   return (coef: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
