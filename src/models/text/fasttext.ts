@@ -9,7 +9,7 @@ import { arrayAt, checkModelJSON, classesAt, field, formatError, numberArrayAt, 
 import { requireFeatures } from '../preprocess/index.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, ModelJSON, Task } from '../types.js';
 import { TOKEN_CONSTRAINTS, TOKEN_SEARCH_SPACE, startTextTarget, textTags } from './common.js';
-import { IntList, WordInterner } from './interner.js';
+import { IntList, WordInterner, wordHash } from './interner.js';
 import { documents } from './tfidf.js';
 import { words } from './tokenizer.js';
 
@@ -71,27 +71,17 @@ const PATIENCE = 2;
 const MIN_PROBABILITY = 1e-15;
 /** fastText's multiplier mixing the hashes of the words of an n-gram. */
 const NGRAM_MULTIPLIER = 116049371;
-/** FNV-1a 32-bit offset basis and prime (fastText hashes words with FNV-1a). */
-const FNV_OFFSET = 2166136261;
-const FNV_PRIME = 16777619;
 /** Most frequent training words (by document frequency) kept at fit time as candidates for the top words. */
 const TOP_WORD_CANDIDATES = 2000;
 /** Top words stored per class in the model JSON (the model report shows up to 15). */
 export const TOP_WORDS_PER_CLASS = 20;
 
-/** FNV-1a of a word's UTF-16 code units. */
-function hashWord(word: string): number {
-  let h = FNV_OFFSET;
-  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), FNV_PRIME);
-  return h >>> 0;
-}
-
 /** The hashed term buckets of one document, repeats included: each word, then (wordNgrams 2) each word pair. */
 export function hashedTerms(text: string, wordNgrams: number): Int32Array {
-  return termsOfHashes(words(text).map(hashWord), wordNgrams);
+  return termsOfHashes(words(text).map(wordHash), wordNgrams);
 }
 
-/** hashedTerms from the document's word hashes (hashWord of each word, in order). */
+/** hashedTerms from the document's word hashes (wordHash of each word, in order). */
 function termsOfHashes(hs: ArrayLike<number>, wordNgrams: number): Int32Array {
   const out = new Int32Array(hs.length * wordNgrams);
   let m = 0;
@@ -115,21 +105,21 @@ interface WordBucket {
 function hashTrainingDocs(docs: readonly string[], wordNgrams: number): { terms: Int32Array[]; candidates: WordBucket[] } {
   const interner = new WordInterner();
   const ids = new IntList();
-  const wordHash: number[] = [];
+  const hashOfWord: number[] = [];
   const df: number[] = [];
   const lastDoc: number[] = [];
   const terms = docs.map((text, d) => {
     ids.length = 0;
     interner.appendWordIds(text, true, ids);
-    for (let id = wordHash.length; id < interner.size; id++) {
-      wordHash.push(hashWord(interner.words[id]));
+    for (let id = hashOfWord.length; id < interner.size; id++) {
+      hashOfWord.push(interner.hashOfId(id));
       df.push(0);
       lastDoc.push(-1);
     }
     const hs = new Float64Array(ids.length);
     for (let p = 0; p < ids.length; p++) {
       const id = ids.data[p];
-      hs[p] = wordHash[id];
+      hs[p] = hashOfWord[id];
       if (lastDoc[id] !== d) {
         lastDoc[id] = d;
         df[id]++;
@@ -140,7 +130,7 @@ function hashTrainingDocs(docs: readonly string[], wordNgrams: number): { terms:
   const byDf = Array.from({ length: interner.size }, (_, id) => id);
   const { words: ws } = interner;
   byDf.sort((a, b) => df[b] - df[a] || (ws[a] < ws[b] ? -1 : ws[a] > ws[b] ? 1 : 0));
-  const candidates = byDf.slice(0, TOP_WORD_CANDIDATES).map((id) => ({ word: ws[id], bucket: wordHash[id] % HASH_BUCKETS }));
+  const candidates = byDf.slice(0, TOP_WORD_CANDIDATES).map((id) => ({ word: ws[id], bucket: hashOfWord[id] % HASH_BUCKETS }));
   return { terms, candidates };
 }
 

@@ -48,11 +48,16 @@ export class IntList {
   }
 }
 
-/** FNV-1a of a string's code units. */
+/** FNV-1a of a string's code units (as a signed 32-bit integer, as the table stores it). */
 function hashOf(w: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w.charCodeAt(i), FNV_PRIME);
   return h;
+}
+
+/** FNV-1a of a word's code units, unsigned (fastText hashes words with FNV-1a). */
+export function wordHash(w: string): number {
+  return hashOf(w) >>> 0;
 }
 
 /** Word -> dense id (0, 1, 2, ... in first-seen order). */
@@ -68,6 +73,11 @@ export class WordInterner {
 
   get size(): number {
     return this.words.length;
+  }
+
+  /** wordHash of word `id`, already computed when the word was interned. */
+  hashOfId(id: number): number {
+    return this.hashes[id] >>> 0;
   }
 
   /** The slot holding word `w` (hash `h`), or the empty slot where it goes. */
