@@ -10,7 +10,7 @@ import { Featurizer } from '../src/models/featurize.js';
 import { foldRows, makeValidationPlan, stratifiedFolds, stratifiedHoldout } from '../src/models/folds.js';
 import { shareColumn, shareFrame } from '../src/frame/shared.js';
 import { runTrial } from '../src/automl/trial.js';
-import { baggedCaruanaSelection, caruanaSelection } from '../src/automl/caruana.js';
+import { caruanaSelection } from '../src/automl/caruana.js';
 import { categoricalColumn, datetimeColumn, numericColumn, textColumn } from '../src/frame/column.js';
 import { Frame } from '../src/frame/frame.js';
 import { readTable } from '../src/io/index.js';
@@ -259,32 +259,6 @@ describe('greedy ensemble selection', () => {
     expect(r.trace[2]).toBeCloseTo(0.04, 12); // m2 + m0 + m1
     expect(Array.from(r.counts)).toEqual([2, 1, 1]); // round 4 picks m0 again (with replacement; ties to the first)
     expect(r.score).toBeCloseTo(0.085, 12);
-  });
-});
-
-describe('bagged ensemble selection', () => {
-  // a and b err the same way (a slightly less); c and d are far off the same way. One greedy pass gives b nothing; bags over
-  // random halves that leave a out must pick b, so b keeps part of the weight.
-  const y = new Float64Array(8);
-  const a = new Float64Array(8).fill(0.5);
-  const b = new Float64Array(8).fill(0.51);
-  const c = new Float64Array(8).fill(3);
-  const d = new Float64Array(8).fill(4);
-  const input = { task: 'regression' as const, metric: 'MSE' as const, yTrue: y, predictions: [a, b, c, d], rounds: 5 };
-  it('spreads weight to a near-equal model that plain greedy selection drops', () => {
-    expect(Array.from(caruanaSelection(input).counts)).toEqual([5, 0, 0, 0]);
-    const w = baggedCaruanaSelection(input, { bags: 40, fraction: 0.5, seed: 3 });
-    expect(w.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
-    expect(w[0]).toBeGreaterThan(w[1]);
-    expect(w[1]).toBeGreaterThan(0.15);
-    // c wins only a bag of {c, d}; d never wins.
-    expect(w[2]).toBeGreaterThan(0);
-    expect(w[3]).toBe(0);
-  });
-  it('is seeded: the same seed gives the same weights', () => {
-    const w1 = baggedCaruanaSelection(input, { bags: 10, fraction: 0.5, seed: 7 });
-    const w2 = baggedCaruanaSelection(input, { bags: 10, fraction: 0.5, seed: 7 });
-    expect(Array.from(w1)).toEqual(Array.from(w2));
   });
 });
 

@@ -1,6 +1,5 @@
 import { type Objective, objectiveDirection, scoreObjective } from '../metrics/index.js';
 import type { Task } from '../models/types.js';
-import { Random } from '../util/random.js';
 
 /**
  * Greedy ensemble selection with replacement (Caruana et al. 2004): start empty, and in each round add the model
@@ -68,38 +67,4 @@ export function caruanaSelection(input: CaruanaInput): CaruanaResult {
     trace.push(sign * bestScore);
   }
   return { counts, score: sign * current, trace };
-}
-
-export interface BaggedSelectionOptions {
-  /** Number of bags (each a greedy selection over a random subset of the models). */
-  readonly bags: number;
-  /** Share of the models each bag may choose from (at least two). */
-  readonly fraction: number;
-  readonly seed: number;
-}
-
-/**
- * Bagged ensemble selection (Caruana et al. 2004, section 5.3): greedy selection repeated over random subsets of the
- * models, each bag's weights averaged. On small data one greedy pass fits the noise of the out-of-fold rows (it
- * keeps picking the one model that happens to score best there); bags spread the weight over models that are good
- * in most subsets. Returns one weight per model, summing to 1. Seeded: the same inputs give the same weights. The
- * deadline ends the bagging after the bag that crosses it (at least one bag runs).
- */
-export function baggedCaruanaSelection(input: CaruanaInput, options: BaggedSelectionOptions): Float64Array {
-  const m = input.predictions.length;
-  const weights = new Float64Array(m);
-  const size = Math.min(m, Math.max(2, Math.round(options.fraction * m)));
-  const random = new Random(options.seed);
-  let bags = 0;
-  for (let b = 0; b < options.bags; b++) {
-    if (b > 0 && input.deadline !== undefined && Date.now() > input.deadline) break;
-    const subset = random.permutation(m).subarray(0, size);
-    const { counts } = caruanaSelection({ ...input, predictions: Array.from(subset, (j) => input.predictions[j]) });
-    const total = counts.reduce((s, c) => s + c, 0);
-    if (total === 0) continue;
-    subset.forEach((j, i) => (weights[j] += counts[i] / total));
-    bags++;
-  }
-  if (bags > 0) for (let j = 0; j < m; j++) weights[j] /= bags;
-  return weights;
 }

@@ -1,25 +1,13 @@
 import { type MetricName, accuracy, balancedAccuracy, computeMetrics, f1, precision, recall } from '../metrics/index.js';
 import { objectiveValue } from './search.js';
-import { type CaruanaInput, baggedCaruanaSelection, caruanaSelection } from './caruana.js';
-import { SMALL_DATA_ROWS } from './portfolio.js';
+import { caruanaSelection } from './caruana.js';
 import type { JobPlan } from './plan.js';
 import { type CandidateResult, KEEP_TOP, type SearchState } from './search-state.js';
 
 /**
  * Phase 3, ensemble: greedy ensemble selection with replacement (Caruana, caruana.ts) over the out-of-fold
- * predictions of the best KEEP_TOP completed candidates; below SMALL_DATA_ROWS, bagged selection (BAGS bags over
- * random halves of the candidates). Not in HPO mode or with a fixed candidate list.
+ * predictions of the best KEEP_TOP completed candidates. Not in HPO mode or with a fixed candidate list.
  */
-
-/**
- * Bagged selection on small data: replayed offline on the kept candidates' out-of-fold and test predictions of the
- * five shared datasets under 2,000 rows (split seeds 0-2, 60 s searches), its test score beat plain greedy selection
- * on 9 of 15, lost on 5 (mean -0.2% loss; docs/autopilot.md). Caruana et al. used 20 bags over half of the models.
- */
-const BAGS = 20;
-const BAG_FRACTION = 0.5;
-/** The bags' seed: a fixed key mixed with the job's seed. */
-const BAG_SEED_KEY = 0x5e1ec7;
 
 /** A chosen member of the final model and its weight. */
 export interface WeightedResult {
@@ -33,12 +21,6 @@ export interface EnsembleChoice {
   readonly metrics: Partial<Record<MetricName, number>>;
   readonly objective: number;
   readonly rounds: number;
-  /**
-   * The final model whatever the single candidates score (bagged selection on small data): the best single
-   * candidate's out-of-fold score is the minimum of many noisy estimates and flatters it (on the offline check above,
-   * keeping a better-scoring single candidate instead changed 2 of the 15 outcomes, both for the worse).
-   */
-  readonly preferred: boolean;
 }
 
 /** Selects the ensemble, or undefined when fewer than two distinct candidates would be in it. */
@@ -50,7 +32,7 @@ export function selectEnsemble(plan: JobPlan, state: SearchState): EnsembleChoic
     .slice(0, KEEP_TOP);
   if (pool.length < 2) return undefined;
   const { task, objective, k } = plan;
-  const input: CaruanaInput = {
+  const selection = caruanaSelection({
     task,
     metric: objective,
     yTrue: plan.yScored,
@@ -59,24 +41,18 @@ export function selectEnsemble(plan: JobPlan, state: SearchState): EnsembleChoic
     numClasses: k,
     weight: plan.weightScored,
     deadline: plan.budget.finalDeadline,
-  };
-  const bagged = plan.features.numRows < SMALL_DATA_ROWS;
-  const weights = bagged ? baggedCaruanaSelection(input, { bags: BAGS, fraction: BAG_FRACTION, seed: plan.seed ^ BAG_SEED_KEY }) : countWeights(caruanaSelection(input).counts);
-  if (weights.reduce((s, w) => s + (w > 0 ? 1 : 0), 0) < 2) return undefined;
+  });
+  const distinct = selection.counts.reduce((s, c) => s + (c > 0 ? 1 : 0), 0);
+  if (distinct < 2) return undefined;
+  const total = selection.counts.reduce((s, c) => s + c, 0);
   const avg = new Float64Array(pool[0].oof!.length);
   pool.forEach((r, j) => {
-    const w = weights[j];
+    const w = selection.counts[j] / total;
     if (w > 0) for (let i = 0; i < avg.length; i++) avg[i] += w * r.oof![i];
   });
   const metrics = computeMetrics(task, plan.yScored, task === 'regression' ? { prediction: avg } : { probabilities: avg }, { numClasses: k, weight: plan.weightScored });
-  const members = pool.map((r, j) => ({ result: r, weight: weights[j] })).filter((m) => m.weight > 0);
-  return { members, metrics, objective: objectiveValue(plan, metrics, avg), rounds: plan.ensembleRounds, preferred: bagged };
-}
-
-/** Pick counts as weights summing to 1. */
-function countWeights(counts: Int32Array): Float64Array {
-  const total = counts.reduce((s, c) => s + c, 0);
-  return Float64Array.from(counts, (c) => c / total);
+  const members = pool.map((r, j) => ({ result: r, weight: selection.counts[j] / total })).filter((m) => m.weight > 0);
+  return { members, metrics, objective: objectiveValue(plan, metrics, avg), rounds: plan.ensembleRounds };
 }
 
 /** The chosen members' weighted out-of-fold predictions (the final model's), or undefined when one is not kept. */

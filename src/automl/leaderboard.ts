@@ -91,8 +91,7 @@ const STATUS_ORDER = { Completed: 0, Failed: 1, Stopped: 2 } as const;
 
 /**
  * The ranked leaderboard: completed rows by objective (best first), then failed, then stopped; ties and
- * non-completed rows in candidate order (by index, the ensemble first). A preferred ensemble (small data, see
- * ensemble.ts) ranks first whatever its score.
+ * non-completed rows in candidate order (by index, the ensemble first).
  */
 export function rankLeaderboard(results: readonly CandidateResult[], ensemble: EnsembleChoice | undefined, objective: Objective): LeaderboardRow[] {
   const rows: { index: number; row: Omit<LeaderboardRow, 'rank'> }[] = results.map((r) => ({
@@ -129,9 +128,7 @@ export function rankLeaderboard(results: readonly CandidateResult[], ensemble: E
       },
     });
   }
-  const first = ensemble?.preferred ? -1 : undefined;
   rows.sort((a, b) => {
-    if (first !== undefined && (a.index === first) !== (b.index === first)) return a.index === first ? -1 : 1;
     if (a.row.status !== b.row.status) return STATUS_ORDER[a.row.status] - STATUS_ORDER[b.row.status];
     if (a.row.status === 'Completed') {
       const d = lossOf(objective, a.row.objective!) - lossOf(objective, b.row.objective!);
