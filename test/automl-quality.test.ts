@@ -88,6 +88,31 @@ describe('learned portfolio', () => {
   });
 });
 
+describe('portfolio priced for this installation', () => {
+  const specs = learnerSpecs().filter((s) => s.kind !== 'ensemble' && s.tags.input !== 'text') as LearnerSpec<object>[];
+  const mlpPositions = (rows: number) => portfolio(specs, 2, rows).flatMap((e, i) => (e.kind === 'mlp' ? [i] : []));
+  it('moves MLP entries back when MLP training would run on the slow cpu backend', () => {
+    const saved = process.env.TABPILOT_TF_BACKEND;
+    try {
+      process.env.TABPILOT_TF_BACKEND = 'wasm';
+      const fast = mlpPositions(100_000);
+      process.env.TABPILOT_TF_BACKEND = 'cpu';
+      const slow = mlpPositions(100_000);
+      expect(fast.length).toBeGreaterThan(0);
+      expect(slow.length).toBe(fast.length);
+      // The learned portfolio's MLP entry no longer runs in the learned block, and every MLP entry moves back.
+      expect(LEARNED_PORTFOLIO.large.some((e) => e.kind === 'mlp')).toBe(true);
+      expect(fast[0]).toBeLessThan(LEARNED_PORTFOLIO.large.length);
+      for (let i = 0; i < fast.length; i++) expect(slow[i]).toBeGreaterThanOrEqual(fast[i]);
+      expect(slow[0]).toBeGreaterThan(fast[0]);
+      expect(slow[0]).toBeGreaterThanOrEqual(LEARNED_PORTFOLIO.large.length);
+    } finally {
+      if (saved === undefined) delete process.env.TABPILOT_TF_BACKEND;
+      else process.env.TABPILOT_TF_BACKEND = saved;
+    }
+  });
+});
+
 describe('decision threshold for binary label objectives', () => {
   it('is tuned on out-of-fold predictions, stored in model.json and applied by predict and by serve', async () => {
     const job = await autopilot({

@@ -118,13 +118,16 @@ export function portfolio(specs: readonly LearnerSpec<object>[] = registrySpecs(
     return { ...e, params };
   };
   const kept = (entries: readonly PortfolioEntry[]) => entries.map(accept).filter((e): e is PortfolioEntry => e !== null);
-  // Learned entries first (so a hand-made repeat of one is dropped), in their learned order.
-  const learned = kept(useLearned ? learnedEntries(numRows) : []);
-  const handMade = kept(ENTRIES);
+  const factor = (e: PortfolioEntry) => byKind.get(e.kind)!.costFactor?.() ?? 1;
+  // Learned entries first (so a hand-made repeat of one is dropped), in their learned order; an entry whose learner
+  // runs slower here than where the portfolio was learned (costFactor > 1) is priced with the hand-made ones instead.
+  const learnedAll = kept(useLearned ? learnedEntries(numRows) : []);
+  const learned = learnedAll.filter((e) => factor(e) <= 1);
+  const handMade = [...learnedAll.filter((e) => factor(e) > 1), ...kept(ENTRIES)];
   const perClass = (spec: LearnerSpec<object>) => (spec.costPerClass ? Math.max(1, numClasses / CLASSES_AT_UNIT_COST) : 1);
   const cost = (e: PortfolioEntry) => {
     const spec = byKind.get(e.kind)!;
-    return Math.max(MIN_COST, spec.relativeCost * (e.cost ?? 1) * perClass(spec));
+    return Math.max(MIN_COST, spec.relativeCost * (e.cost ?? 1) * perClass(spec) * factor(e));
   };
   // The hand-made entries by value per second (stable: ties keep the table order).
   const sorted = handMade

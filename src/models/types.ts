@@ -145,6 +145,11 @@ export interface LearnerSpec<P extends object = Record<string, HyperValue>> {
   readonly fidelityParam?: string;
   /** Fit cost grows with the number of classes (one tree per class per round, one weight vector per class). */
   readonly costPerClass?: boolean;
+  /**
+   * How many times slower than relativeCost says a fit runs in this installation (default 1): the MLP without its
+   * optional wasm backend. Autopilot's portfolio prices the learner's entries with it.
+   */
+  costFactor?(): number;
   /** Validates and fills defaults; throws TabpilotError('INVALID_ARGUMENT') naming the bad hyperparameter. */
   create(params?: Partial<P>): Learner<P>;
   /**

@@ -25,6 +25,29 @@ export function mlpBackend(): MlpBackendName | null {
   return active;
 }
 
+/** Whether `name`'s package.json resolves from here (installed), without loading the package. */
+function installed(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(`${name}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The backend MLP training will run on, without loading TensorFlow: the active one after the first fit, otherwise
+ * the first installed package in selectBackend's order (TABPILOT_TF_BACKEND respected). A tfjs-node whose binary
+ * fails to load still counts as 'tensorflow' here: the guess is only used to price MLP fits.
+ */
+export function expectedMlpBackend(): MlpBackendName {
+  if (active) return active;
+  const forced = process.env.TABPILOT_TF_BACKEND as MlpBackendName | undefined;
+  if ((forced === undefined || forced === 'tensorflow') && installed('@tensorflow/tfjs-node')) return 'tensorflow';
+  if ((forced === undefined || forced === 'wasm') && installed('@tensorflow/tfjs-backend-wasm')) return 'wasm';
+  return 'cpu';
+}
+
 export function loadTensorflow(): Promise<{ tf: Tf; backend: MlpBackendName }> {
   loading ??= selectBackend();
   return loading;

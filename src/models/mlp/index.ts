@@ -8,11 +8,11 @@ import { DesignEncoder } from '../preprocess/design.js';
 import { encodeTarget, trainingRows } from '../preprocess/index.js';
 import { type DesignModelJSON, fitInput } from '../preprocess/fit-input.js';
 import type { FeatureImportance, FitContext, FittedModel, HyperparameterSpec, Learner, LearnerSpec, LearnerTags, ModelJSON, Task } from '../types.js';
-import { type MlpBackendName, loadTensorflow } from './backend.js';
+import { type MlpBackendName, expectedMlpBackend, loadTensorflow } from './backend.js';
 import { type Activation, type DenseLayer, type DenseLayerJSON, forward, layerFromJSON, layerToJSON } from './network.js';
 import { type NetData, trainNetwork } from './train.js';
 
-export { mlpBackend, loadTensorflow, type MlpBackendName } from './backend.js';
+export { mlpBackend, expectedMlpBackend, loadTensorflow, type MlpBackendName } from './backend.js';
 
 /**
  * `mlp`: a dense feed-forward network trained with TensorFlow.js (tfjs-node, else wasm, else cpu) by Adam with
@@ -311,6 +311,12 @@ class MlpLearner implements Learner<MlpParams> {
   }
 }
 
+/**
+ * MLP training on the pure-JS cpu backend (the optional wasm package not installed) takes this many times as long as
+ * on wasm: ames, default hyperparameters, seed 0: 88-91 CPU s vs 10.1-10.2 (docs/learners.md).
+ */
+const CPU_BACKEND_SLOWDOWN = 9;
+
 export const mlpSpec: LearnerSpec<MlpParams> = {
   kind: 'mlp',
   description: 'Multi-layer perceptron (TensorFlow.js: Adam, dropout, early stopping) on standardised, one-hot encoded inputs',
@@ -318,6 +324,7 @@ export const mlpSpec: LearnerSpec<MlpParams> = {
   defaults: DEFAULTS,
   searchSpace: SEARCH_SPACE,
   relativeCost: 3,
+  costFactor: () => (expectedMlpBackend() === 'cpu' ? CPU_BACKEND_SLOWDOWN : 1),
   fidelityParam: 'epochs',
   create(params?: Partial<MlpParams>): Learner<MlpParams> {
     return new MlpLearner(resolveParams('mlp', DEFAULTS, CONSTRAINTS, params));
