@@ -3,7 +3,7 @@ import { Frame } from '../frame/frame.js';
 import { Featurizer, type FeaturizerJSON, needsFeaturizer } from './featurize.js';
 import { quantileStrata, stratifiedFolds } from './folds.js';
 import { TabpilotError } from '../util/errors.js';
-import { argmaxRows } from '../util/numeric.js';
+import { argmaxRows, softmaxRows } from '../util/numeric.js';
 import { type ParamConstraints, resolveParams } from './hyperparams.js';
 import { arrayAt, booleanAt, checkModelJSON, classesAt, field, formatError, numberAt, objectAt, stringArrayAt, stringAt, taskAt } from './model-json.js';
 import { BASE_LEARNERS, baseLearnerSpec as getLearnerSpec, baseModelFromJSON as modelFromJSON } from './learners.js';
@@ -45,15 +45,7 @@ export const PROBABILITY_FLOOR = 1e-7;
  * same as dividing the logit by t.
  */
 export function temperatureScale(p: Float64Array, k: number, t: number): Float64Array {
-  const out = new Float64Array(p.length);
-  for (let r = 0; r < p.length; r += k) {
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, Math.log(Math.max(PROBABILITY_FLOOR, p[r + c])) / t);
-    let sum = 0;
-    for (let c = 0; c < k; c++) sum += out[r + c] = Math.exp(Math.log(Math.max(PROBABILITY_FLOOR, p[r + c])) / t - max);
-    for (let c = 0; c < k; c++) out[r + c] /= sum;
-  }
-  return out;
+  return softmaxRows(Float64Array.from(p, (v) => Math.log(Math.max(PROBABILITY_FLOOR, v)) / t), k);
 }
 
 /**
