@@ -125,9 +125,120 @@ describe('native kernels', () => {
     for (let j = 0; j < 3; j++) for (let i = leafStart[j]; i < leafEnd[j]; i++) expected[rows[i]] += values[j];
     native!.addLeafValues(rows, leafStart, leafEnd, values, scores);
     expect(Array.from(scores)).toEqual(Array.from(expected));
+    // Enough rows for 2-3 threads over 31 leaves of uneven sizes: every row still gets its own leaf's value once.
+    const big = 80_000;
+    const bigRows = rng.permutation(big);
+    const cuts = Int32Array.from({ length: 30 }, () => rng.int(big)).sort();
+    const starts = Int32Array.of(0, ...cuts);
+    const ends = Int32Array.of(...cuts, big);
+    const leafValues = Float64Array.from({ length: 31 }, () => rng.normal());
+    const base = Float64Array.from({ length: big }, () => rng.normal());
+    const want = base.slice();
+    for (let j = 0; j < 31; j++) for (let i = starts[j]; i < ends[j]; i++) want[bigRows[i]] += leafValues[j];
+    for (const threads of [1, 2, 3]) {
+      const got = base.slice();
+      native!.addLeafValues(bigRows, starts, ends, leafValues, got, threads);
+      expect(got.every((v, i) => Object.is(v, want[i])), `${threads} threads`).toBe(true);
+    }
     const parent = hess.slice();
     native!.subtractHistogram(parent, grad);
     expect(Array.from(parent)).toEqual(Array.from(hess, (v, i) => v - grad[i]));
+  });
+
+  it('binary log-loss gradients (V8 Math.exp ported) are bit-identical to the TypeScript objective, 1-3 threads', async (ctx) => {
+    needNative(ctx);
+    const { objectiveFor } = await import('../src/models/gbdt/objectives.js');
+    const rng = new Random(21);
+    // Enough rows for three gradient threads; scores over every branch of exp: tiny, |z| < 0.5 ln2, < 1.5 ln2,
+    // large, beyond the overflow and underflow thresholds, +-0, +-Infinity and NaN.
+    const n = 120_000;
+    const special = [0, -0, 1, -1, Math.LN2 / 2, -Math.LN2 / 2, 1.5 * Math.LN2, -1.5 * Math.LN2, 2 ** -30, -(2 ** -30), 709.8, -745.2, 800, -800, Infinity, -Infinity, NaN];
+    const scores = Float64Array.from({ length: n }, (_, i) => (i < special.length ? special[i] : i % 3 === 0 ? rng.normal() * 40 : i % 3 === 1 ? rng.normal() : rng.normal() * 2 ** -rng.int(40)));
+    const y = Float64Array.from({ length: n }, () => (rng.next() < 0.4 ? 1 : 0));
+    const w = Float64Array.from({ length: n }, () => 0.5 + rng.next());
+    const rows = Int32Array.from({ length: n }, (_, i) => i).filter(() => rng.next() < 0.9);
+    const objective = objectiveFor('binary', 2);
+    setNativeHistograms(false);
+    const grad = new Float64Array(n).fill(-7);
+    const hess = new Float64Array(n).fill(-7);
+    try {
+      objective.gradients(scores, y, w, rows, grad, hess, n);
+    } finally {
+      setNativeHistograms(true);
+    }
+    for (const threads of [1, 2, 3]) {
+      const g = new Float64Array(n).fill(-7);
+      const h = new Float64Array(n).fill(-7);
+      native!.binaryGradients(scores, y, w, rows, g, h, threads);
+      let differing = 0;
+      for (let i = 0; i < n; i++) if (!Object.is(g[i], grad[i]) || !Object.is(h[i], hess[i])) differing++;
+      expect(differing, `${threads} threads`).toBe(0);
+    }
+    expect(grad.filter((v) => v !== -7).length).toBe(rows.length);
+  });
+
+  it('the fused node kernel (histogram, subtraction, numeric scan) agrees with the TypeScript path, 1-3 threads', async (ctx) => {
+    needNative(ctx);
+    const { binFrame, treeFeatureNames } = await import('../src/models/tree/binning.js');
+    const { SplitFinder } = await import('../src/models/tree/split.js');
+    const { SCANNED_STRIDE, scanInputs } = await import('../src/models/tree/scan.js');
+    // ames: numeric features with few and many bins (and missing values) next to categorical ones.
+    const { data, target } = await loadFixture('ames.csv', 'Sale_Price');
+    const binned = binFrame(data, treeFeatureNames(data, []));
+    const { numRows, numFeatures: F, binOffsets } = binned;
+    const rng = new Random(22);
+    const y = Float64Array.from({ length: numRows }, (_, r) => Number(target.values[r]) / 1e5);
+    const grad = Float64Array.from(y, (v) => v - 1.8 + 0.1 * rng.normal());
+    const hess = Float64Array.from({ length: numRows }, () => 0.5 + rng.next());
+    const params = { criterion: 'gradient', channels: 1, minDataInLeaf: 5, minSumHessian: 1e-3, lambdaL1: 0.1, lambdaL2: 1, minGainToSplit: 0, extraTrees: false, catSmooth: 10, catL2: 10, maxCatThreshold: 32, maxCatToOnehot: 4, minDataPerGroup: 10 } as const;
+    const finder = new SplitFinder(binned, params);
+    const rowBins = new Uint8Array(numRows * F);
+    native!.transposeBins(binned.bins as Uint8Array, numRows, F, rowBins);
+    const rows = Int32Array.from({ length: numRows }, (_, i) => i).filter(() => rng.next() < 0.85);
+    const mid = 611; // the smaller child: rows[0, mid); the larger: rows[mid, end)
+    const features = Int32Array.from({ length: F }, (_, f) => f).filter((f) => f !== 3);
+    const m = features.length;
+    const tsHistogram = (start: number, end: number): Float64Array => {
+      const ordered = new Float64Array(2 * (end - start));
+      native!.gatherOrdered(rows, start, end, grad, hess, ordered);
+      const h = new Float64Array(binOffsets[F] * 2);
+      accumulateHistogramTs(binned.bins, numRows, rows, start, end, ordered, 2, features, m, binOffsets, h);
+      return h;
+    };
+    const stats = (start: number, end: number): Float64Array => {
+      const s = new Float64Array(2);
+      for (let i = start; i < end; i++) {
+        s[0] += grad[rows[i]];
+        s[1] += hess[rows[i]];
+      }
+      return s;
+    };
+    const parentTs = tsHistogram(0, rows.length);
+    const smallTs = tsHistogram(0, mid);
+    const largeTs = Float64Array.from(parentTs, (v, i) => v - smallTs[i]);
+    const smallStats = stats(0, mid);
+    const largeStats = stats(mid, rows.length);
+    const categorical = Uint8Array.from(binned.features, (fb) => (fb.kind === 'categorical' ? 1 : 0));
+    const expectSplit = (got: unknown, want: unknown, what: string): void => expect(JSON.stringify(got), what).toBe(JSON.stringify(want));
+    for (const threads of [1, 2, 3]) {
+      const scan = new Float64Array(12);
+      scan[0] = params.lambdaL1;
+      scan[1] = params.lambdaL2;
+      scanInputs(smallStats, mid, finder.score(smallStats, 0), params.minSumHessian, params.minDataInLeaf, scan, 2);
+      scanInputs(largeStats, rows.length - mid, finder.score(largeStats, 0), params.minSumHessian, params.minDataInLeaf, scan, 7);
+      const hist = new Float64Array(binOffsets[F] * 2).fill(NaN);
+      const parent = parentTs.slice();
+      const out = new Float64Array(2 * m * SCANNED_STRIDE);
+      native!.histogramSplits(rowBins, F, rows, 0, mid, grad, hess, features, m, binOffsets, hist, parent, categorical, scan, out, threads);
+      const listed = (h: Float64Array): number[] => Array.from(features, (f) => Array.from(h.subarray(binOffsets[f] * 2, binOffsets[f + 1] * 2))).flat();
+      expect(listed(hist), `${threads} threads: small histogram`).toEqual(listed(smallTs));
+      expect(listed(parent), `${threads} threads: larger sibling`).toEqual(listed(largeTs));
+      const r = new Random(0);
+      expectSplit(finder.findScanned(hist, smallStats, mid, features, m, r, out, 0), finder.find(smallTs, smallStats, mid, features, m, r), `${threads} threads: small`);
+      const large = finder.findScanned(parent, largeStats, rows.length - mid, features, m, r, out, m * SCANNED_STRIDE);
+      expectSplit(large, finder.find(largeTs, largeStats, rows.length - mid, features, m, r), `${threads} threads: large`);
+      expect(large).not.toBeNull();
+    }
   });
 
   it('a 2-thread native fit is bit-identical to 1 thread (ames: few- and many-bin features, categoricals)', async (ctx) => {
@@ -135,14 +246,15 @@ describe('native kernels', () => {
     if (availableParallelism() < 2) ctx.skip('one core: numThreads is capped at 1');
     const { data, target } = await loadFixture('ames.csv', 'Sale_Price');
     const fit = (numThreads: number) => gbdtSpec.create({ numRounds: 15, numThreads }).fit(data, target, { task: 'regression', rng: new Random(0) });
-    const calls = vi.spyOn(native!, 'buildHistogramRows');
+    const calls = vi.spyOn(native!, 'histogramSplits');
     try {
       const one = await fit(1);
       const two = await fit(2);
-      // The root histogram of the 2-thread fit really asked for two threads.
-      expect(calls.mock.calls.some((c) => c[11] === 2)).toBe(true);
+      // The node kernels of the 2-thread fit really asked for two threads.
+      expect(calls.mock.calls.some((c) => c[15] === 2)).toBe(true);
       expect(JSON.stringify(two.toJSON())).toBe(JSON.stringify(one.toJSON()));
       expect(JSON.stringify(one.toJSON())).not.toContain('numThreads');
+      if (availableParallelism() >= 3) expect(JSON.stringify((await fit(3)).toJSON())).toBe(JSON.stringify(one.toJSON()));
     } finally {
       vi.restoreAllMocks();
     }
@@ -184,13 +296,16 @@ describe('native kernels', () => {
     const { data, target } = await loadFixture('pima_diabetes2.csv', 'diabetes');
     const fit = () => gbdtSpec.create({ numRounds: 20 }).fit(data, target, { task: 'binary', rng: new Random(0) });
     // The comparison means something only when the native kernels really ran for the first fit.
-    const histogramCalls = vi.spyOn(native!, 'buildHistogramRows');
+    const histogramCalls = vi.spyOn(native!, 'histogramSplits');
     const partitionCalls = vi.spyOn(native!, 'partitionRows');
+    const gradientCalls = vi.spyOn(native!, 'binaryGradients');
     const withNative = await fit();
     expect(histogramCalls).toHaveBeenCalled();
     expect(partitionCalls).toHaveBeenCalled();
+    expect(gradientCalls).toHaveBeenCalled();
     histogramCalls.mockClear();
     partitionCalls.mockClear();
+    gradientCalls.mockClear();
     const { setNativePartition } = await import('../src/models/tree/builder.js');
     setNativeHistograms(false);
     setNativePartition(false);
@@ -198,6 +313,7 @@ describe('native kernels', () => {
       const withTs = await fit();
       expect(histogramCalls).not.toHaveBeenCalled();
       expect(partitionCalls).not.toHaveBeenCalled();
+      expect(gradientCalls).not.toHaveBeenCalled();
       expect(JSON.stringify(withTs.toJSON())).toBe(JSON.stringify(withNative.toJSON()));
     } finally {
       setNativeHistograms(true);

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #include "common.h"
+#include "pool.h"
 
 namespace {
 
@@ -97,8 +97,8 @@ Napi::Value AccumulateHistogram(const Napi::CallbackInfo& info) {
 }
 
 
-// Rows a partition thread must have to be worth starting (about the cost of starting one).
-constexpr int64_t kMinPartitionRowsPerThread = 1 << 15;
+// Rows a partition thread must have to be worth waking (a pool thread: about the cost of the hand-off).
+constexpr int64_t kMinPartitionRowsPerThread = 1 << 13;
 
 // Stable partition of rows[lo, hi): the rows going left stay in place from lo on, the others are written to
 // right[0..). Returns the number going left.
@@ -123,7 +123,7 @@ int64_t PartitionChunk(const BinT* col, int32_t* rows, int64_t lo, int64_t hi, i
 // partitionRows(bins, numRows, feature, rows, start, end, scratch, binThreshold, missingLeft, goesLeft|null[, threads])
 // Stable partition of rows[start, end): rows whose bin goes left first; returns the boundary (see builder.ts).
 // With threads > 1, each thread partitions one contiguous chunk, then the chunks' left parts and right parts are
-// concatenated in chunk order: the same order as one pass.
+// concatenated in chunk order (the same order as one pass), each chunk copying its own parts.
 Napi::Value PartitionRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int64_t numRows = info[1].As<Napi::Number>().Int64Value();
@@ -143,25 +143,31 @@ Napi::Value PartitionRows(const Napi::CallbackInfo& info) {
       std::memcpy(rows + start + nl, scratch, sizeof(int32_t) * (end - start - nl));
       return start + nl;
     }
-    std::vector<int64_t> lo(threads + 1), left(threads);
+    std::vector<int64_t> lo(threads + 1), left(threads), leftBefore(threads), rightBefore(threads);
     for (int64_t t = 0; t <= threads; t++) lo[t] = start + (end - start) * t / threads;
-    std::vector<std::thread> pool;
-    for (int64_t t = 1; t < threads; t++) {
-      pool.emplace_back([&, t]() { left[t] = PartitionChunk(col, rows, lo[t], lo[t + 1], scratch + (lo[t] - start), threshold, missingLeft, goesLeft); });
-    }
-    left[0] = PartitionChunk(col, rows, lo[0], lo[1], scratch, threshold, missingLeft, goesLeft);
-    for (std::thread& th : pool) th.join();
-    int64_t w = start;
+    // Phase 1: each chunk ends up in its own scratch region as [its right rows, its left rows].
+    tabpilot::ThreadPool& pool = tabpilot::ThreadPool::Instance();
+    pool.Run(static_cast<int>(threads), [&](int t) {
+      int32_t* region = scratch + (lo[t] - start);
+      left[t] = PartitionChunk(col, rows, lo[t], lo[t + 1], region, threshold, missingLeft, goesLeft);
+      std::memcpy(region + (lo[t + 1] - lo[t] - left[t]), rows + lo[t], sizeof(int32_t) * left[t]);
+    });
+    int64_t mid = start;
     for (int64_t t = 0; t < threads; t++) {
-      std::memmove(rows + w, rows + lo[t], sizeof(int32_t) * left[t]);
-      w += left[t];
+      leftBefore[t] = mid - start;
+      mid += left[t];
     }
-    const int64_t mid = w;
-    for (int64_t t = 0; t < threads; t++) {
+    for (int64_t t = 0, r = 0; t < threads; t++) {
+      rightBefore[t] = r;
+      r += lo[t + 1] - lo[t] - left[t];
+    }
+    // Phase 2: every chunk copies its parts from scratch to their places in rows (disjoint writes).
+    pool.Run(static_cast<int>(threads), [&](int t) {
+      const int32_t* region = scratch + (lo[t] - start);
       const int64_t nr = lo[t + 1] - lo[t] - left[t];
-      std::memcpy(rows + w, scratch + (lo[t] - start), sizeof(int32_t) * nr);
-      w += nr;
-    }
+      std::memcpy(rows + start + leftBefore[t], region + nr, sizeof(int32_t) * left[t]);
+      std::memcpy(rows + mid + rightBefore[t], region, sizeof(int32_t) * nr);
+    });
     return mid;
   };
   napi_typedarray_type type = info[0].As<Napi::TypedArray>().TypedArrayType();
@@ -191,6 +197,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("partitionRows", Napi::Function::New(env, PartitionRows));
   exports.Set("gatherOrdered", Napi::Function::New(env, GatherOrdered));
   tabpilot::RegisterTrainKernels(env, exports);
+  tabpilot::RegisterSplitKernels(env, exports);
   tabpilot::RegisterPredictKernels(env, exports);
   return exports;
 }

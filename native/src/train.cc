@@ -11,33 +11,16 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 #include "common.h"
+#include "pool.h"
 
 namespace tabpilot {
-namespace {
 
 // Rows ahead whose bins and gradients are prefetched: deep nodes visit scattered rows.
 constexpr int64_t kPrefetchAhead = 16;
-// A thread beyond the first is worth starting only for at least this many (row, feature) additions: starting one
-// costs tens of microseconds, about what this much work takes.
-constexpr int64_t kMinCellsPerThread = 1 << 16;
 
-struct RowJob {
-  const uint8_t* rowBins;  // numRows x F, row-major
-  int64_t F;
-  const int32_t* rows;
-  int64_t start;
-  int64_t end;
-  const double* grad;
-  const double* hess;
-  const int32_t* binOffsets;
-  double* hist;  // (grad, hess) per bin, zeroed by the caller
-};
-
-// Accumulates the features feats[0..count) of the job.
 void RowBlock(const RowJob& job, const int32_t* feats, int count) {
   std::vector<int32_t> largeCol, smallCol;
   std::vector<double*> largeBase, smallBase;
@@ -99,6 +82,8 @@ void RowBlock(const RowJob& job, const int32_t* feats, int count) {
   }
 }
 
+namespace {
+
 // buildHistogramRows(rowBins, F, rows, start, end, grad, hess, features, numFeatures, binOffsets, hist, threads)
 // hist (zeroed by the caller) += the one-channel histogram of rows[start, end) over features[0..numFeatures):
 // the same result as gatherOrdered + accumulateHistogram with stride 2.
@@ -127,19 +112,13 @@ Napi::Value BuildHistogramRows(const Napi::CallbackInfo& info) {
     RowBlock(job, features, numFeatures);
     return env.Undefined();
   }
-  // Feature blocks of (nearly) equal size; this thread takes the first.
-  std::vector<std::thread> pool;
-  pool.reserve(threads - 1);
+  // Feature blocks of (nearly) equal size, block t on pool thread t (the caller runs block 0).
   const int per = numFeatures / threads;
   const int extra = numFeatures % threads;
-  int from = per + (extra > 0 ? 1 : 0);
-  for (int t = 1; t < threads; t++) {
-    const int size = per + (t < extra ? 1 : 0);
-    pool.emplace_back(RowBlock, std::cref(job), features + from, size);
-    from += size;
-  }
-  RowBlock(job, features, per + (extra > 0 ? 1 : 0));
-  for (std::thread& th : pool) th.join();
+  ThreadPool::Instance().Run(threads, [&](int t) {
+    const int from = t * per + std::min(t, extra);
+    RowBlock(job, features + from, per + (t < extra ? 1 : 0));
+  });
   return env.Undefined();
 }
 
@@ -182,8 +161,9 @@ Napi::Value SumGradients(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// addLeafValues(rows, leafStart, leafEnd, leafValue, scores): scores[rows[i]] += leafValue[j] for every i in
-// [leafStart[j], leafEnd[j]) (twin: the score update of trainGbdt, one raw score per row).
+// addLeafValues(rows, leafStart, leafEnd, leafValue, scores[, threads]): scores[rows[i]] += leafValue[j] for every i in
+// [leafStart[j], leafEnd[j]) (twin: the score update of trainGbdt, one raw score per row). Each row is in one leaf,
+// so threads (whole leaves each, about equal rows) write disjoint scores: the same result on any count.
 Napi::Value AddLeafValues(const Napi::CallbackInfo& info) {
   const int32_t* rows = Data<int32_t>(info[0]);
   const int32_t* leafStart = Data<int32_t>(info[1]);
@@ -191,10 +171,21 @@ Napi::Value AddLeafValues(const Napi::CallbackInfo& info) {
   const double* leafValue = Data<double>(info[3]);
   const int64_t numLeaves = static_cast<int64_t>(info[3].As<Napi::TypedArray>().ElementLength());
   double* scores = Data<double>(info[4]);
-  for (int64_t j = 0; j < numLeaves; j++) {
-    const double v = leafValue[j];
-    for (int64_t i = leafStart[j]; i < leafEnd[j]; i++) scores[rows[i]] += v;
-  }
+  const int64_t asked = info.Length() > 5 ? info[5].As<Napi::Number>().Int64Value() : 1;
+  int64_t total = 0;
+  for (int64_t j = 0; j < numLeaves; j++) total += leafEnd[j] - leafStart[j];
+  const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(asked, total / kMinCellsPerThread)));
+  ThreadPool::Instance().Run(threads, [&](int t) {
+    // Thread t takes the leaves whose first row falls in its share of the rows.
+    int64_t before = 0;
+    for (int64_t j = 0; j < numLeaves; j++) {
+      const int64_t owner = threads == 1 ? 0 : before * threads / std::max<int64_t>(1, total);
+      before += leafEnd[j] - leafStart[j];
+      if (owner != t) continue;
+      const double v = leafValue[j];
+      for (int64_t i = leafStart[j]; i < leafEnd[j]; i++) scores[rows[i]] += v;
+    }
+  });
   return info.Env().Undefined();
 }
 

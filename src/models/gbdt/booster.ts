@@ -56,6 +56,7 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
   const rng = ctx.rng;
 
   const minDataPerGroup = Math.min(100, Math.max(params.minDataInLeaf, Math.floor(rows.length / 100)));
+  const numThreads = Math.min(params.numThreads, availableParallelism());
   const builder = new TreeBuilder(binned, {
     criterion: 'gradient',
     channels: 1,
@@ -74,7 +75,7 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
     maxCatThreshold: params.maxCatThreshold,
     maxCatToOnehot: 4,
     minDataPerGroup,
-    numThreads: Math.min(params.numThreads, availableParallelism()),
+    numThreads,
   });
 
   const initScore = objective.initScore(y, weight, rows);
@@ -109,7 +110,7 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
       outOfBag = Int32Array.from(out);
     }
     const treeFeaturesList = params.featureFraction < 1 ? sampleFeatures(F, params.featureFraction, rng) : allFeatures;
-    objective.gradients(scores, y, weight, bag, grad, hess, n);
+    objective.gradients(scores, y, weight, bag, grad, hess, n, numThreads);
     for (let k = 0; k < dim; k++) {
       work.set(bag);
       const g = dim === 1 ? grad : grad.subarray(k * n, (k + 1) * n);
@@ -119,7 +120,7 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
       const value = tree.value as Float64Array;
       for (let i = 0; i < value.length; i++) value[i] *= params.learningRate;
       const native = dim === 1 ? histogramKernels() : null;
-      if (native !== null) native.addLeafValues(work, grown.leafStart, grown.leafEnd, Float64Array.from(grown.leafNode, (node) => value[node]), scores);
+      if (native !== null) native.addLeafValues(work, grown.leafStart, grown.leafEnd, Float64Array.from(grown.leafNode, (node) => value[node]), scores, numThreads);
       else {
         for (let j = 0; j < grown.leafNode.length; j++) {
           const v = value[grown.leafNode[j]];

@@ -1,5 +1,6 @@
 import type { Task } from '../types.js';
 import { sigmoid, softmaxInto } from '../../util/numeric.js';
+import { NATIVE_MIN_ROWS, histogramKernels } from '../tree/histogram.js';
 
 /**
  * Boosting objectives: initial score, gradients/hessians of the loss in the raw score, and the validation
@@ -10,8 +11,11 @@ export interface Objective {
   /** Raw scores per row (1 for regression and binary, number of classes for multiclass). */
   readonly dim: number;
   initScore(y: Float64Array, w: Float64Array, rows: Int32Array): Float64Array;
-  /** Writes grad/hess of class k (dim > 1: stored at [k * n + r]) for the given rows. */
-  gradients(scores: Float64Array, y: Float64Array, w: Float64Array, rows: Int32Array, grad: Float64Array, hess: Float64Array, n: number): void;
+  /**
+   * Writes grad/hess of class k (dim > 1: stored at [k * n + r]) for the given rows. `threads` (default 1) is for
+   * the native binary kernel (same values on any count).
+   */
+  gradients(scores: Float64Array, y: Float64Array, w: Float64Array, rows: Int32Array, grad: Float64Array, hess: Float64Array, n: number, threads?: number): void;
   /** Mean loss of scores (n rows, dim each) against y. */
   metric(scores: Float64Array, y: Float64Array, n: number): number;
 }
@@ -61,7 +65,13 @@ const binaryLogloss: Objective = {
     const p = Math.min(Math.max(sp / sw, 1e-6), 1 - 1e-6);
     return Float64Array.of(Math.log(p / (1 - p)));
   },
-  gradients(scores, y, w, rows, grad, hess) {
+  gradients(scores, y, w, rows, grad, hess, _n, threads = 1) {
+    // The native twin ports V8's Math.exp (fdlibm), so its values are bit-identical to this loop's.
+    const native = rows.length >= NATIVE_MIN_ROWS ? histogramKernels() : null;
+    if (native !== null) {
+      native.binaryGradients(scores, y, w, rows, grad, hess, threads);
+      return;
+    }
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       const p = sigmoid(scores[r]);

@@ -1,7 +1,8 @@
 import type { Random } from '../../util/random.js';
 import type { BinnedData } from './binning.js';
 import { NATIVE_MIN_ROWS, accumulateHistogram, histogramKernels } from './histogram.js';
-import { nativeKernels } from './native.js';
+import { type NativeKernels, nativeKernels } from './native.js';
+import { SCANNED_STRIDE, SCAN_INPUTS, scanInputs } from './scan.js';
 import { type NodeRows, type SplitInfo, type SplitParams, SplitFinder } from './split.js';
 import type { FlatTree } from './tree.js';
 
@@ -40,6 +41,8 @@ interface Leaf {
   stats: Float64Array;
   hist: Float64Array | null;
   split: SplitInfo | null;
+  /** Extra trees: 1 per feature found constant in this leaf's rows (so in every descendant too); null otherwise. */
+  constant: Uint8Array | null;
 }
 
 /**
@@ -57,10 +60,17 @@ export class TreeBuilder {
   private readonly stride: number;
   private readonly histSize: number;
   private readonly pool: Float64Array[] = [];
+  private readonly constantPool: Uint8Array[] = [];
   private readonly ordered: Float64Array;
   private readonly scratch: Int32Array;
   private readonly nodeFeatures: Int32Array;
   private readonly rowWise: boolean;
+  /** Boosting with the native kernel: histogram, subtraction and numeric scan of a node in one call (`fusedSplits`). */
+  private readonly fused: boolean;
+  private readonly isCategorical: Uint8Array;
+  /** fusedSplits' inputs (l1, l2, then SCAN_INPUTS per child) and outputs (2 children x features, scan.ts). */
+  private readonly scan = new Float64Array(2 + 2 * SCAN_INPUTS);
+  private readonly scanned: Float64Array;
 
   constructor(
     private readonly binned: BinnedData,
@@ -75,6 +85,9 @@ export class TreeBuilder {
     // One gradient channel on 8-bit bins (boosting): one pass over a node's rows for all features (XGBoost's
     // layout) instead of one pass per feature. Costs one more byte per binned value.
     this.rowWise = params.channels === 1 && !params.extraTrees && binned.bins instanceof Uint8Array;
+    this.fused = this.rowWise && params.criterion === 'gradient' && params.featureFractionByNode >= 1;
+    this.isCategorical = Uint8Array.from(binned.features, (fb) => (fb.kind === 'categorical' ? 1 : 0));
+    this.scanned = new Float64Array(this.fused ? 2 * binned.numFeatures * SCANNED_STRIDE : 0);
   }
 
   /**
@@ -96,11 +109,17 @@ export class TreeBuilder {
         rootStats[K] += hess[r];
       }
     }
-    const root: Leaf = { node: nodes.add(this.finder, rootStats, -1), start: 0, end: count, depth: 0, stats: rootStats, hist: null, split: null };
     // Extra trees score one random cut per candidate straight from the rows: no node histograms.
-    const fromRows: NodeRows | null = this.params.extraTrees ? { rows, start: 0, end: count, grad, hess } : null;
-    if (fromRows === null) root.hist = this.buildHistogram(rows, 0, count, grad, hess, features);
-    root.split = this.findSplit(root, features, rng, fromRows);
+    const fromRows: NodeRows | null = this.params.extraTrees ? { rows, start: 0, end: count, grad, hess, constant: null } : null;
+    const rootConstant = fromRows !== null ? this.constantFlags() : null;
+    rootConstant?.fill(0);
+    const root: Leaf = { node: nodes.add(this.finder, rootStats, -1), start: 0, end: count, depth: 0, stats: rootStats, hist: null, split: null, constant: rootConstant };
+    const fused = this.fused ? histogramKernels() : null;
+    if (fused !== null) this.fusedSplits(fused, rows, grad, hess, features, rng, root, true, null, null, false);
+    else {
+      if (fromRows === null) root.hist = this.buildHistogram(rows, 0, count, grad, hess, features);
+      root.split = this.findSplit(root, features, rng, fromRows);
+    }
     const open: Leaf[] = [];
     const done: Leaf[] = [];
     this.settle(root, open, done);
@@ -113,8 +132,13 @@ export class TreeBuilder {
       const rightStats = new Float64Array(S);
       for (let c = 0; c < S; c++) rightStats[c] = leaf.stats[c] - leftStats[c];
       nodes.setSplit(leaf.node, split, this.binned);
-      const left: Leaf = { node: nodes.add(this.finder, leftStats, leaf.node), start: leaf.start, end: mid, depth: leaf.depth + 1, stats: leftStats, hist: null, split: null };
-      const right: Leaf = { node: nodes.add(this.finder, rightStats, leaf.node), start: mid, end: leaf.end, depth: leaf.depth + 1, stats: rightStats, hist: null, split: null };
+      // A feature constant in the parent's rows is constant in both children's (the right child takes the parent's flags).
+      const constant = leaf.constant;
+      leaf.constant = null;
+      const leftConstant = constant !== null ? this.constantFlags() : null;
+      leftConstant?.set(constant!);
+      const left: Leaf = { node: nodes.add(this.finder, leftStats, leaf.node), start: leaf.start, end: mid, depth: leaf.depth + 1, stats: leftStats, hist: null, split: null, constant: leftConstant };
+      const right: Leaf = { node: nodes.add(this.finder, rightStats, leaf.node), start: mid, end: leaf.end, depth: leaf.depth + 1, stats: rightStats, hist: null, split: null, constant };
       nodes.left[leaf.node] = left.node;
       nodes.right[leaf.node] = right.node;
       numLeaves++;
@@ -130,16 +154,20 @@ export class TreeBuilder {
         const leftSmaller = mid - leaf.start <= leaf.end - mid;
         const small = leftSmaller ? left : right;
         const large = leftSmaller ? right : left;
-        small.hist = this.buildHistogram(rows, small.start, small.end, grad, hess, features);
         const parent = leaf.hist!;
-        const sh = small.hist;
-        const native = histogramKernels();
-        if (native !== null) native.subtractHistogram(parent, sh);
-        else for (let i = 0; i < this.histSize; i++) parent[i] -= sh[i];
-        large.hist = parent;
         leaf.hist = null;
-        if (wantLeft) left.split = this.findSplit(left, features, rng, null);
-        if (wantRight) right.split = this.findSplit(right, features, rng, null);
+        if (fused !== null) {
+          this.fusedSplits(fused, rows, grad, hess, features, rng, small, leftSmaller ? wantLeft : wantRight, large, parent, leftSmaller ? wantRight : wantLeft);
+        } else {
+          small.hist = this.buildHistogram(rows, small.start, small.end, grad, hess, features);
+          const sh = small.hist;
+          const native = histogramKernels();
+          if (native !== null) native.subtractHistogram(parent, sh);
+          else for (let i = 0; i < this.histSize; i++) parent[i] -= sh[i];
+          large.hist = parent;
+          if (wantLeft) left.split = this.findSplit(left, features, rng, null);
+          if (wantRight) right.split = this.findSplit(right, features, rng, null);
+        }
       } else {
         this.release(leaf);
       }
@@ -157,6 +185,59 @@ export class TreeBuilder {
       leafStart: Int32Array.from(done, (l) => l.start),
       leafEnd: Int32Array.from(done, (l) => l.end),
     };
+  }
+
+  /**
+   * The native twin of buildHistogram + subtraction + findSplit for boosting, in one call: `small` gets its
+   * histogram, `large` (with the parent's histogram) gets the parent's minus it, and the numeric candidates of the
+   * leaves that want a split are scanned natively (feature blocks on the pool threads); the searches are then
+   * finished here (categorical features, the choice across features), the left child first.
+   */
+  private fusedSplits(
+    kernels: NativeKernels,
+    rows: Int32Array,
+    grad: Float64Array,
+    hess: Float64Array,
+    features: Int32Array,
+    rng: Random,
+    small: Leaf,
+    wantSmall: boolean,
+    large: Leaf | null,
+    parent: Float64Array | null,
+    wantLarge: boolean,
+  ): void {
+    const scan = this.scan;
+    scan[0] = this.params.lambdaL1;
+    scan[1] = this.params.lambdaL2;
+    scan[2] = 0;
+    scan[2 + SCAN_INPUTS] = 0;
+    const { minSumHessian, minDataInLeaf } = this.params;
+    for (const [leaf, want, off] of [[small, wantSmall, 2], [large, wantLarge, 2 + SCAN_INPUTS]] as const) {
+      if (leaf !== null && want) scanInputs(leaf.stats, leaf.end - leaf.start, this.finder.score(leaf.stats, 0), minSumHessian, minDataInLeaf, scan, off);
+    }
+    small.hist = this.pool.pop() ?? new Float64Array(this.histSize);
+    const { numFeatures, binOffsets } = this.binned;
+    const m = features.length;
+    kernels.histogramSplits(this.rowBins(kernels), numFeatures, rows, small.start, small.end, grad, hess, features, m, binOffsets, small.hist, parent, this.isCategorical, scan, this.scanned, this.params.numThreads ?? 1);
+    if (large !== null) large.hist = parent;
+    const order: [Leaf, boolean, number][] = [[small, wantSmall, 0]];
+    if (large !== null) order.push([large, wantLarge, m * SCANNED_STRIDE]);
+    if (large !== null && large.start < small.start) order.reverse();
+    for (const [leaf, want, off] of order) {
+      if (want) leaf.split = this.finder.findScanned(leaf.hist!, leaf.stats, leaf.end - leaf.start, features, m, rng, this.scanned, off);
+    }
+  }
+
+  /** The row-major copy of the 8-bit bins (made on first use, shared by every builder on the same matrix). */
+  private rowBins(kernels: NativeKernels): Uint8Array {
+    const { bins, numRows, numFeatures } = this.binned;
+    let rowBins = ROW_BINS.get(this.binned);
+    if (rowBins === undefined) {
+      rowBins = new Uint8Array(numRows * numFeatures);
+      kernels.transposeBins(bins as Uint8Array, numRows, numFeatures, rowBins);
+      ROW_BINS.set(this.binned, rowBins);
+    }
+    return rowBins;
   }
 
   private settle(leaf: Leaf, open: Leaf[], done: Leaf[]): void {
@@ -182,6 +263,15 @@ export class TreeBuilder {
       this.pool.push(leaf.hist);
       leaf.hist = null;
     }
+    if (leaf.constant !== null) {
+      this.constantPool.push(leaf.constant);
+      leaf.constant = null;
+    }
+  }
+
+  /** A per-feature flag array for extra trees' constant features, reused across leaves and trees (contents stale). */
+  private constantFlags(): Uint8Array {
+    return this.constantPool.pop() ?? new Uint8Array(this.binned.numFeatures);
   }
 
   /** fromRows (extra trees): the tree's rows and gradients, pointed at the leaf's range here. */
@@ -205,6 +295,7 @@ export class TreeBuilder {
     if (fromRows !== null) {
       fromRows.start = leaf.start;
       fromRows.end = leaf.end;
+      fromRows.constant = leaf.constant;
       return this.finder.findFromRows(fromRows, leaf.stats, count, list, m, rng);
     }
     return this.finder.find(leaf.hist!, leaf.stats, count, list, m, rng);
@@ -218,14 +309,8 @@ export class TreeBuilder {
     const ordered = this.ordered;
     const rowWise = this.rowWise && end - start >= NATIVE_MIN_ROWS ? histogramKernels() : null;
     if (rowWise !== null) {
-      const { bins, numRows, numFeatures, binOffsets } = this.binned;
-      let rowBins = ROW_BINS.get(this.binned);
-      if (rowBins === undefined) {
-        rowBins = new Uint8Array(numRows * numFeatures);
-        rowWise.transposeBins(bins as Uint8Array, numRows, numFeatures, rowBins);
-        ROW_BINS.set(this.binned, rowBins);
-      }
-      rowWise.buildHistogramRows(rowBins, numFeatures, rows, start, end, grad, hess, features, features.length, binOffsets, hist, this.params.numThreads ?? 1);
+      const { numFeatures, binOffsets } = this.binned;
+      rowWise.buildHistogramRows(this.rowBins(rowWise), numFeatures, rows, start, end, grad, hess, features, features.length, binOffsets, hist, this.params.numThreads ?? 1);
       return hist;
     }
     const native = end - start >= NATIVE_MIN_ROWS && nativePartitionEnabled ? nativeKernels() : null;

@@ -41,12 +41,44 @@ export interface NativeKernels {
     hist: Float64Array,
     threads: number,
   ): void;
+  /**
+   * The fused node kernel of boosting (`TreeBuilder.nodeSplits`): hist := the one-channel histogram of
+   * rows[start, end) on the listed features (as `buildHistogramRows`; other regions untouched), then, with a
+   * parent, parent -= hist on those features (the larger sibling), then child 0 (hist) and child 1 (parent) are
+   * scanned like `SplitFinder.findNumericGradient` (its twin) starting from gain 0. scan = [l1, l2, then per child:
+   * scan it (0/1), G, H, min child hessian, parent score]; out[(child * numListed + j) * 5 ..] = gain (-Infinity:
+   * none, and for categorical features), bin threshold, default left (0/1), left gradient sum, left hessian sum.
+   * Feature blocks go to `threads` pool threads (same result).
+   */
+  histogramSplits(
+    rowBins: Uint8Array,
+    numFeatures: number,
+    rows: Int32Array,
+    start: number,
+    end: number,
+    grad: Float64Array,
+    hess: Float64Array,
+    features: Int32Array,
+    numListed: number,
+    binOffsets: Int32Array,
+    hist: Float64Array,
+    parent: Float64Array | null,
+    categorical: Uint8Array,
+    scan: Float64Array,
+    out: Float64Array,
+    threads: number,
+  ): void;
+  /** `binaryLogloss.gradients` (gbdt/objectives.ts, its twin) over `rows`, with V8's Math.exp ported to C++. */
+  binaryGradients(scores: Float64Array, y: Float64Array, w: Float64Array, rows: Int32Array, grad: Float64Array, hess: Float64Array, threads: number): void;
   /** out[r * numFeatures + f] = bins[f * numRows + r]: the row-major copy `buildHistogramRows` reads. */
   transposeBins(bins: Uint8Array, numRows: number, numFeatures: number, out: Uint8Array): void;
   /** out[0] += sum of grad[rows[i]], out[1] += sum of hess[rows[i]] over [start, end), in row order (`sumGradientsTs`). */
   sumGradients(rows: Int32Array, start: number, end: number, grad: Float64Array, hess: Float64Array, out: Float64Array): void;
-  /** scores[rows[i]] += leafValue[j] for i in [leafStart[j], leafEnd[j]) (`addLeafValuesTs` in gbdt/booster.ts). */
-  addLeafValues(rows: Int32Array, leafStart: Int32Array, leafEnd: Int32Array, leafValue: Float64Array, scores: Float64Array): void;
+  /**
+   * scores[rows[i]] += leafValue[j] for i in [leafStart[j], leafEnd[j]) (the score update of gbdt/booster.ts);
+   * `threads` > 1 splits the leaves over pool threads (disjoint rows: the same result).
+   */
+  addLeafValues(rows: Int32Array, leafStart: Int32Array, leafEnd: Int32Array, leafValue: Float64Array, scores: Float64Array, threads?: number): void;
   /** parent[i] -= child[i] for every element of child (the subtraction trick in `TreeBuilder.grow`). */
   subtractHistogram(parent: Float64Array, child: Float64Array): void;
   /** Sorts NaN-free values ascending in place, -0 before +0: the order of `Float64Array.prototype.sort`. */
@@ -99,7 +131,7 @@ let loaded: NativeKernels | null | undefined;
  */
 const KERNELS: readonly (keyof NativeKernels)[] = [
   'accumulateHistogram', 'gatherOrdered', 'buildHistogramRows', 'transposeBins', 'sumGradients', 'addLeafValues',
-  'subtractHistogram', 'sortFloat64', 'partitionRows', 'predictColumns',
+  'subtractHistogram', 'sortFloat64', 'partitionRows', 'predictColumns', 'histogramSplits', 'binaryGradients',
 ];
 
 const CANDIDATES = [

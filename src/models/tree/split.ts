@@ -1,61 +1,9 @@
 import type { Random } from '../../util/random.js';
 import type { BinnedData } from './binning.js';
+import { SCANNED_STRIDE, minChildHessian, scannedSplit } from './scan.js';
+import type { NodeRows, SplitInfo, SplitParams } from './split-types.js';
 
-/**
- * How a split is scored. All scores are "bigger is better" and gain = score(left) + score(right) - score(parent).
- *   gradient  boosting: one gradient channel G and hessian H, score = T(G)^2 / (H + lambdaL2) with L1 soft
- *             threshold T; with G = -sum(w y), H = sum(w) and no regularisation it is variance reduction
- *   gini      forests: channels are weighted class counts c_k, H = sum(c_k): score = sum(c_k^2) / H
- *   entropy   forests: score = sum(c_k log(c_k / H)) = -H * entropy
- */
-export type Criterion = 'gradient' | 'gini' | 'entropy';
-
-export interface SplitParams {
-  readonly criterion: Criterion;
-  /** Gradient channels (1 for boosting and forest regression, number of classes for forest classification). */
-  readonly channels: number;
-  readonly minDataInLeaf: number;
-  readonly minSumHessian: number;
-  readonly lambdaL1: number;
-  readonly lambdaL2: number;
-  readonly minGainToSplit: number;
-  /**
-   * Extra trees: one random threshold per feature and node instead of the best one, scored from the node's rows
-   * (`findFromRows`) rather than from a histogram.
-   */
-  readonly extraTrees: boolean;
-  /** LightGBM categorical regularisation: smoothing of the gradient ratio used to order categories. */
-  readonly catSmooth: number;
-  /** Extra L2 on categorical splits. */
-  readonly catL2: number;
-  /** At most this many categories on the smaller side of a categorical split. */
-  readonly maxCatThreshold: number;
-  /** Columns with at most this many categories use one-vs-rest splits. */
-  readonly maxCatToOnehot: number;
-  /** Minimum rows per category group when scanning sorted categories. */
-  readonly minDataPerGroup: number;
-}
-
-export interface SplitInfo {
-  feature: number;
-  gain: number;
-  /** Numeric: value bins 1..binThreshold go left. */
-  binThreshold: number;
-  /** Categorical: bins that go left (the missing bin 0 included when missing goes left). */
-  leftBins: number[] | null;
-  defaultLeft: boolean;
-  /** Left child stats: channels then hessian. */
-  leftStats: Float64Array;
-}
-
-/** A node's rows, rows[start, end), with the gradient channels (row-major) and hessian of every data row. */
-export interface NodeRows {
-  readonly rows: Int32Array;
-  start: number;
-  end: number;
-  readonly grad: Float64Array;
-  readonly hess: Float64Array;
-}
+export type { Criterion, NodeRows, SplitInfo, SplitParams } from './split-types.js';
 
 /** Finds the best split of one node from its histogram (layout: see histogram.ts, stride = channels + 1). */
 export class SplitFinder {
@@ -68,6 +16,8 @@ export class SplitFinder {
   /** Per feature: 1 = categorical, and the bin count (flat arrays: the search reads them for every candidate). */
   private readonly isCategorical: Uint8Array;
   private readonly numBins: Int32Array;
+  /** findCategorical: each candidate category's sort key, by bin. */
+  private readonly catKeys: Float64Array;
   /** findFromRows: histogram regions of the categorical candidates, built on demand. */
   private rowHist: Float64Array | null = null;
 
@@ -83,6 +33,7 @@ export class SplitFinder {
     this.missing = new Float64Array(this.stride);
     this.isCategorical = Uint8Array.from(binned.features, (fb) => (fb.kind === 'categorical' ? 1 : 0));
     this.numBins = Int32Array.from(binned.features, (fb) => fb.numBins);
+    this.catKeys = new Float64Array(this.numBins.reduce((m, v) => Math.max(m, v), 0));
   }
 
   /** Score of a node with stats s (channels then hessian at s[off + channels]). */
@@ -147,7 +98,16 @@ export class SplitFinder {
     return this.search(this.rowHist, node, total, count, features, numFeatures, rng);
   }
 
-  private search(hist: Float64Array, node: NodeRows | null, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random): SplitInfo | null {
+  /**
+   * find() with the numeric candidates scanned natively (scan.ts; scanned[off + SCANNED_STRIDE * j ..] for listed
+   * feature j), each its feature's best from gain 0: it beats the running best exactly when findNumericGradient
+   * (starting from the running best) would return it, so the split is the same.
+   */
+  findScanned(hist: Float64Array, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random, scanned: Float64Array, off: number): SplitInfo | null {
+    return this.search(hist, null, total, count, features, numFeatures, rng, scanned, off);
+  }
+
+  private search(hist: Float64Array, node: NodeRows | null, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random, scanned: Float64Array | null = null, scannedOff = 0): SplitInfo | null {
     const K = this.p.channels;
     const H = total[K];
     if (count < 2 * this.p.minDataInLeaf || H < 2 * this.p.minSumHessian) return null;
@@ -157,18 +117,23 @@ export class SplitFinder {
       const f = features[j];
       const numBins = this.numBins[f];
       const categorical = this.isCategorical[f] === 1;
+      // Constant in an ancestor's rows: no cut, and no random draw (as when found constant below), so models are unchanged.
+      if (node?.constant?.[f] === 1) continue;
       const threshold: number = best ? best.gain : 0;
       // findCategorical needs two occupied categories; deep nodes often hold one, so check that from the rows first.
       const skip = node !== null && categorical && !this.featureHistogram(node, f, numBins, hist);
+      if (skip && node.constant !== null) node.constant[f] = 1;
       const candidate: SplitInfo | null = skip
         ? null
         : categorical
           ? this.findCategorical(hist, f, numBins, total, count, parentScore, threshold, rng)
           : node !== null
             ? this.findRandomCut(node, f, numBins, total, count, parentScore, threshold, rng)
-            : this.p.criterion === 'gradient'
-              ? this.findNumericGradient(hist, f, numBins, total, count, parentScore, threshold)
-              : this.findNumeric(hist, f, numBins, total, count, parentScore, threshold);
+            : scanned !== null
+              ? scannedSplit(scanned, scannedOff + SCANNED_STRIDE * j, f, threshold)
+              : this.p.criterion === 'gradient'
+                ? this.findNumericGradient(hist, f, numBins, total, count, parentScore, threshold)
+                : this.findNumeric(hist, f, numBins, total, count, parentScore, threshold);
       if (candidate !== null) best = candidate;
     }
     if (best !== null && best.gain <= this.p.minGainToSplit) return null;
@@ -185,8 +150,7 @@ export class SplitFinder {
     const base = this.binned.binOffsets[f] * 2;
     const G = total[0];
     const H = total[1];
-    // Feasible child: estimated rows (hessian * count / H) >= minDataInLeaf and hessian >= minSumHessian.
-    const minH = Math.max(this.p.minSumHessian, (this.p.minDataInLeaf * H) / count);
+    const minH = minChildHessian(this.p.minSumHessian, this.p.minDataInLeaf, H, count);
     const l1 = this.p.lambdaL1;
     const l2 = this.p.lambdaL2;
     const score = (g: number, h: number): number => {
@@ -291,30 +255,66 @@ export class SplitFinder {
     const missing = this.missing;
     const left = this.left;
     const right = this.right;
-    missing.fill(0);
     let lo = numBins;
     let hi = 0;
-    for (let i = start; i < end; i++) {
-      const r = rows[i];
-      const b = bins[col + r];
-      if (b === 0) {
-        for (let k = 0; k < K; k++) missing[k] += grad[r * K + k];
-        missing[K] += hess[r];
-      } else if (hess[r] > 0) {
-        if (b < lo) lo = b;
-        if (b > hi) hi = b;
+    if (K === 1) {
+      // One channel (regression): the same sums in the same order, in locals.
+      let mg = 0;
+      let mh = 0;
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        const b = bins[col + r];
+        if (b === 0) {
+          mg += grad[r];
+          mh += hess[r];
+        } else if (hess[r] > 0) {
+          if (b < lo) lo = b;
+          if (b > hi) hi = b;
+        }
+      }
+      missing[0] = mg;
+      missing[1] = mh;
+    } else {
+      missing.fill(0);
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        const b = bins[col + r];
+        if (b === 0) {
+          for (let k = 0; k < K; k++) missing[k] += grad[r * K + k];
+          missing[K] += hess[r];
+        } else if (hess[r] > 0) {
+          if (b < lo) lo = b;
+          if (b > hi) hi = b;
+        }
       }
     }
-    if (hi <= lo) return null;
+    if (hi <= lo) {
+      if (node.constant !== null) node.constant[f] = 1;
+      return null;
+    }
     const cut = lo + rng.int(hi - lo);
     const value = this.best;
-    value.fill(0);
-    for (let i = start; i < end; i++) {
-      const r = rows[i];
-      const b = bins[col + r];
-      if (b === 0 || b > cut) continue;
-      for (let k = 0; k < K; k++) value[k] += grad[r * K + k];
-      value[K] += hess[r];
+    if (K === 1) {
+      let vg = 0;
+      let vh = 0;
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        const b = bins[col + r];
+        if (b === 0 || b > cut) continue;
+        vg += grad[r];
+        vh += hess[r];
+      }
+      value[0] = vg;
+      value[1] = vh;
+    } else {
+      value.fill(0);
+      for (let i = start; i < end; i++) {
+        const r = rows[i];
+        const b = bins[col + r];
+        if (b === 0 || b > cut) continue;
+        for (let k = 0; k < K; k++) value[k] += grad[r * K + k];
+        value[K] += hess[r];
+      }
     }
     const ratio = count / total[K];
     let found: Float64Array | null = null;
@@ -389,55 +389,88 @@ export class SplitFinder {
     for (let b = 0; b < numBins; b++) if (hist[base + b * S + K] > 0) used.push(b);
     if (used.length < 2) return null;
     const gradient = this.p.criterion === 'gradient';
-    let bestLeft: number[] | null = null;
-    const consider = (bins: number[], extraL2: number): void => {
+    // The best left side so far, as a recipe (no array per candidate): `bestBin` alone, or the first `bestCount`
+    // categories of the sorted order read forwards (bestDir 0) or backwards (1).
+    let found = false;
+    let bestBin = -1;
+    let bestDir = 0;
+    let bestCount = 0;
+    let candidates: number[] = used;
+    const consider = (extraL2: number, bin: number, dir: number, count: number): void => {
       if (!this.feasible(left, ratio)) return;
       for (let c = 0; c < S; c++) right[c] = total[c] - left[c];
       if (!this.feasible(right, ratio)) return;
       const gain = this.score(left, 0, extraL2) + this.score(right, 0, extraL2) - parentScore;
       if (gain > bestGain) {
         bestGain = gain;
-        bestLeft = bins.slice();
+        found = true;
+        bestBin = bin;
+        bestDir = dir;
+        bestCount = count;
         this.best.set(left);
       }
     };
     if (numBins - 1 <= this.p.maxCatToOnehot) {
       for (const b of used) {
         for (let c = 0; c < S; c++) left[c] = hist[base + b * S + c];
-        consider([b], 0);
+        consider(0, b, 0, 0);
       }
     } else {
       const smooth = this.p.catSmooth;
-      const candidates = used.filter((b) => hist[base + b * S + K] * ratio >= smooth);
+      candidates = used.filter((b) => hist[base + b * S + K] * ratio >= smooth);
       if (candidates.length < 2) return null;
       // Order categories by their (smoothed) mean gradient, or by the frequency of the first class for forests.
-      const key = (b: number): number => hist[base + b * S] / (hist[base + b * S + K] + (gradient ? smooth : 0));
-      candidates.sort((a, b) => key(a) - key(b) || a - b);
+      const keys = this.catKeys;
+      for (const b of candidates) keys[b] = hist[base + b * S] / (hist[base + b * S + K] + (gradient ? smooth : 0));
+      sortByKey(candidates, keys);
       const maxNumCat = Math.min(this.p.maxCatThreshold, Math.floor((candidates.length + 1) / 2));
       const extraL2 = gradient ? this.p.catL2 : 0;
+      const n = candidates.length;
       for (let dir = 0; dir < 2; dir++) {
-        const order = dir === 0 ? candidates : candidates.slice().reverse();
         left.fill(0);
-        const bins: number[] = [];
         let group = 0;
-        for (let i = 0; i < order.length && i < maxNumCat; i++) {
-          const b = order[i];
+        for (let i = 0; i < n && i < maxNumCat; i++) {
+          const b = candidates[dir === 0 ? i : n - 1 - i];
           for (let c = 0; c < S; c++) left[c] += hist[base + b * S + c];
-          bins.push(b);
           group += hist[base + b * S + K] * ratio;
           if (!this.feasible(left, ratio)) continue;
           for (let c = 0; c < S; c++) right[c] = total[c] - left[c];
           if (!this.feasible(right, ratio)) break;
           if (group < this.p.minDataPerGroup) continue;
           group = 0;
-          consider(bins, extraL2);
+          consider(extraL2, -1, dir, i + 1);
         }
       }
     }
-    if (bestLeft === null) return null;
-    const leftBins: number[] = bestLeft;
+    if (!found) return null;
+    const leftBins = bestBin >= 0 ? [bestBin] : bestDir === 0 ? candidates.slice(0, bestCount) : candidates.slice(candidates.length - bestCount).reverse();
     const missingUsed = hist[base + K] > 0;
     const defaultLeft = missingUsed ? leftBins.includes(0) : this.best[K] >= total[K] - this.best[K];
     return { feature: f, gain: bestGain, binThreshold: -1, leftBins, defaultLeft, leftStats: Float64Array.from(this.best) };
+  }
+}
+
+/** Below this many categories an insertion sort beats Array.prototype.sort with a comparator (a choice, measured on ames). */
+const INSERTION_SORT_MAX = 32;
+
+/**
+ * Sorts bins by keys[bin], ties by bin: a strict total order for finite keys, so any sort gives the same order
+ * (the one `bins.sort((a, b) => keys[a] - keys[b] || a - b)` gives).
+ */
+function sortByKey(bins: number[], keys: Float64Array): void {
+  const n = bins.length;
+  if (n > INSERTION_SORT_MAX) {
+    bins.sort((a, b) => keys[a] - keys[b] || a - b);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const b = bins[i];
+    const kb = keys[b];
+    let j = i - 1;
+    while (j >= 0 && (keys[bins[j]] > kb || (keys[bins[j]] === kb && bins[j] > b))) {
+      bins[j + 1] = bins[j];
+      j--;
+    }
+    bins[j + 1] = b;
   }
 }
