@@ -90,4 +90,24 @@ describe('random forest and extra trees', () => {
       }
     }
   });
+
+  it('the categorical sort, the reused flag arrays and skipping features constant in an ancestor change no model', async () => {
+    // Digests taken before those changes (issue 13): random forests (categorical splits from histograms) and extra
+    // trees sampling features per node (so constant-feature skipping meets the per-node feature draws).
+    const cases = [
+      { file: 'ames.csv', target: 'Sale_Price', task: 'regression', spec: randomForestSpec, params: {}, digest: '30c882ec86e09c01' },
+      { file: 'glass.csv', target: 'Type', task: 'multiclass', spec: randomForestSpec, params: {}, digest: '3b3755698f7b203d' },
+      { file: 'penguins.csv', target: 'species', task: 'multiclass', spec: randomForestSpec, params: {}, digest: '50ed5c8737eaaa49' },
+      { file: 'house_votes84.csv', target: 'Class', task: 'binary', spec: randomForestSpec, params: {}, digest: 'd85851a18358bc66' },
+      { file: 'ames.csv', target: 'Sale_Price', task: 'regression', spec: extraTreesSpec, params: { maxFeatures: 0.3 }, digest: '7b7a4b84a5b25265' },
+      { file: 'house_votes84.csv', target: 'Class', task: 'binary', spec: extraTreesSpec, params: { maxFeatures: 0.3 }, digest: 'ae7ccb4e9d1dfbba' },
+    ] as const;
+    for (const c of cases) {
+      const { data, target } = await loadFixture(c.file, c.target);
+      const model = await c.spec.create({ numTrees: 4, ...c.params }).fit(data, target, { task: c.task, rng: new Random(7) });
+      const p = c.task === 'regression' ? model.predict(data) : model.predictProba!(data);
+      const digest = createHash('sha256').update(new Uint8Array(p.buffer, p.byteOffset, p.byteLength)).digest('hex').slice(0, 16);
+      expect(digest, `${c.spec.kind} ${c.file}`).toBe(c.digest);
+    }
+  });
 });

@@ -14,6 +14,7 @@ import { nativeHistogramsAvailable, setNativeHistograms } from '../../src/models
 import type { Task } from '../../src/models/types.js';
 import { Random } from '../../src/util/random.js';
 import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS, type SuiteResult } from '../harness.js';
+import { forestCostRow } from './forest.js';
 
 /**
  * `npm run bench -- gbdt [--rows=N] [--no-native] [--quality [--datasets=a,b] [--seeds=K]]`
@@ -87,6 +88,7 @@ async function runSpeed(args: string[]): Promise<SuiteResult> {
     const oneThread = await speedCase(`synthetic ${n.toLocaleString('en')} x 50`, data, target, python, tmp);
     rows.push(oneThread, predictionRow(oneThread, n >= 1_000_000));
     rows.push(await twoThreadCase(`synthetic ${n.toLocaleString('en')} x 50, 2 threads`, data, target, python, tmp, oneThread));
+    rows.push(await forestCostRow()); // issue 13: extra trees' cost per tree against rf (bench/suites/forest.ts)
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -26,6 +26,29 @@ export function treeFeatures(data: Frame, binned: BinnedData): TreeFeature[] {
 
 /** Rows per row-major block of the TypeScript walk: a block of 256 x F doubles stays in cache across the trees. */
 const BLOCK_ROWS = 256;
+/**
+ * Fewer rows than this are walked in TypeScript: the native kernel's fixed cost per call (reading 17 arguments,
+ * moving small on-heap typed arrays off the heap) exceeded a 300-tree walk of one row (measured for issue 13).
+ */
+const NATIVE_PREDICT_MIN_ROWS = 8;
+
+let smallBlock = new Float64Array(0);
+
+/**
+ * The channel each tree adds into, reused while a model's trees map to the same channels (a fresh Int32Array per
+ * call, and Int32Array.from with a mapping function, cost more than the walk itself for a one-row request).
+ */
+const channelCache = new WeakMap<readonly FlatTree[], Int32Array>();
+function channelsFor(trees: readonly FlatTree[], dim: number, channelOf: (t: number) => number): Int32Array {
+  const cached = channelCache.get(trees);
+  let same = cached !== undefined;
+  for (let t = 0; same && t < trees.length; t++) same = cached![t] === (trees[t].outputDim === dim ? 0 : channelOf(t));
+  if (same) return cached!;
+  const channels = new Int32Array(trees.length);
+  for (let t = 0; t < trees.length; t++) channels[t] = trees[t].outputDim === dim ? 0 : channelOf(t);
+  channelCache.set(trees, channels);
+  return channels;
+}
 
 const packedCache = new WeakMap<readonly FlatTree[], PackedTrees>();
 function packedFor(trees: readonly FlatTree[]): PackedTrees {
@@ -59,10 +82,14 @@ export function predictEnsemble(
   const dictionaries = features.map((f) => f.dictionary ?? null);
   const views = featureViews(frame, names, dictionaries);
   const packed = packedFor(trees);
-  const channels = Int32Array.from(trees, (t, i) => (t.outputDim === dim ? 0 : channelOf(i)));
-  // The native kernel reads the columns directly; the TypeScript walk copies row-major blocks first.
-  if (packed.addColumns(views, n, out, dim, channels, scale)) return out;
-  const x = new Float64Array(Math.min(n, BLOCK_ROWS) * F);
+  const channels = channelsFor(trees, dim, channelOf);
+  // The native kernel reads the columns directly; the TypeScript walk copies row-major blocks first. A few rows
+  // (serving) take the TypeScript walk: the same sums bit for bit, without the native call's fixed cost.
+  if (n >= NATIVE_PREDICT_MIN_ROWS && packed.addColumns(views, n, out, dim, channels, scale)) return out;
+  const size = Math.min(n, BLOCK_ROWS) * F;
+  // A few rows reuse one scratch block (prediction is synchronous): no allocation per served request.
+  if (n < NATIVE_PREDICT_MIN_ROWS && smallBlock.length < size) smallBlock = new Float64Array(size);
+  const x = n < NATIVE_PREDICT_MIN_ROWS ? smallBlock : new Float64Array(size);
   for (let start = 0; start < n; start += BLOCK_ROWS) {
     const end = Math.min(n, start + BLOCK_ROWS);
     const hasMissing = fillRowBlock(views, start, end, x);
