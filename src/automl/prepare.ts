@@ -84,7 +84,9 @@ export async function prepareData(options: AutopilotOptions, warn: (message: str
   let classes: string[] | undefined;
   let y: Int32Array | Float64Array;
   if (task === 'regression') {
-    const values = Float64Array.from(toFloat64(targetCol));
+    // Built shared, so sharing the target with the workers (plan.ts) copies nothing.
+    const values = new Float64Array(new SharedArrayBuffer(Math.max(1, n) * Float64Array.BYTES_PER_ELEMENT), 0, n);
+    values.set(toFloat64(targetCol));
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(values[i])) {
         throw new TabpilotError('INVALID_TARGET', `regression needs a numeric target; value "${cellString(targetCol, i)}" is not a number`, where);
@@ -101,7 +103,7 @@ export async function prepareData(options: AutopilotOptions, warn: (message: str
       throw new TabpilotError('INVALID_TARGET', `binary classification needs exactly 2 classes, the target has ${classes.length}`, where);
     }
     const index = new Map(classes.map((c, i) => [c, i]));
-    const codes = new Int32Array(n);
+    const codes = new Int32Array(new SharedArrayBuffer(Math.max(1, n) * Int32Array.BYTES_PER_ELEMENT), 0, n);
     for (let i = 0; i < n; i++) codes[i] = index.get(labels[i])!;
     target = categoricalColumn(targetName, codes, classes);
     y = codes;

@@ -2,7 +2,7 @@ import type { Column } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
 import { getLearnerSpec } from '../models/registry.js';
 import type { BinnedData } from '../models/tree/binning.js';
-import type { HyperValue, Task } from '../models/types.js';
+import type { FittedModel, HyperValue, Task } from '../models/types.js';
 import { Random } from '../util/random.js';
 import { Featurizer, needsFeaturizer } from '../models/featurize.js';
 import { splitByFold } from '../models/folds.js';
@@ -105,6 +105,22 @@ function prepare(task: TrialTask): PreparedDataset {
   return p;
 }
 
+/**
+ * Validation rows are predicted this many at a time, so a trial never holds a copy of every validation row at once
+ * (predictions are row by row, so the result is the same as one call over all rows).
+ */
+const PREDICT_CHUNK_ROWS = 65_536;
+/**
+ * Design-matrix learners (linear, nn, neighbors) copy their training rows and then a dense design (with missing
+ * indicators) per worker, about 24 bytes per cell or more. Above this many training cells (rows x features) a
+ * trial fits on a seeded subsample of the training rows that stays under it: about 0.2-0.3 GB per worker at any
+ * data size (2^23 cells = 280k rows of 30 features); tree learners read the shared binned matrix and are not
+ * limited. Validation rows are never subsampled.
+ */
+export const DESIGN_MAX_TRAIN_CELLS = 2 ** 23;
+/** Random stream (fork key) of the design learners' row subsample; early stopping's inner split uses 7. */
+const SUBSAMPLE_STREAM = 11;
+
 /** Below this many training rows a fold fits without an early-stopping split (too few rows to spare). */
 const EARLY_STOPPING_MIN_ROWS = 200;
 /** Fraction of a fold's training rows held out for early stopping. */
@@ -120,28 +136,60 @@ function innerSplit(train: Int32Array, target: Column, rng: Random): { train: In
     const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => target.values[train[a]] - target.values[train[b]]);
     for (let r = 0; r < n; r++) key[order[r]] = Math.floor((r * 10) / n);
   }
-  const groups = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    let g = groups.get(key[i]);
-    if (!g) groups.set(key[i], (g = []));
-    g.push(i);
-  }
+  // Positions grouped by key (ascending), in row order within a group: a counting sort into one typed array.
+  let maxKey = 0;
+  for (let i = 0; i < n; i++) if (key[i] > maxKey) maxKey = key[i];
+  const groupStart = new Int32Array(maxKey + 2);
+  for (let i = 0; i < n; i++) groupStart[key[i] + 1]++;
+  for (let k = 0; k <= maxKey; k++) groupStart[k + 1] += groupStart[k];
+  const byKey = new Int32Array(n);
+  const fill = groupStart.slice(0, maxKey + 1);
+  for (let i = 0; i < n; i++) byKey[fill[key[i]]++] = i;
   const isValid = new Uint8Array(n);
-  for (const g of [...groups.keys()].sort((a, b) => a - b).map((k) => groups.get(k)!)) {
-    const order = rng.shuffle(Int32Array.from(g));
+  let validCount = 0;
+  for (let k = 0; k <= maxKey; k++) {
+    const order = rng.shuffle(byKey.subarray(groupStart[k], groupStart[k + 1]));
     const take = Math.round(order.length * INNER_VALIDATION_FRACTION);
     for (let j = 0; j < take; j++) isValid[order[j]] = 1;
+    validCount += take;
   }
-  const trainPositions: number[] = [];
-  const valid: number[] = [];
-  for (let i = 0; i < n; i++) (isValid[i] ? valid : trainPositions).push(i);
-  return { train: Int32Array.from(trainPositions, (p) => train[p]), valid: Int32Array.from(valid, (p) => train[p]), trainPositions: Int32Array.from(trainPositions) };
+  const trainPositions = new Int32Array(n - validCount);
+  const valid = new Int32Array(validCount);
+  for (let i = 0, t = 0, v = 0; i < n; i++) {
+    if (isValid[i]) valid[v++] = train[i];
+    else trainPositions[t++] = i;
+  }
+  return { train: trainPositions.map((p) => train[p]), valid, trainPositions };
+}
+
+/** `train` itself, or a seeded subsample of it (in row order) of at most `maxCells / features` rows. */
+export function capTrainingRows(train: Int32Array, features: number, maxCells: number, rng: Random): Int32Array {
+  const keep = Math.max(1, Math.floor(maxCells / Math.max(1, features)));
+  if (train.length <= keep) return train;
+  const picked = rng.shuffle(Int32Array.from(train)).slice(0, keep);
+  return picked.sort();
+}
+
+/** Predictions of `model` for `rows` of `input` (regression values or class probabilities), `chunkRows` rows at a time. */
+export function predictRows(model: FittedModel, input: Frame, rows: Int32Array, regression: boolean, chunkRows = PREDICT_CHUNK_ROWS): Float64Array {
+  let out: Float64Array | null = null;
+  for (let start = 0; start < rows.length; start += chunkRows) {
+    const chunk = input.take(rows.subarray(start, Math.min(rows.length, start + chunkRows)));
+    const p = regression ? model.predict(chunk) : model.predictProba(chunk);
+    if (start === 0 && chunk.numRows === rows.length) return p;
+    out ??= new Float64Array((p.length / chunk.numRows) * rows.length);
+    out.set(p, (p.length / chunk.numRows) * start);
+  }
+  return out ?? new Float64Array(0);
 }
 
 export async function runTrial(task: TrialTask): Promise<TrialOutput> {
   const { frame, target, foldOf } = prepare(task);
-  const { train, valid } = splitByFold(foldOf, frame.numRows, task.fold);
+  const split = splitByFold(foldOf, frame.numRows, task.fold);
+  const { valid } = split;
   const spec = getLearnerSpec(task.kind);
+  const designLearner = spec.tags.family === 'linear' || spec.tags.family === 'nn' || spec.tags.family === 'neighbors';
+  const train = designLearner ? capTrainingRows(split.train, frame.numColumns, DESIGN_MAX_TRAIN_CELLS, new Random(task.seed).fork(SUBSAMPLE_STREAM)) : split.train;
   const featureNames = frame.columnNames;
   const t0 = performance.now();
   // Fold hygiene: the featurizer learns only from this fold's training rows.
@@ -175,11 +223,7 @@ export async function runTrial(task: TrialTask): Promise<TrialOutput> {
   });
   const fitSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  let predictions: Float64Array = new Float64Array(0);
-  if (valid.length > 0) {
-    const validFrame = input.take(valid);
-    predictions = task.task === 'regression' ? model.predict(validFrame) : model.predictProba(validFrame);
-  }
+  const predictions = valid.length > 0 ? predictRows(model, input, valid, task.task === 'regression') : new Float64Array(0);
   const predictSeconds = (performance.now() - t1) / 1000;
   return {
     predictions,

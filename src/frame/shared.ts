@@ -33,6 +33,8 @@ export interface SharedFrame {
 }
 
 function sharedCopy<T extends Float64Array | Int32Array | Uint8Array>(src: T, Ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }): SharedArrayBuffer {
+  // Already shared (the CSV reader builds numeric columns in SharedArrayBuffers): the workers read it in place.
+  if (src.buffer instanceof SharedArrayBuffer && src.byteOffset === 0 && src.length > 0) return src.buffer;
   const buffer = new SharedArrayBuffer(Math.max(1, src.length) * Ctor.BYTES_PER_ELEMENT);
   new Ctor(buffer).set(src);
   return buffer;

@@ -77,6 +77,14 @@ function trimTyped<T extends Float64Array | Int32Array | Uint8Array>(values: T, 
   return (values.length - length > values.length / 8 ? values.slice(0, length) : values.subarray(0, length)) as T;
 }
 
+/**
+ * Numeric and datetime values are built in SharedArrayBuffers: a Frame read from CSV can then be shared with
+ * worker threads (frame/shared.ts) without a second copy; a shared Float64Array reads like any other.
+ */
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
 export class NumericBuilder extends ColumnBuilder {
   readonly kind: ColumnKind;
   private values: Float64Array;
@@ -84,13 +92,13 @@ export class NumericBuilder extends ColumnBuilder {
   constructor(name: string, tokens: MissingTokens, encoding: TextEncodingName, capacity: number, private readonly datetime = false) {
     super(name, tokens, encoding, capacity);
     this.kind = datetime ? 'datetime' : 'numeric';
-    this.values = new Float64Array(capacity);
+    this.values = sharedFloat64(capacity);
   }
 
   append(batch: BatchView, column: number): void {
     const { buf, index, width, count } = batch;
     if (this.length + count > this.values.length) {
-      const grown = new Float64Array(this.nextCapacity(this.length + count));
+      const grown = sharedFloat64(this.nextCapacity(this.length + count));
       grown.set(this.values.subarray(0, this.length));
       this.values = grown;
       this.capacity = grown.length;
@@ -141,8 +149,14 @@ export class NumericBuilder extends ColumnBuilder {
   }
 
   take(final = false): Column {
-    const values = trimTyped(this.values, this.length);
-    this.values = new Float64Array(final ? 0 : this.capacity);
+    // As trimTyped, but a copy stays shared.
+    const used = this.values.subarray(0, this.length);
+    let values = used;
+    if (this.values.length - this.length > this.values.length / 8) {
+      values = sharedFloat64(this.length);
+      values.set(used);
+    }
+    this.values = sharedFloat64(final ? 0 : this.capacity);
     this.length = 0;
     return this.datetime ? datetimeColumn(this.name, values) : numericColumn(this.name, values);
   }
