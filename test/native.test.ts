@@ -291,6 +291,29 @@ describe('native kernels', () => {
     }
   });
 
+  it('a row-major bin copy made ahead on shared memory (shareRowBins) is the transposition and gives the same model', async (ctx) => {
+    needNative(ctx);
+    const { binFrame, treeFeatureNames } = await import('../src/models/tree/binning.js');
+    const { shareRowBins } = await import('../src/models/tree/builder.js');
+    const { data, target } = await loadFixture('ames.csv', 'Sale_Price');
+    const binned = binFrame(data, treeFeatureNames(data, [target]), { shared: true });
+    const ahead = shareRowBins(binned);
+    const { numRows, numFeatures } = binned;
+    expect(ahead.rowBins!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    for (const r of [0, 1, 777, numRows - 1]) for (let f = 0; f < numFeatures; f++) expect(ahead.rowBins![r * numFeatures + f]).toBe(binned.bins[f * numRows + r]);
+    const fit = (b: typeof binned) => gbdtSpec.create({ numRounds: 10 }).fit(data, target, { task: 'regression', rng: new Random(0), binned: b });
+    const transposes = vi.spyOn(native!, 'transposeBins');
+    try {
+      const withAhead = await fit(ahead);
+      // The fit read the copy made ahead instead of making its own.
+      expect(transposes).not.toHaveBeenCalled();
+      expect(JSON.stringify(withAhead.toJSON())).toBe(JSON.stringify((await fit(binned)).toJSON()));
+      expect(transposes).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   it('a model trained with the native kernel equals the TypeScript-trained one', async (ctx) => {
     needNative(ctx);
     const { data, target } = await loadFixture('pima_diabetes2.csv', 'diabetes');

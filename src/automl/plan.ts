@@ -6,6 +6,7 @@ import { isTextJobFrame } from '../models/text/index.js';
 import { DEFAULT_VALIDATION_FRACTION, type ValidationPlan, foldCount, foldRows, makeValidationPlan, quantileStrata, scoredRows } from '../models/folds.js';
 import { getLearnerSpec, learnerSpecs, trainableKinds } from '../models/registry.js';
 import { type BinnedData, binFrame, treeFeatureNames } from '../models/tree/binning.js';
+import { shareRowBins } from '../models/tree/builder.js';
 import type { LearnerSpec, Task } from '../models/types.js';
 import { TabpilotError } from '../util/errors.js';
 import { hash32 } from '../util/random.js';
@@ -195,7 +196,7 @@ function shareData(prep: Prepared, validation: ValidationPlan, usesTrees: boolea
     new Float64Array(sampleWeight).set(prep.sampleWeight);
   }
   // Tree learners share one pre-binned matrix when no featurizer has to run per fold.
-  const binned = usesTrees && !needsFeaturizer(prep.features) ? binFrame(prep.features, treeFeatureNames(prep.features), { shared: true }) : undefined;
+  const binned = usesTrees && !needsFeaturizer(prep.features) ? shareRowBins(binFrame(prep.features, treeFeatureNames(prep.features), { shared: true })) : undefined;
   return { datasetId, data: shareFrame(prep.features), target: shareColumn(prep.target), foldOf, sampleWeight, binned };
 }
 

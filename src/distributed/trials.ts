@@ -2,6 +2,7 @@ import type { TrialRunner, TrialRunnerFactory } from '../automl/pool.js';
 import type { MemberText, TrialOutput, TrialTask } from '../automl/trial.js';
 import { columnFromShared, frameFromShared, shareColumn, shareFrame } from '../frame/shared.js';
 import { binFrame, treeFeatureNames } from '../models/tree/binning.js';
+import { shareRowBins } from '../models/tree/builder.js';
 import type { HyperValue, Task } from '../models/types.js';
 import type { RedisBackend } from './backend.js';
 import { type DataRef, type DatasetParts, decodeDataset, encodeDataset } from './dataset.js';
@@ -80,7 +81,7 @@ export function sharedTrialData(hash: string, blob: Uint8Array): SharedTrialData
     new Float64Array(sampleWeight).set(parts.sampleWeight);
   }
   // The same binning planJob does: deterministic in the data, so the bins equal the coordinator's.
-  const binned = parts.binned ? binFrame(parts.features, treeFeatureNames(parts.features), { shared: true }) : undefined;
+  const binned = parts.binned ? shareRowBins(binFrame(parts.features, treeFeatureNames(parts.features), { shared: true })) : undefined;
   return { datasetId: hash, data: shareFrame(parts.features), target: shareColumn(parts.target), foldOf, sampleWeight, binned };
 }
 

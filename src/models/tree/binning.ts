@@ -43,6 +43,11 @@ export interface BinnedData {
   readonly bins: Uint8Array | Uint16Array;
   /** Histogram offset of each feature's first bin; binOffsets[numFeatures] = total bins. */
   readonly binOffsets: Int32Array;
+  /**
+   * A row-major copy of 8-bit bins (numRows x numFeatures) for the native row-wise kernels, when made ahead
+   * (shareRowBins in builder.ts: Autopilot makes it once on a SharedArrayBuffer for every worker and trial).
+   */
+  readonly rowBins?: Uint8Array;
 }
 
 export interface BinOptions {

@@ -52,6 +52,19 @@ interface Leaf {
 const ROW_BINS = new WeakMap<BinnedData, Uint8Array>();
 
 /**
+ * The binned matrix with its row-major copy made now on a SharedArrayBuffer (8-bit bins, native kernels on), so pool
+ * workers read one copy instead of each making its own per trial; otherwise the matrix as it is.
+ */
+export function shareRowBins(binned: BinnedData): BinnedData {
+  const kernels = histogramKernels();
+  const { bins, numRows, numFeatures } = binned;
+  if (kernels === null || !(bins instanceof Uint8Array) || numRows < NATIVE_MIN_ROWS || numFeatures === 0 || binned.rowBins !== undefined) return binned;
+  const rowBins = new Uint8Array(new SharedArrayBuffer(numRows * numFeatures));
+  kernels.transposeBins(bins, numRows, numFeatures, rowBins);
+  return { ...binned, rowBins };
+}
+
+/**
  * Grows one tree on binned data with histogram split finding. Reusable across trees of one model: it owns the
  * histogram pool and scratch buffers sized for the dataset.
  */
@@ -228,9 +241,10 @@ export class TreeBuilder {
     }
   }
 
-  /** The row-major copy of the 8-bit bins (made on first use, shared by every builder on the same matrix). */
+  /** The row-major copy of the 8-bit bins (made ahead, or on first use and shared by every builder on the same matrix). */
   private rowBins(kernels: NativeKernels): Uint8Array {
     const { bins, numRows, numFeatures } = this.binned;
+    if (this.binned.rowBins !== undefined) return this.binned.rowBins;
     let rowBins = ROW_BINS.get(this.binned);
     if (rowBins === undefined) {
       rowBins = new Uint8Array(numRows * numFeatures);
