@@ -99,6 +99,22 @@ struct RowJob {
   double* hist;  // (grad, hess) per bin, zeroed by the caller
 };
 
+// The job of a row-wise histogram call: both kernels take (rowBins, F, rows, start, end, grad, hess) as arguments
+// 0-6 and (binOffsets, hist) as 9-10 (buildHistogramRows in train.cc, histogramSplits in split.cc).
+inline RowJob RowJobArgs(const Napi::CallbackInfo& info) {
+  RowJob job;
+  job.rowBins = Data<uint8_t>(info[0]);
+  job.F = info[1].As<Napi::Number>().Int64Value();
+  job.rows = Data<int32_t>(info[2]);
+  job.start = info[3].As<Napi::Number>().Int64Value();
+  job.end = info[4].As<Napi::Number>().Int64Value();
+  job.grad = Data<double>(info[5]);
+  job.hess = Data<double>(info[6]);
+  job.binOffsets = Data<int32_t>(info[9]);
+  job.hist = Data<double>(info[10]);
+  return job;
+}
+
 // Accumulates the histograms of features feats[0..count) of the job (train.cc).
 void RowBlock(const RowJob& job, const int32_t* feats, int count);
 

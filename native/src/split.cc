@@ -91,18 +91,9 @@ Napi::Value HistogramSplits(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "histogramSplits: bad arguments").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  RowJob job;
-  job.rowBins = Data<uint8_t>(info[0]);
-  job.F = info[1].As<Napi::Number>().Int64Value();
-  job.rows = Data<int32_t>(info[2]);
-  job.start = info[3].As<Napi::Number>().Int64Value();
-  job.end = info[4].As<Napi::Number>().Int64Value();
-  job.grad = Data<double>(info[5]);
-  job.hess = Data<double>(info[6]);
+  RowJob job = RowJobArgs(info);
   const int32_t* features = Data<int32_t>(info[7]);
   const int numListed = info[8].As<Napi::Number>().Int32Value();
-  job.binOffsets = Data<int32_t>(info[9]);
-  job.hist = Data<double>(info[10]);
   double* parent = info[11].IsTypedArray() ? Data<double>(info[11]) : nullptr;
   const uint8_t* categorical = Data<uint8_t>(info[12]);
   const double* scan = Data<double>(info[13]);

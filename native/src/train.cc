@@ -93,18 +93,9 @@ Napi::Value BuildHistogramRows(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "buildHistogramRows: bad arguments").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  RowJob job;
-  job.rowBins = Data<uint8_t>(info[0]);
-  job.F = info[1].As<Napi::Number>().Int64Value();
-  job.rows = Data<int32_t>(info[2]);
-  job.start = info[3].As<Napi::Number>().Int64Value();
-  job.end = info[4].As<Napi::Number>().Int64Value();
-  job.grad = Data<double>(info[5]);
-  job.hess = Data<double>(info[6]);
+  RowJob job = RowJobArgs(info);
   const int32_t* features = Data<int32_t>(info[7]);
   const int numFeatures = info[8].As<Napi::Number>().Int32Value();
-  job.binOffsets = Data<int32_t>(info[9]);
-  job.hist = Data<double>(info[10]);
   const int64_t cells = (job.end - job.start) * numFeatures;
   const int64_t byWork = std::max<int64_t>(1, cells / kMinCellsPerThread);
   const int threads = static_cast<int>(std::min<int64_t>({static_cast<int64_t>(info[11].As<Napi::Number>().Int32Value()), byWork, numFeatures}));
