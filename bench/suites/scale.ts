@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- scale [--rows=N] [--skip-autopilot] [--max-runtime=S] [--algorithm=ALG]`: the scale row.
+ * `npm run bench -- scale [--rows=N] [--skip-train] [--skip-autopilot] [--max-runtime=S] [--algorithm=ALG]`: the scale row.
  * `tabpilot train` and `tabpilot autopilot --max-runtime S` on a generated N x 30 numeric regression CSV
  * (default 5,000,000 rows, ~1.5 GB), each run as a child process of the built CLI; the claim is a peak RSS of
  * at most 2.5x the CSV's size.
