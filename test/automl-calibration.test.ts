@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autopilot } from '../src/automl/autopilot.js';
-import { fitTemperature } from '../src/automl/calibrate.js';
+import { calibrate, fitTemperature } from '../src/automl/calibrate.js';
 import type { AutopilotJob } from '../src/automl/job.js';
 import { readTable } from '../src/io/index.js';
 import type { Frame } from '../src/frame/frame.js';
@@ -116,4 +116,25 @@ describe('temperature scaling of LogLoss jobs', () => {
     const auc = await autopilot({ ...OPTIONS, data: pima, objective: 'AUC' });
     expect(auc.calibration).toBeUndefined();
   }, 120_000);
+  it('stays within the job budget: skipped with a calibration_skipped warning when the deadline is too close', () => {
+    // A planted over-confident binary model: 2,000 rows, probabilities pushed to 0.999 / 0.001, one in seven wrong.
+    const n = 2000;
+    const y = Int32Array.from({ length: n }, (_, i) => i % 2);
+    const p = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const p1 = (i % 7 === 0 ? 1 - y[i] : y[i]) === 1 ? 0.999 : 0.001;
+      p[2 * i] = 1 - p1;
+      p[2 * i + 1] = p1;
+    }
+    const warnings: string[] = [];
+    const plan = (finalDeadline: number) =>
+      ({ task: 'binary', objective: 'LogLoss', options: {}, yScored: y, k: 2, budget: { finalDeadline }, warn: (_m: string, code: string) => warnings.push(code) }) as never;
+    const chosen = [{ result: { oof: p }, weight: 1 }] as never;
+    expect(calibrate(plan(Date.now() - 1), chosen)).toBeUndefined();
+    expect(warnings).toEqual(['calibration_skipped']);
+    const c = calibrate(plan(Date.now() + 60_000), chosen)!;
+    expect(c.applied).toBe(true);
+    expect(c.temperature).toBeGreaterThan(1);
+    expect(warnings).toEqual(['calibration_skipped']);
+  });
 });

@@ -61,14 +61,28 @@ export function fitTemperature(y: Int32Array, p: Float64Array, k: number, weight
   return Math.exp((a + b) / 2);
 }
 
+/**
+ * Log-loss evaluations calibration makes: the fit (2 + SEARCH_STEPS), the before / after scores, and the
+ * cross-fitted check (CHECK_PARTS fits on (CHECK_PARTS - 1) / CHECK_PARTS of the rows, one scoring pass).
+ */
+const CALIBRATION_EVALUATIONS = SEARCH_STEPS + 4 + 5 * (SEARCH_STEPS + 2) * 0.8 + 1;
+
 /** LogLoss classification jobs: the temperature of the final model (members `chosen`); undefined otherwise. */
 export function calibrate(plan: JobPlan, chosen: readonly WeightedResult[]): Calibration | undefined {
   if (plan.task === 'regression' || plan.objective !== 'LogLoss' || plan.options.calibrate === false) return undefined;
   const p = chosenOof(chosen);
   if (!p) return undefined;
   const y = plan.yScored as Int32Array;
-  const t = fitTemperature(y, p, plan.k, plan.weightScored);
+  // Within the job's budget: one timed evaluation prices the rest (16,000 rows x 26 classes: ~20 ms each).
+  const deadline = plan.budget.finalDeadline;
+  const started = Date.now();
   const before = logLoss(y, p, plan.weightScored);
+  temperatureScale(p, plan.k, 1); // timed with the line above: what one evaluation of the search costs
+  if (deadline !== undefined && Date.now() + (Date.now() - started) * CALIBRATION_EVALUATIONS >= deadline) {
+    plan.warn('not enough time left to calibrate the probabilities; the final model is not temperature-scaled', 'calibration_skipped');
+    return undefined;
+  }
+  const t = fitTemperature(y, p, plan.k, plan.weightScored);
   const after = logLoss(y, temperatureScale(p, plan.k, t), plan.weightScored);
   const temperature = Number(t.toPrecision(6));
   const crossFitted = crossFittedLogLoss(y, p, plan.k, plan.weightScored);
@@ -87,14 +101,18 @@ function crossFittedLogLoss(y: Int32Array, p: Float64Array, k: number, weight?: 
   const n = y.length;
   const scaled = new Float64Array(p.length);
   for (let part = 0; part < CHECK_PARTS; part++) {
-    const rest = Int32Array.from({ length: n }, (_, i) => i).filter((i) => i % CHECK_PARTS !== part);
-    const pick = (rows: Int32Array) => Float64Array.from({ length: rows.length * k }, (_, j) => p[rows[Math.floor(j / k)] * k + (j % k)]);
-    const t = fitTemperature(
-      Int32Array.from(rest, (i) => y[i]),
-      pick(rest),
-      k,
-      weight ? Float64Array.from(rest, (i) => weight[i]) : undefined,
-    );
+    const m = n - Math.ceil((n - part) / CHECK_PARTS);
+    const yRest = new Int32Array(m);
+    const pRest = new Float64Array(m * k);
+    const wRest = weight ? new Float64Array(m) : undefined;
+    for (let i = 0, j = 0; i < n; i++) {
+      if (i % CHECK_PARTS === part) continue;
+      yRest[j] = y[i];
+      pRest.set(p.subarray(i * k, (i + 1) * k), j * k);
+      if (wRest) wRest[j] = weight![i];
+      j++;
+    }
+    const t = fitTemperature(yRest, pRest, k, wRest);
     for (let i = part; i < n; i += CHECK_PARTS) scaled.set(temperatureScale(p.subarray(i * k, (i + 1) * k), k, t), i * k);
   }
   return logLoss(y, scaled, weight);

@@ -45,7 +45,11 @@ export const PROBABILITY_FLOOR = 1e-7;
  * same as dividing the logit by t.
  */
 export function temperatureScale(p: Float64Array, k: number, t: number): Float64Array {
-  return softmaxRows(Float64Array.from(p, (v) => Math.log(Math.max(PROBABILITY_FLOOR, v)) / t), k);
+  // A plain loop: Float64Array.from with a mapping function was 5x slower here (Autopilot calls this ~100 times
+  // on the out-of-fold matrix when it calibrates).
+  const logits = new Float64Array(p.length);
+  for (let i = 0; i < p.length; i++) logits[i] = Math.log(Math.max(PROBABILITY_FLOOR, p[i])) / t;
+  return softmaxRows(logits, k);
 }
 
 /**
