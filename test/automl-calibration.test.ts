@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { autopilot } from '../src/automl/autopilot.js';
-import { calibrate, fitTemperature } from '../src/automl/calibrate.js';
+import { calibrate, calibrationStride, fitTemperature } from '../src/automl/calibrate.js';
 import type { AutopilotJob } from '../src/automl/job.js';
 import { readTable } from '../src/io/index.js';
 import type { Frame } from '../src/frame/frame.js';
@@ -136,5 +136,13 @@ describe('temperature scaling of LogLoss jobs', () => {
     expect(c.applied).toBe(true);
     expect(c.temperature).toBeGreaterThan(1);
     expect(warnings).toEqual(['calibration_skipped']);
+  });
+  it('samples every s-th row when the time left covers only part of the rows', () => {
+    // 16,000 rows, 20 ms a pass, 112 passes: all rows need ~2.2 s (at 70% of the time left).
+    expect(calibrationStride(16_000, 20, 10_000)).toBe(1);
+    expect(calibrationStride(16_000, 20, 1_000)).toBe(4); // 0.7 s affords 5,000 rows
+    expect(calibrationStride(16_000, 20, 100)).toBe(0); // 500 rows: below 1,000, skipped
+    expect(calibrationStride(600, 1, 5)).toBe(0); // 600 rows: too few for all of them
+    expect(calibrationStride(600, 1, 1_000)).toBe(1);
   });
 });

@@ -23,6 +23,8 @@ export interface Calibration {
   readonly oofLogLossCrossFitted: number;
   /** True when it improved the out-of-fold log loss, also cross-fitted: model.json then holds the temperature. */
   readonly applied: boolean;
+  /** Set when time allowed only a sample: the out-of-fold rows (every s-th) the temperature was fitted and checked on. */
+  readonly rows?: number;
 }
 
 /** Temperatures searched: log t in [log T_LOW, log T_HIGH] (from 20x sharper to 20x softer). */
@@ -61,37 +63,74 @@ export function fitTemperature(y: Int32Array, p: Float64Array, k: number, weight
   return Math.exp((a + b) / 2);
 }
 
+/** Parts of the out-of-fold rows for the cross-fitted check (row i is in part i mod CHECK_PARTS). */
+const CHECK_PARTS = 5;
 /**
- * Log-loss evaluations calibration makes: the fit (2 + SEARCH_STEPS), the before / after scores, and the
- * cross-fitted check (CHECK_PARTS fits on (CHECK_PARTS - 1) / CHECK_PARTS of the rows, one scoring pass).
+ * Log-loss evaluations calibration makes, in passes over all rows: the fit (2 + SEARCH_STEPS), the after score,
+ * and the cross-fitted check (CHECK_PARTS fits on (CHECK_PARTS - 1) / CHECK_PARTS of the rows, one scoring pass).
  */
-const CALIBRATION_EVALUATIONS = SEARCH_STEPS + 4 + 5 * (SEARCH_STEPS + 2) * 0.8 + 1;
+const CALIBRATION_PASSES = SEARCH_STEPS + 3 + (CHECK_PARTS - 1) * (SEARCH_STEPS + 2) + 1;
+/** Only this share of the time left is planned for calibration (the estimate comes from one timed pass). */
+const CALIBRATION_TIME_SHARE = 0.7;
+/** Fewer rows than this would not fit a temperature worth keeping: calibration is skipped instead. */
+const MIN_CALIBRATION_ROWS = 1_000;
 
-/** LogLoss classification jobs: the temperature of the final model (members `chosen`); undefined otherwise. */
+/** Every `stride`-th row of y, p (n x k) and the weights: a deterministic spread-out sample. */
+function strideRows(y: Int32Array, p: Float64Array, k: number, weight: Float64Array | undefined, stride: number) {
+  const m = Math.ceil(y.length / stride);
+  const ys = new Int32Array(m);
+  const ps = new Float64Array(m * k);
+  const ws = weight ? new Float64Array(m) : undefined;
+  for (let j = 0; j < m; j++) {
+    const i = j * stride;
+    ys[j] = y[i];
+    ps.set(p.subarray(i * k, (i + 1) * k), j * k);
+    if (ws) ws[j] = weight![i];
+  }
+  return { y: ys, p: ps, weight: ws };
+}
+
+/**
+ * Every how-many-th out-of-fold row calibration can afford (1 = all of them), or 0 when not even
+ * MIN_CALIBRATION_ROWS (or all n, if fewer) fit: `passMs` is one timed pass over the n rows, `msLeft` the time to
+ * the final deadline.
+ */
+export function calibrationStride(n: number, passMs: number, msLeft: number): number {
+  const affordable = Math.floor((msLeft * CALIBRATION_TIME_SHARE) / ((passMs / n) * CALIBRATION_PASSES));
+  if (affordable < Math.min(n, MIN_CALIBRATION_ROWS)) return 0;
+  return Math.ceil(n / Math.min(n, affordable));
+}
+
+/**
+ * LogLoss classification jobs: the temperature of the final model (members `chosen`); undefined otherwise. Within
+ * the job's budget: one timed pass over the out-of-fold rows prices the rest; when the time left does not cover
+ * them all, the temperature is fitted and checked on every s-th row (`rows` in the result), and below
+ * MIN_CALIBRATION_ROWS it is skipped with a calibration_skipped warning.
+ */
 export function calibrate(plan: JobPlan, chosen: readonly WeightedResult[]): Calibration | undefined {
   if (plan.task === 'regression' || plan.objective !== 'LogLoss' || plan.options.calibrate === false) return undefined;
-  const p = chosenOof(chosen);
-  if (!p) return undefined;
-  const y = plan.yScored as Int32Array;
-  // Within the job's budget: one timed evaluation prices the rest (16,000 rows x 26 classes: ~20 ms each).
+  const oof = chosenOof(chosen);
+  if (!oof) return undefined;
+  const { k } = plan;
+  const yAll = plan.yScored as Int32Array;
+  const n = yAll.length;
   const deadline = plan.budget.finalDeadline;
   const started = Date.now();
-  const before = logLoss(y, p, plan.weightScored);
-  temperatureScale(p, plan.k, 1); // timed with the line above: what one evaluation of the search costs
-  if (deadline !== undefined && Date.now() + (Date.now() - started) * CALIBRATION_EVALUATIONS >= deadline) {
+  logLoss(yAll, temperatureScale(oof, k, 1), plan.weightScored); // one timed pass
+  const stride = deadline === undefined ? 1 : calibrationStride(n, Math.max(1e-6, Date.now() - started), deadline - Date.now());
+  if (stride === 0) {
     plan.warn('not enough time left to calibrate the probabilities; the final model is not temperature-scaled', 'calibration_skipped');
     return undefined;
   }
-  const t = fitTemperature(y, p, plan.k, plan.weightScored);
-  const after = logLoss(y, temperatureScale(p, plan.k, t), plan.weightScored);
+  const { y, p, weight } = stride === 1 ? { y: yAll, p: oof, weight: plan.weightScored } : strideRows(yAll, oof, k, plan.weightScored, stride);
+  const before = logLoss(y, p, weight);
+  const t = fitTemperature(y, p, k, weight);
+  const after = logLoss(y, temperatureScale(p, k, t), weight);
   const temperature = Number(t.toPrecision(6));
-  const crossFitted = crossFittedLogLoss(y, p, plan.k, plan.weightScored);
+  const crossFitted = crossFittedLogLoss(y, p, k, weight);
   const helps = after < before * (1 - MIN_RELATIVE_GAIN) && crossFitted < before * (1 - MIN_RELATIVE_GAIN);
-  return { method: 'temperature', temperature, oofLogLossBefore: before, oofLogLossAfter: after, oofLogLossCrossFitted: crossFitted, applied: helps };
+  return { method: 'temperature', temperature, oofLogLossBefore: before, oofLogLossAfter: after, oofLogLossCrossFitted: crossFitted, applied: helps, ...(stride > 1 ? { rows: y.length } : {}) };
 }
-
-/** Parts of the out-of-fold rows for the cross-fitted check (row i is in part i mod CHECK_PARTS). */
-const CHECK_PARTS = 5;
 
 /**
  * Log loss of the out-of-fold predictions when each part's temperature is fitted on the other parts: an honest

@@ -44,7 +44,7 @@ function foldMembers(chosen: readonly WeightedResult[]): FinalMember[] {
 export async function refit(plan: JobPlan, state: SearchState, chosen: readonly WeightedResult[], runners: TrialRunnerFactory): Promise<FinalModel> {
   const threshold = decisionThreshold(plan, chosen);
   const calibration = calibrate(plan, chosen);
-  if (calibration) state.emit('refit', `temperature ${calibration.temperature}: out-of-fold log loss ${calibration.oofLogLossBefore.toPrecision(4)} -> ${calibration.oofLogLossAfter.toPrecision(4)}${calibration.applied ? '' : ' (not kept)'}`);
+  if (calibration) state.emit('refit', `temperature ${calibration.temperature}: out-of-fold log loss ${calibration.oofLogLossBefore.toPrecision(4)} -> ${calibration.oofLogLossAfter.toPrecision(4)}${calibration.rows !== undefined ? ` on ${calibration.rows} sampled rows` : ''}${calibration.applied ? '' : ' (not kept)'}`);
   const fallback: FinalModel = { members: foldMembers(chosen), refitted: false, decisionThreshold: threshold, calibration };
   // A stacker's first layer must stay the fold models whose out-of-fold predictions it learnt from.
   if (!plan.refit || chosen.some((m) => m.result.candidate.origin === STACK_ORIGIN)) return fallback;
