@@ -23,6 +23,12 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const SHARED_DATASETS = path.resolve(PROJECT_ROOT, '../shared/datasets');
 export const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
 
+/** CPU time (user + system) of this process so far, ms: differences of it are the suites' CPU-time measures. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 export function machineInfo(): Record<string, unknown> {
   const cpus = os.cpus();
   return {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readTable } from '../../src/io/index.js';
 import { extraTreesSpec, randomForestSpec } from '../../src/models/forest/index.js';
 import { Random } from '../../src/util/random.js';
-import { type BenchRow, type BenchSuite, PROJECT_ROOT } from '../harness.js';
+import { type BenchRow, type BenchSuite, PROJECT_ROOT, cpuMs } from '../harness.js';
 
 /**
  * `npm run bench -- forest [--trees=N] [--rounds=K]`: CPU time per tree of `extratrees` against `rf` on ames
@@ -18,11 +18,6 @@ const DEFAULT_TREES = 40;
 const DEFAULT_ROUNDS = 3;
 /** Target: extra trees' CPU time per tree at most this multiple of the random forest's (issue 13). */
 const PER_TREE_TARGET = 1.0;
-
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
 
 export async function forestCostRow(trees = DEFAULT_TREES, rounds = DEFAULT_ROUNDS): Promise<BenchRow> {
   const { frame } = await readTable(path.join(PROJECT_ROOT, 'fixtures', 'ames.csv'));

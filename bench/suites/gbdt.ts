@@ -13,7 +13,7 @@ import { sortLabels } from '../../src/models/preprocess/target.js';
 import { nativeHistogramsAvailable, setNativeHistograms } from '../../src/models/tree/histogram.js';
 import type { Task } from '../../src/models/types.js';
 import { Random } from '../../src/util/random.js';
-import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS, type SuiteResult } from '../harness.js';
+import { type BenchRow, type BenchSuite, PROJECT_ROOT, SHARED_DATASETS, type SuiteResult, cpuMs } from '../harness.js';
 import { forestCostRow } from './forest.js';
 
 /**
@@ -158,10 +158,7 @@ function syntheticBinary(n: number, p: number, rng: Random): { data: Frame; targ
 async function speedCase(name: string, data: Frame, target: Column, python: string | null, tmp: string): Promise<BenchRow> {
   const names = treeFeatureNames(data);
   const rssBefore = process.memoryUsage().rss;
-  const cpu = (): number => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
+  const cpu = (): number => cpuMs() / 1000;
   const t0 = performance.now();
   const c0 = cpu();
   const binned = binFrame(data, names, { maxBins: 255 });

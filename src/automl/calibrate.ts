@@ -75,14 +75,14 @@ const CALIBRATION_TIME_SHARE = 0.7;
 /** Fewer rows than this would not fit a temperature worth keeping: calibration is skipped instead. */
 const MIN_CALIBRATION_ROWS = 1_000;
 
-/** Every `stride`-th row of y, p (n x k) and the weights: a deterministic spread-out sample. */
-function strideRows(y: Int32Array, p: Float64Array, k: number, weight: Float64Array | undefined, stride: number) {
-  const m = Math.ceil(y.length / stride);
+/** The given rows of y, p (n x k) and the weights, in that order. */
+function pickRows(y: Int32Array, p: Float64Array, k: number, weight: Float64Array | undefined, rows: Int32Array) {
+  const m = rows.length;
   const ys = new Int32Array(m);
   const ps = new Float64Array(m * k);
   const ws = weight ? new Float64Array(m) : undefined;
   for (let j = 0; j < m; j++) {
-    const i = j * stride;
+    const i = rows[j];
     ys[j] = y[i];
     ps.set(p.subarray(i * k, (i + 1) * k), j * k);
     if (ws) ws[j] = weight![i];
@@ -122,7 +122,9 @@ export function calibrate(plan: JobPlan, chosen: readonly WeightedResult[]): Cal
     plan.warn('not enough time left to calibrate the probabilities; the final model is not temperature-scaled', 'calibration_skipped');
     return undefined;
   }
-  const { y, p, weight } = stride === 1 ? { y: yAll, p: oof, weight: plan.weightScored } : strideRows(yAll, oof, k, plan.weightScored, stride);
+  // A deterministic spread-out sample: every stride-th row.
+  const sample = () => Int32Array.from({ length: Math.ceil(n / stride) }, (_, j) => j * stride);
+  const { y, p, weight } = stride === 1 ? { y: yAll, p: oof, weight: plan.weightScored } : pickRows(yAll, oof, k, plan.weightScored, sample());
   const before = logLoss(y, p, weight);
   const t = fitTemperature(y, p, k, weight);
   const after = logLoss(y, temperatureScale(p, k, t), weight);
@@ -140,18 +142,10 @@ function crossFittedLogLoss(y: Int32Array, p: Float64Array, k: number, weight?: 
   const n = y.length;
   const scaled = new Float64Array(p.length);
   for (let part = 0; part < CHECK_PARTS; part++) {
-    const m = n - Math.ceil((n - part) / CHECK_PARTS);
-    const yRest = new Int32Array(m);
-    const pRest = new Float64Array(m * k);
-    const wRest = weight ? new Float64Array(m) : undefined;
-    for (let i = 0, j = 0; i < n; i++) {
-      if (i % CHECK_PARTS === part) continue;
-      yRest[j] = y[i];
-      pRest.set(p.subarray(i * k, (i + 1) * k), j * k);
-      if (wRest) wRest[j] = weight![i];
-      j++;
-    }
-    const t = fitTemperature(yRest, pRest, k, wRest);
+    const rest = new Int32Array(n - Math.ceil((n - part) / CHECK_PARTS));
+    for (let i = 0, j = 0; i < n; i++) if (i % CHECK_PARTS !== part) rest[j++] = i;
+    const fit = pickRows(y, p, k, weight, rest);
+    const t = fitTemperature(fit.y, fit.p, k, fit.weight);
     for (let i = part; i < n; i += CHECK_PARTS) scaled.set(temperatureScale(p.subarray(i * k, (i + 1) * k), k, t), i * k);
   }
   return logLoss(y, scaled, weight);

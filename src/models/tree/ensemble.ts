@@ -35,18 +35,12 @@ const NATIVE_PREDICT_MIN_ROWS = 8;
 let smallBlock = new Float64Array(0);
 
 /**
- * The channel each tree adds into, reused while a model's trees map to the same channels (a fresh Int32Array per
- * call, and Int32Array.from with a mapping function, cost more than the walk itself for a one-row request).
+ * The channel each tree adds into, by a plain loop: Int32Array.from with a mapping function cost more than the
+ * walk itself for a one-row request (measured for issue 13).
  */
-const channelCache = new WeakMap<readonly FlatTree[], Int32Array>();
 function channelsFor(trees: readonly FlatTree[], dim: number, channelOf: (t: number) => number): Int32Array {
-  const cached = channelCache.get(trees);
-  let same = cached !== undefined;
-  for (let t = 0; same && t < trees.length; t++) same = cached![t] === (trees[t].outputDim === dim ? 0 : channelOf(t));
-  if (same) return cached!;
   const channels = new Int32Array(trees.length);
   for (let t = 0; t < trees.length; t++) channels[t] = trees[t].outputDim === dim ? 0 : channelOf(t);
-  channelCache.set(trees, channels);
   return channels;
 }
 
