@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { autopilot } from '../src/automl/autopilot.js';
-import { planJob } from '../src/automl/plan.js';
+import { cvSecondsEstimate, planJob } from '../src/automl/plan.js';
 import { numericColumn } from '../src/frame/column.js';
 import { SMALL_DATA_ROWS, portfolio } from '../src/automl/portfolio.js';
 import { LEARNED_PORTFOLIO } from '../src/automl/portfolio-learned.js';
@@ -53,6 +53,34 @@ describe('repeated stratified k-fold below REPEATED_CV_MAX_ROWS', () => {
     const single = makeValidationPlan(strata, { seed: 4, repeats: 1 });
     const repeated = makeValidationPlan(strata, { seed: 4 });
     expect(Array.from(repeated.foldOf.subarray(0, 300))).toEqual(Array.from(single.foldOf));
+  });
+});
+
+describe('holdout when the budget is too tight for k-fold CV', () => {
+  it('estimates CV cost from rows x features x classes: letter-shaped data at 60 s on 2 instances is over a quarter of the budget', () => {
+    // letter's training rows: 16,000 x 16 features, 26 classes; 5 folds of 12,800 rows each, 500 rounds.
+    expect(cvSecondsEstimate(16_000, 16, 26, 5, 5)).toBeCloseTo(85.2, 1);
+    expect(cvSecondsEstimate(16_000, 16, 26, 5, 5)).toBeGreaterThan(0.25 * 60 * 2);
+    expect(cvSecondsEstimate(16_000, 16, 26, 5, 5)).toBeLessThan(0.25 * 600 * 2);
+    // ames (2,344 x 80, regression) stays far below the 60 s budget's share.
+    expect(cvSecondsEstimate(2_344, 80, 1, 5, 5)).toBeLessThan(0.25 * 60 * 2 * 0.2);
+  });
+
+  it('switches to a holdout with a warning under a tight budget, and keeps CV when the user chose the validation or no GBDT runs', async () => {
+    const ames = (await readTable('fixtures/ames.csv')).frame;
+    const base = { data: ames, target: 'Sale_Price', instances: 1 };
+    // ames' 5-fold CV of the default GBDT: about 3 CPU s; a 5 s budget on one instance allows 1.25 s for it.
+    const tight = await planJob({ ...base, maxRuntime: 5 });
+    expect(tight.validation.kind).toBe('holdout');
+    expect(tight.refit).toBe(true);
+    expect(tight.warnings.map((w) => w.code)).toContain('holdout_for_budget');
+    const roomy = await planJob({ ...base, maxRuntime: 60 });
+    expect(roomy.validation.kind).toBe('cv');
+    expect(roomy.warnings.map((w) => w.code)).not.toContain('holdout_for_budget');
+    const linearOnly = await planJob({ ...base, maxRuntime: 5, learners: ['linear'] });
+    expect(linearOnly.validation.kind).toBe('cv');
+    const folds = await planJob({ ...base, maxRuntime: 5, groupColumn: 'Year_Sold' });
+    expect([folds.validation.kind, folds.warnings.some((w) => w.code === 'holdout_for_budget')]).toEqual(['cv', false]);
   });
 });
 

@@ -4,6 +4,7 @@ import { type CustomMetric, DEFAULT_OBJECTIVE, type MetricName, METRIC_DIRECTION
 import { needsFeaturizer } from '../models/featurize.js';
 import { isTextJobFrame } from '../models/text/index.js';
 import { DEFAULT_VALIDATION_FRACTION, type ValidationPlan, foldCount, foldRows, makeValidationPlan, quantileStrata, scoredRows } from '../models/folds.js';
+import { GBDT_DEFAULTS } from '../models/gbdt/index.js';
 import { getLearnerSpec, learnerSpecs, trainableKinds } from '../models/registry.js';
 import { type BinnedData, binFrame, treeFeatureNames } from '../models/tree/binning.js';
 import { shareRowBins } from '../models/tree/builder.js';
@@ -45,6 +46,17 @@ const STACK_RESERVE_FRACTION = 0.05;
 const STACK_RESERVE_MAX_MS = 20_000;
 /** Seeds per candidate: a candidate's fits use seedKey x SEED_STRIDE + fold + 1 (the refit: fold -1). */
 const SEED_STRIDE = 64;
+/**
+ * CPU seconds of the default GBDT per training row x feature x raw score (classes for multiclass) x boosting round,
+ * on the reference 2-core machine: letter's 12,800 x 16 x 26 x 500 fit took 17 CPU s (XGBoost hist: 17.4).
+ */
+const GBDT_SECONDS_PER_CELL_ROUND = 6.4e-9;
+/**
+ * Under a time budget, k-fold CV is kept while its folds of one default boosting candidate are estimated to take at
+ * most this share of the CPU budget (runtime x instances); above it every candidate would be cut short by its
+ * deadline, so the search validates on a holdout instead (FLAML's auto rule makes the same trade on rows x features).
+ */
+const CV_BUDGET_SHARE = 0.25;
 
 /** The job's time limits (epoch ms) on top of the search's. */
 export interface JobBudget extends SearchBudget {
@@ -200,6 +212,34 @@ function shareData(prep: Prepared, validation: ValidationPlan, usesTrees: boolea
   return { datasetId, data: shareFrame(prep.features), target: shareColumn(prep.target), foldOf, sampleWeight, binned };
 }
 
+/**
+ * Estimated CPU seconds of k-fold CV (`fits` fold fits) of one default GBDT candidate on `rows` x `features` with
+ * `dim` raw scores per row (the number of classes for multiclass, else 1).
+ */
+export function cvSecondsEstimate(rows: number, features: number, dim: number, fits: number, folds: number): number {
+  const trainRows = rows * (folds > 1 ? 1 - 1 / folds : 1);
+  return fits * trainRows * features * dim * GBDT_DEFAULTS.numRounds * GBDT_SECONDS_PER_CELL_ROUND;
+}
+
+/**
+ * Whether the budget is too tight for k-fold CV (see CV_BUDGET_SHARE): only for a searched portfolio with the GBDT
+ * among its learners, a time budget, and no validation the user chose (holdout fraction, fold or group column).
+ * Says so in a `holdout_for_budget` warning.
+ */
+function tooTightForCv(options: AutopilotOptions, prep: Prepared, specs: readonly LearnerSpec<object>[], folds: number, repeats: number, warn: (message: string, code?: string) => void): boolean {
+  const runtime = effectiveMaxRuntime(options);
+  if (runtime === undefined || options.validationFraction !== undefined || prep.folds || prep.groups || !specs.some((s) => s.kind === 'gbdt')) return false;
+  const dim = prep.task === 'multiclass' ? (prep.classes?.length ?? 1) : 1;
+  const estimate = cvSecondsEstimate(prep.features.numRows, prep.features.numColumns, dim, folds * repeats, folds);
+  const cpuBudget = runtime * Math.max(1, options.instances ?? defaultInstances());
+  if (estimate <= cpuBudget * CV_BUDGET_SHARE) return false;
+  warn(
+    `validating on a ${DEFAULT_VALIDATION_FRACTION * 100}% holdout instead of ${folds}-fold CV: one boosting candidate's folds would take about ${Math.round(estimate)} of the ${Math.round(cpuBudget)} CPU seconds of the budget (a longer max runtime keeps CV)`,
+    'holdout_for_budget',
+  );
+  return true;
+}
+
 /** Whether this is a text classification job: asked for (options.text), or the only feature is a text column. */
 function textJob(options: AutopilotOptions, prep: Prepared): boolean {
   if (options.text !== true) return prep.task !== 'regression' && isTextJobFrame(prep.features);
@@ -243,7 +283,9 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
   const n = features.numRows;
 
   const strata = task === 'regression' ? quantileStrata(prep.y as Float64Array) : (prep.y as Int32Array);
-  const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: undefined, folds: prep.folds, groups: prep.groups, numFolds: preset.folds, repeats: presetRepeats(preset, n) });
+  const repeats = presetRepeats(preset, n);
+  const holdoutForBudget = tooTightForCv(options, prep, specs, preset.folds, repeats, warn);
+  const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: holdoutForBudget, folds: prep.folds, groups: prep.groups, numFolds: preset.folds, repeats });
   const budget = jobBudget(options, startedAt, stackingEligible(options, mode, validation.kind === 'cv'));
   const isScored = (i: number) => validation.kind === 'cv' || validation.foldOf[i] === 0;
   const scored = scoredRows(validation);
