@@ -177,6 +177,45 @@ describe('native kernels', () => {
     expect(grad.filter((v) => v !== -7).length).toBe(rows.length);
   });
 
+  it('multiclass log-loss gradients (softmax with V8 Math.exp ported) are bit-identical to the TypeScript objective, 1-3 threads', async (ctx) => {
+    needNative(ctx);
+    const { objectiveFor } = await import('../src/models/gbdt/objectives.js');
+    const rng = new Random(23);
+    // 26 classes like letter (six groups of four exps and two single ones per row), and 3 (one single-group row);
+    // rows with every exp branch: ties at the max (exp(0) and |x| < 2^-28), large gaps (underflow beyond -745),
+    // +-Infinity and NaN scores.
+    for (const K of [26, 3]) {
+      const n = Math.ceil(140_000 / K) * 2;
+      const scores = Float64Array.from({ length: n * K }, (_, i) => (i % 5 === 0 ? rng.normal() * 40 : i % 5 === 1 ? rng.normal() : i % 5 === 2 ? rng.normal() * 2 ** -rng.int(40) : rng.normal() * 4));
+      const special = [0, -0, 2 ** -30, -(2 ** -30), 800, -800, 709.8, -745.2, Infinity, -Infinity, NaN, Math.LN2 / 2, -1.5 * Math.LN2];
+      for (let j = 0; j < special.length; j++) for (let c = 0; c < K; c++) scores[j * K + c] = c % 2 === 0 ? special[j] : special[(j + c) % special.length];
+      const y = Float64Array.from({ length: n }, () => rng.int(K));
+      const w = Float64Array.from({ length: n }, () => 0.5 + rng.next());
+      const rows = Int32Array.from({ length: n }, (_, i) => i).filter(() => rng.next() < 0.9);
+      const objective = objectiveFor('multiclass', K);
+      setNativeHistograms(false);
+      const grad = new Float64Array(n * K).fill(-7);
+      const hess = new Float64Array(n * K).fill(-7);
+      try {
+        objective.gradients(scores, y, w, rows, grad, hess, n);
+      } finally {
+        setNativeHistograms(true);
+      }
+      expect(grad.filter((v) => v !== -7).length).toBe(rows.length * K);
+      for (const threads of [1, 2, 3]) {
+        const g = new Float64Array(n * K).fill(-7);
+        const h = new Float64Array(n * K).fill(-7);
+        const spy = vi.spyOn(native!, 'multiclassGradients');
+        objective.gradients(scores, y, w, rows, g, h, n, threads);
+        expect(spy).toHaveBeenCalledTimes(1);
+        vi.restoreAllMocks();
+        let differing = 0;
+        for (let i = 0; i < n * K; i++) if (!Object.is(g[i], grad[i]) || !Object.is(h[i], hess[i])) differing++;
+        expect(differing, `${K} classes, ${threads} threads`).toBe(0);
+      }
+    }
+  });
+
   it('the fused node kernel (histogram, subtraction, numeric scan) agrees with the TypeScript path, 1-3 threads', async (ctx) => {
     needNative(ctx);
     const { binFrame, treeFeatureNames } = await import('../src/models/tree/binning.js');

@@ -121,8 +121,11 @@ void RowBlock(const RowJob& job, const int32_t* feats, int count);
 // Registers the training kernels of train.cc on the addon's exports.
 void RegisterTrainKernels(Napi::Env env, Napi::Object exports);
 
-// Registers the split-search and gradient kernels of split.cc on the addon's exports.
+// Registers the split-search kernel of split.cc on the addon's exports.
 void RegisterSplitKernels(Napi::Env env, Napi::Object exports);
+
+// Registers the gradient kernels of gradients.cc on the addon's exports.
+void RegisterGradientKernels(Napi::Env env, Napi::Object exports);
 
 // Registers the prediction kernels of predict.cc on the addon's exports.
 void RegisterPredictKernels(Napi::Env env, Napi::Object exports);

@@ -198,6 +198,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gatherOrdered", Napi::Function::New(env, GatherOrdered));
   tabpilot::RegisterTrainKernels(env, exports);
   tabpilot::RegisterSplitKernels(env, exports);
+  tabpilot::RegisterGradientKernels(env, exports);
   tabpilot::RegisterPredictKernels(env, exports);
   return exports;
 }

@@ -13,7 +13,7 @@ export interface Objective {
   initScore(y: Float64Array, w: Float64Array, rows: Int32Array): Float64Array;
   /**
    * Writes grad/hess of class k (dim > 1: stored at [k * n + r]) for the given rows. `threads` (default 1) is for
-   * the native binary kernel (same values on any count).
+   * the native kernels (same values on any count).
    */
   gradients(scores: Float64Array, y: Float64Array, w: Float64Array, rows: Int32Array, grad: Float64Array, hess: Float64Array, n: number, threads?: number): void;
   /** Mean loss of scores (n rows, dim each) against y. */
@@ -106,7 +106,13 @@ function multiLogloss(K: number): Objective {
       }
       return Float64Array.from(sw, (s) => Math.log(Math.max(s / total, 1e-6)));
     },
-    gradients(scores, y, w, rows, grad, hess, n) {
+    gradients(scores, y, w, rows, grad, hess, n, threads = 1) {
+      // The native twin ports V8's Math.exp (fdlibm) and keeps softmaxInto's order: the same bits as this loop.
+      const native = rows.length >= NATIVE_MIN_ROWS ? histogramKernels() : null;
+      if (native !== null) {
+        native.multiclassGradients(scores, y, w, rows, grad, hess, n, K, factor, threads);
+        return;
+      }
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i];
         softmax(scores, r * K);

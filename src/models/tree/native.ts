@@ -70,6 +70,8 @@ export interface NativeKernels {
   ): void;
   /** `binaryLogloss.gradients` (gbdt/objectives.ts, its twin) over `rows`, with V8's Math.exp ported to C++. */
   binaryGradients(scores: Float64Array, y: Float64Array, w: Float64Array, rows: Int32Array, grad: Float64Array, hess: Float64Array, threads: number): void;
+  /** `multiLogloss.gradients` (its twin) over `rows` for K classes, hessians scaled by `factor`, with V8's Math.exp. */
+  multiclassGradients(scores: Float64Array, y: Float64Array, w: Float64Array, rows: Int32Array, grad: Float64Array, hess: Float64Array, n: number, K: number, factor: number, threads: number): void;
   /** out[r * numFeatures + f] = bins[f * numRows + r]: the row-major copy `buildHistogramRows` reads. */
   transposeBins(bins: Uint8Array, numRows: number, numFeatures: number, out: Uint8Array): void;
   /** out[0] += sum of grad[rows[i]], out[1] += sum of hess[rows[i]] over [start, end), in row order (`sumGradientsTs`). */
@@ -132,6 +134,7 @@ let loaded: NativeKernels | null | undefined;
 const KERNELS: readonly (keyof NativeKernels)[] = [
   'accumulateHistogram', 'gatherOrdered', 'buildHistogramRows', 'transposeBins', 'sumGradients', 'addLeafValues',
   'subtractHistogram', 'sortFloat64', 'partitionRows', 'predictColumns', 'histogramSplits', 'binaryGradients',
+  'multiclassGradients',
 ];
 
 const CANDIDATES = [
