@@ -101,6 +101,10 @@ describe('random forest and extra trees', () => {
       { file: 'house_votes84.csv', target: 'Class', task: 'binary', spec: randomForestSpec, params: {}, digest: 'd85851a18358bc66' },
       { file: 'ames.csv', target: 'Sale_Price', task: 'regression', spec: extraTreesSpec, params: { maxFeatures: 0.3 }, digest: '7b7a4b84a5b25265' },
       { file: 'house_votes84.csv', target: 'Class', task: 'binary', spec: extraTreesSpec, params: { maxFeatures: 0.3 }, digest: 'ae7ccb4e9d1dfbba' },
+      // Taken before the gathered node rows and the reused categorical buffers (issue 13): several classes, best-first
+      // growth and a leaf minimum through the row passes of random-cut.ts.
+      { file: 'glass.csv', target: 'Type', task: 'multiclass', spec: extraTreesSpec, params: { criterion: 'entropy', maxLeaves: 20, minSamplesLeaf: 3 }, digest: '2d992fa0650e34de' },
+      { file: 'ames.csv', target: 'Sale_Price', task: 'regression', spec: extraTreesSpec, params: { criterion: 'entropy', maxLeaves: 20, minSamplesLeaf: 3 }, digest: 'f067f5f33ef6cf16' },
     ] as const;
     for (const c of cases) {
       const { data, target } = await loadFixture(c.file, c.target);

@@ -74,7 +74,8 @@ export class TreeBuilder {
   private readonly histSize: number;
   private readonly pool: Float64Array[] = [];
   private readonly constantPool: Uint8Array[] = [];
-  private readonly ordered: Float64Array;
+  /** Gathered (grad, hess) of a node's rows for the TypeScript histogram; made on first use (boosting's native row-wise path never needs it). */
+  private ordered: Float64Array | null = null;
   private readonly scratch: Int32Array;
   private readonly nodeFeatures: Int32Array;
   private readonly rowWise: boolean;
@@ -92,7 +93,6 @@ export class TreeBuilder {
     this.finder = new SplitFinder(binned, params);
     this.stride = params.channels + 1;
     this.histSize = binned.binOffsets[binned.numFeatures] * this.stride;
-    this.ordered = new Float64Array(binned.numRows * this.stride);
     this.scratch = new Int32Array(binned.numRows);
     this.nodeFeatures = new Int32Array(binned.numFeatures);
     // One gradient channel on 8-bit bins (boosting): one pass over a node's rows for all features (XGBoost's
@@ -320,13 +320,13 @@ export class TreeBuilder {
     hist.fill(0);
     const K = this.params.channels;
     const S = this.stride;
-    const ordered = this.ordered;
     const rowWise = this.rowWise && end - start >= NATIVE_MIN_ROWS ? histogramKernels() : null;
     if (rowWise !== null) {
       const { numFeatures, binOffsets } = this.binned;
       rowWise.buildHistogramRows(this.rowBins(rowWise), numFeatures, rows, start, end, grad, hess, features, features.length, binOffsets, hist, this.params.numThreads ?? 1);
       return hist;
     }
+    const ordered = (this.ordered ??= new Float64Array(this.binned.numRows * S));
     const native = end - start >= NATIVE_MIN_ROWS && nativePartitionEnabled ? nativeKernels() : null;
     if (K === 1 && native !== null) native.gatherOrdered(rows, start, end, grad, hess, ordered);
     else if (K === 1) {
@@ -399,7 +399,8 @@ export function partitionRowsTs(
       else scratch[s++] = r;
     }
   }
-  rows.set(scratch.subarray(0, s), w);
+  // A loop rather than rows.set(scratch.subarray(..)): small nodes are the common case, and a view per call is garbage.
+  for (let i = 0; i < s; i++) rows[w + i] = scratch[i];
   return w;
 }
 

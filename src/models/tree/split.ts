@@ -1,5 +1,6 @@
 import type { Random } from '../../util/random.js';
 import type { BinnedData } from './binning.js';
+import { NodeGather, nodeFeatureHistogram, randomCutSums } from './random-cut.js';
 import { SCANNED_STRIDE, minChildHessian, scannedSplit } from './scan.js';
 import type { NodeRows, SplitInfo, SplitParams } from './split-types.js';
 
@@ -18,8 +19,12 @@ export class SplitFinder {
   private readonly numBins: Int32Array;
   /** findCategorical: each candidate category's sort key, by bin. */
   private readonly catKeys: Float64Array;
+  /** findCategorical: the occupied bins, then the sorted candidates (reused across calls). */
+  private readonly catBins: Int32Array;
   /** findFromRows: histogram regions of the categorical candidates, built on demand. */
   private rowHist: Float64Array | null = null;
+  /** findFromRows: the node's gradients in row order (random-cut.ts). */
+  private gathered: NodeGather | null = null;
 
   constructor(
     private readonly binned: BinnedData,
@@ -34,6 +39,7 @@ export class SplitFinder {
     this.isCategorical = Uint8Array.from(binned.features, (fb) => (fb.kind === 'categorical' ? 1 : 0));
     this.numBins = Int32Array.from(binned.features, (fb) => fb.numBins);
     this.catKeys = new Float64Array(this.numBins.reduce((m, v) => Math.max(m, v), 0));
+    this.catBins = new Int32Array(this.catKeys.length);
   }
 
   /** Score of a node with stats s (channels then hessian at s[off + channels]). */
@@ -84,7 +90,7 @@ export class SplitFinder {
    * `count` rows. Returns null when no split passes the constraints.
    */
   find(hist: Float64Array, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random): SplitInfo | null {
-    return this.search(hist, null, total, count, features, numFeatures, rng);
+    return this.search(hist, total, count, features, numFeatures, rng);
   }
 
   /**
@@ -95,7 +101,33 @@ export class SplitFinder {
    */
   findFromRows(node: NodeRows, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random): SplitInfo | null {
     this.rowHist ??= new Float64Array(this.binned.binOffsets[this.binned.numFeatures] * this.stride);
-    return this.search(this.rowHist, node, total, count, features, numFeatures, rng);
+    const hist = this.rowHist;
+    const K = this.p.channels;
+    if (count < 2 * this.p.minDataInLeaf || total[K] < 2 * this.p.minSumHessian) return null;
+    const gathered = (this.gathered ??= new NodeGather(this.binned.numRows, K));
+    gathered.gather(node);
+    const parentScore = this.score(total, 0);
+    const constant = node.constant;
+    let best: SplitInfo | null = null;
+    for (let j = 0; j < numFeatures; j++) {
+      const f = features[j];
+      // Constant in an ancestor's rows: no cut, and no random draw (as when found constant below), so models are unchanged.
+      if (constant !== null && constant[f] === 1) continue;
+      const numBins = this.numBins[f];
+      const threshold: number = best !== null ? best.gain : 0;
+      let candidate: SplitInfo | null;
+      if (this.isCategorical[f] === 1) {
+        // findCategorical needs two occupied categories; deep nodes often hold one, so check that from the rows first.
+        if (!nodeFeatureHistogram(this.binned, f, numBins, node, gathered, K, hist)) {
+          if (constant !== null) constant[f] = 1;
+          continue;
+        }
+        candidate = this.findCategorical(hist, f, numBins, total, count, parentScore, threshold, rng);
+      } else candidate = this.findRandomCut(node, f, numBins, total, count, parentScore, threshold, rng);
+      if (candidate !== null) best = candidate;
+    }
+    if (best !== null && best.gain <= this.p.minGainToSplit) return null;
+    return best;
   }
 
   /**
@@ -104,10 +136,10 @@ export class SplitFinder {
    * (starting from the running best) would return it, so the split is the same.
    */
   findScanned(hist: Float64Array, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random, scanned: Float64Array, off: number): SplitInfo | null {
-    return this.search(hist, null, total, count, features, numFeatures, rng, scanned, off);
+    return this.search(hist, total, count, features, numFeatures, rng, scanned, off);
   }
 
-  private search(hist: Float64Array, node: NodeRows | null, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random, scanned: Float64Array | null = null, scannedOff = 0): SplitInfo | null {
+  private search(hist: Float64Array, total: Float64Array, count: number, features: Int32Array, numFeatures: number, rng: Random, scanned: Float64Array | null = null, scannedOff = 0): SplitInfo | null {
     const K = this.p.channels;
     const H = total[K];
     if (count < 2 * this.p.minDataInLeaf || H < 2 * this.p.minSumHessian) return null;
@@ -116,24 +148,15 @@ export class SplitFinder {
     for (let j = 0; j < numFeatures; j++) {
       const f = features[j];
       const numBins = this.numBins[f];
-      const categorical = this.isCategorical[f] === 1;
-      // Constant in an ancestor's rows: no cut, and no random draw (as when found constant below), so models are unchanged.
-      if (node?.constant?.[f] === 1) continue;
       const threshold: number = best ? best.gain : 0;
-      // findCategorical needs two occupied categories; deep nodes often hold one, so check that from the rows first.
-      const skip = node !== null && categorical && !this.featureHistogram(node, f, numBins, hist);
-      if (skip && node.constant !== null) node.constant[f] = 1;
-      const candidate: SplitInfo | null = skip
-        ? null
-        : categorical
+      const candidate: SplitInfo | null =
+        this.isCategorical[f] === 1
           ? this.findCategorical(hist, f, numBins, total, count, parentScore, threshold, rng)
-          : node !== null
-            ? this.findRandomCut(node, f, numBins, total, count, parentScore, threshold, rng)
-            : scanned !== null
-              ? scannedSplit(scanned, scannedOff + SCANNED_STRIDE * j, f, threshold)
-              : this.p.criterion === 'gradient'
-                ? this.findNumericGradient(hist, f, numBins, total, count, parentScore, threshold)
-                : this.findNumeric(hist, f, numBins, total, count, parentScore, threshold);
+          : scanned !== null
+            ? scannedSplit(scanned, scannedOff + SCANNED_STRIDE * j, f, threshold)
+            : this.p.criterion === 'gradient'
+              ? this.findNumericGradient(hist, f, numBins, total, count, parentScore, threshold)
+              : this.findNumeric(hist, f, numBins, total, count, parentScore, threshold);
       if (candidate !== null) best = candidate;
     }
     if (best !== null && best.gain <= this.p.minGainToSplit) return null;
@@ -247,74 +270,16 @@ export class SplitFinder {
    * and largest occupied value bins (bins lo..t go left), with missing values scored on either side.
    */
   private findRandomCut(node: NodeRows, f: number, numBins: number, total: Float64Array, count: number, parentScore: number, bestGain: number, rng: Random): SplitInfo | null {
-    const { rows, start, end, grad, hess } = node;
     const S = this.stride;
     const K = this.p.channels;
-    const bins = this.binned.bins;
-    const col = f * this.binned.numRows;
     const missing = this.missing;
     const left = this.left;
     const right = this.right;
-    let lo = numBins;
-    let hi = 0;
-    if (K === 1) {
-      // One channel (regression): the same sums in the same order, in locals.
-      let mg = 0;
-      let mh = 0;
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        const b = bins[col + r];
-        if (b === 0) {
-          mg += grad[r];
-          mh += hess[r];
-        } else if (hess[r] > 0) {
-          if (b < lo) lo = b;
-          if (b > hi) hi = b;
-        }
-      }
-      missing[0] = mg;
-      missing[1] = mh;
-    } else {
-      missing.fill(0);
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        const b = bins[col + r];
-        if (b === 0) {
-          for (let k = 0; k < K; k++) missing[k] += grad[r * K + k];
-          missing[K] += hess[r];
-        } else if (hess[r] > 0) {
-          if (b < lo) lo = b;
-          if (b > hi) hi = b;
-        }
-      }
-    }
-    if (hi <= lo) {
+    const value = this.best;
+    const cut = randomCutSums(this.binned, f, numBins, node, this.gathered!, K, missing, value, rng);
+    if (cut < 0) {
       if (node.constant !== null) node.constant[f] = 1;
       return null;
-    }
-    const cut = lo + rng.int(hi - lo);
-    const value = this.best;
-    if (K === 1) {
-      let vg = 0;
-      let vh = 0;
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        const b = bins[col + r];
-        if (b === 0 || b > cut) continue;
-        vg += grad[r];
-        vh += hess[r];
-      }
-      value[0] = vg;
-      value[1] = vh;
-    } else {
-      value.fill(0);
-      for (let i = start; i < end; i++) {
-        const r = rows[i];
-        const b = bins[col + r];
-        if (b === 0 || b > cut) continue;
-        for (let k = 0; k < K; k++) value[k] += grad[r * K + k];
-        value[K] += hess[r];
-      }
     }
     const ratio = count / total[K];
     let found: Float64Array | null = null;
@@ -338,35 +303,14 @@ export class SplitFinder {
     return { feature: f, gain: bestGain, binThreshold: cut, leftBins: null, defaultLeft: bestDefaultLeft, leftStats: found };
   }
 
-  /**
-   * The histogram region of feature f from a node's rows (findFromRows' categorical candidates). Returns false,
-   * leaving it unbuilt, when the rows with a positive hessian occupy fewer than two bins (no split possible).
-   */
-  private featureHistogram(node: NodeRows, f: number, numBins: number, hist: Float64Array): boolean {
-    const { rows, start, end, grad, hess } = node;
-    const S = this.stride;
-    const K = this.p.channels;
-    const base = this.binned.binOffsets[f] * S;
-    const bins = this.binned.bins;
-    const col = f * this.binned.numRows;
-    let first = -1;
-    let two = false;
-    for (let i = start; i < end && !two; i++) {
-      const r = rows[i];
-      if (hess[r] <= 0) continue;
-      const b = bins[col + r];
-      if (first < 0) first = b;
-      else two = b !== first;
-    }
-    if (!two) return false;
-    hist.fill(0, base, base + numBins * S);
-    for (let i = start; i < end; i++) {
-      const r = rows[i];
-      const h = base + bins[col + r] * S;
-      for (let k = 0; k < K; k++) hist[h + k] += grad[r * K + k];
-      hist[h + K] += hess[r];
-    }
-    return true;
+  /** Gain of the split this.left | total - this.left (written to this.right), or -Infinity when a side is infeasible. */
+  private leftRightGain(total: Float64Array, ratio: number, extraL2: number, parentScore: number): number {
+    const left = this.left;
+    const right = this.right;
+    if (!this.feasible(left, ratio)) return -Infinity;
+    for (let c = 0; c < this.stride; c++) right[c] = total[c] - left[c];
+    if (!this.feasible(right, ratio)) return -Infinity;
+    return this.score(left, 0, extraL2) + this.score(right, 0, extraL2) - parentScore;
   }
 
   private findCategorical(
@@ -385,9 +329,11 @@ export class SplitFinder {
     const ratio = count / total[K];
     const left = this.left;
     const right = this.right;
-    const used: number[] = [];
-    for (let b = 0; b < numBins; b++) if (hist[base + b * S + K] > 0) used.push(b);
-    if (used.length < 2) return null;
+    // The occupied bins in order, then (sorted path) the candidates among them, in a reused buffer.
+    const bins = this.catBins;
+    let n = 0;
+    for (let b = 0; b < numBins; b++) if (hist[base + b * S + K] > 0) bins[n++] = b;
+    if (n < 2) return null;
     const gradient = this.p.criterion === 'gradient';
     // The best left side so far, as a recipe (no array per candidate): `bestBin` alone, or the first `bestCount`
     // categories of the sorted order read forwards (bestDir 0) or backwards (1).
@@ -395,42 +341,38 @@ export class SplitFinder {
     let bestBin = -1;
     let bestDir = 0;
     let bestCount = 0;
-    let candidates: number[] = used;
-    const consider = (extraL2: number, bin: number, dir: number, count: number): void => {
-      if (!this.feasible(left, ratio)) return;
-      for (let c = 0; c < S; c++) right[c] = total[c] - left[c];
-      if (!this.feasible(right, ratio)) return;
-      const gain = this.score(left, 0, extraL2) + this.score(right, 0, extraL2) - parentScore;
-      if (gain > bestGain) {
-        bestGain = gain;
-        found = true;
-        bestBin = bin;
-        bestDir = dir;
-        bestCount = count;
-        this.best.set(left);
-      }
-    };
     if (numBins - 1 <= this.p.maxCatToOnehot) {
-      for (const b of used) {
+      for (let i = 0; i < n; i++) {
+        const b = bins[i];
         for (let c = 0; c < S; c++) left[c] = hist[base + b * S + c];
-        consider(0, b, 0, 0);
+        const gain = this.leftRightGain(total, ratio, 0, parentScore);
+        if (gain > bestGain) {
+          bestGain = gain;
+          found = true;
+          bestBin = b;
+          this.best.set(left);
+        }
       }
     } else {
       const smooth = this.p.catSmooth;
-      candidates = used.filter((b) => hist[base + b * S + K] * ratio >= smooth);
-      if (candidates.length < 2) return null;
+      let kept = 0;
+      for (let i = 0; i < n; i++) if (hist[base + bins[i] * S + K] * ratio >= smooth) bins[kept++] = bins[i];
+      n = kept;
+      if (n < 2) return null;
       // Order categories by their (smoothed) mean gradient, or by the frequency of the first class for forests.
       const keys = this.catKeys;
-      for (const b of candidates) keys[b] = hist[base + b * S] / (hist[base + b * S + K] + (gradient ? smooth : 0));
-      sortByKey(candidates, keys);
-      const maxNumCat = Math.min(this.p.maxCatThreshold, Math.floor((candidates.length + 1) / 2));
+      for (let i = 0; i < n; i++) {
+        const b = bins[i];
+        keys[b] = hist[base + b * S] / (hist[base + b * S + K] + (gradient ? smooth : 0));
+      }
+      sortByKey(bins, n, keys);
+      const maxNumCat = Math.min(this.p.maxCatThreshold, Math.floor((n + 1) / 2));
       const extraL2 = gradient ? this.p.catL2 : 0;
-      const n = candidates.length;
       for (let dir = 0; dir < 2; dir++) {
         left.fill(0);
         let group = 0;
         for (let i = 0; i < n && i < maxNumCat; i++) {
-          const b = candidates[dir === 0 ? i : n - 1 - i];
+          const b = bins[dir === 0 ? i : n - 1 - i];
           for (let c = 0; c < S; c++) left[c] += hist[base + b * S + c];
           group += hist[base + b * S + K] * ratio;
           if (!this.feasible(left, ratio)) continue;
@@ -438,12 +380,21 @@ export class SplitFinder {
           if (!this.feasible(right, ratio)) break;
           if (group < this.p.minDataPerGroup) continue;
           group = 0;
-          consider(extraL2, -1, dir, i + 1);
+          const gain = this.leftRightGain(total, ratio, extraL2, parentScore);
+          if (gain > bestGain) {
+            bestGain = gain;
+            found = true;
+            bestBin = -1;
+            bestDir = dir;
+            bestCount = i + 1;
+            this.best.set(left);
+          }
         }
       }
     }
     if (!found) return null;
-    const leftBins = bestBin >= 0 ? [bestBin] : bestDir === 0 ? candidates.slice(0, bestCount) : candidates.slice(candidates.length - bestCount).reverse();
+    const leftBins: number[] = bestBin >= 0 ? [bestBin] : new Array<number>(bestCount);
+    if (bestBin < 0) for (let i = 0; i < bestCount; i++) leftBins[i] = bins[bestDir === 0 ? i : n - 1 - i];
     const missingUsed = hist[base + K] > 0;
     const defaultLeft = missingUsed ? leftBins.includes(0) : this.best[K] >= total[K] - this.best[K];
     return { feature: f, gain: bestGain, binThreshold: -1, leftBins, defaultLeft, leftStats: Float64Array.from(this.best) };
@@ -454,13 +405,12 @@ export class SplitFinder {
 const INSERTION_SORT_MAX = 32;
 
 /**
- * Sorts bins by keys[bin], ties by bin: a strict total order for finite keys, so any sort gives the same order
+ * Sorts bins[0, n) by keys[bin], ties by bin: a strict total order for finite keys, so any sort gives the same order
  * (the one `bins.sort((a, b) => keys[a] - keys[b] || a - b)` gives).
  */
-function sortByKey(bins: number[], keys: Float64Array): void {
-  const n = bins.length;
+function sortByKey(bins: Int32Array, n: number, keys: Float64Array): void {
   if (n > INSERTION_SORT_MAX) {
-    bins.sort((a, b) => keys[a] - keys[b] || a - b);
+    bins.subarray(0, n).sort((a, b) => keys[a] - keys[b] || a - b);
     return;
   }
   for (let i = 1; i < n; i++) {
