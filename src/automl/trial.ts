@@ -2,7 +2,7 @@ import type { Column } from '../frame/column.js';
 import type { Frame } from '../frame/frame.js';
 import { getLearnerSpec } from '../models/registry.js';
 import type { BinnedData } from '../models/tree/binning.js';
-import type { FittedModel, HyperValue, Task } from '../models/types.js';
+import type { FitContext, FittedModel, HyperValue, Learner, Task } from '../models/types.js';
 import { Random } from '../util/random.js';
 import { Featurizer, needsFeaturizer } from '../models/featurize.js';
 import { splitByFold } from '../models/folds.js';
@@ -133,8 +133,7 @@ function innerSplit(train: Int32Array, target: Column, rng: Random): { train: In
   if (target.kind === 'categorical') {
     for (let i = 0; i < n; i++) key[i] = Math.max(0, target.codes[train[i]]);
   } else if (target.kind === 'numeric') {
-    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => target.values[train[a]] - target.values[train[b]]);
-    for (let r = 0; r < n; r++) key[order[r]] = Math.floor((r * 10) / n);
+    targetDeciles(target.values, train, key);
   }
   // Positions grouped by key (ascending), in row order within a group: a counting sort into one typed array.
   let maxKey = 0;
@@ -162,6 +161,38 @@ function innerSplit(train: Int32Array, target: Column, rng: Random): { train: In
   return { train: trainPositions.map((p) => train[p]), valid, trainPositions };
 }
 
+/**
+ * key[i] = decile of row train[i]'s target among the training rows: floor(rank x 10 / n), rank = its position in a
+ * stable ascending sort by value. Computed from one sorted copy of the values (a lower bound per row, ties ranked
+ * in row order) instead of an index sort with a comparator, which at 4M rows took two 32 MB arrays on the V8 heap
+ * and seconds; the keys are the same (`<` treats -0 and 0 as equal, as the comparator's difference did).
+ */
+export function targetDeciles(values: Float64Array, train: Int32Array, key: Int32Array): void {
+  const n = train.length;
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = values[train[i]];
+  sorted.sort();
+  if (n > 0 && Number.isNaN(sorted[n - 1])) {
+    // A missing target (not expected here): the comparator sort, whose order NaN leaves to the engine.
+    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => values[train[a]] - values[train[b]]);
+    for (let r = 0; r < n; r++) key[order[r]] = Math.floor((r * 10) / n);
+    return;
+  }
+  // Rows already ranked among those equal to sorted[p], at p = their lower bound.
+  const taken = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[train[i]];
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    key[i] = Math.floor(((lo + taken[lo]++) * 10) / n);
+  }
+}
+
 /** `train` itself, or a seeded subsample of it (in row order) of at most `maxCells / features` rows. */
 export function capTrainingRows(train: Int32Array, features: number, maxCells: number, rng: Random): Int32Array {
   const keep = Math.max(1, Math.floor(maxCells / Math.max(1, features)));
@@ -170,7 +201,10 @@ export function capTrainingRows(train: Int32Array, features: number, maxCells: n
   return picked.sort();
 }
 
-/** Predictions of `model` for `rows` of `input` (regression values or class probabilities), `chunkRows` rows at a time. */
+/**
+ * Predictions of `model` for `rows` of `input` (regression values or class probabilities), `chunkRows` rows at a
+ * time.
+ */
 export function predictRows(model: FittedModel, input: Frame, rows: Int32Array, regression: boolean, chunkRows = PREDICT_CHUNK_ROWS): Float64Array {
   let out: Float64Array | null = null;
   for (let start = 0; start < rows.length; start += chunkRows) {
@@ -185,13 +219,36 @@ export function predictRows(model: FittedModel, input: Frame, rows: Int32Array, 
 
 export async function runTrial(task: TrialTask): Promise<TrialOutput> {
   const { frame, target, foldOf } = prepare(task);
+  const t0 = performance.now();
+  const { learner, featurizer, input, ctx, valid } = trialSetup(task, frame, target, foldOf);
+  const model = await learner.fit(input, target, ctx);
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const predictions = valid.length > 0 ? predictRows(model, input, valid, task.task === 'regression') : new Float64Array(0);
+  const predictSeconds = (performance.now() - t1) / 1000;
+  return {
+    predictions,
+    validRows: valid.length,
+    fitSeconds,
+    predictSeconds,
+    member: {
+      source: task.source,
+      ...(featurizer ? { featurizerJson: JSON.stringify(featurizer.toJSON()) } : {}),
+      modelJson: JSON.stringify(model.toJSON()),
+    },
+  };
+}
+
+/**
+ * A trial up to its fit: the learner, the (featurized) input and the fit context. The fold's training rows and the
+ * inner split's scratch stay in here, so a large fit holds only the rows it fits on (4 bytes a row each).
+ */
+function trialSetup(task: TrialTask, frame: Frame, target: Column, foldOf: Int32Array): { learner: Learner<Record<string, HyperValue>>; featurizer?: Featurizer; input: Frame; ctx: FitContext; valid: Int32Array } {
   const split = splitByFold(foldOf, frame.numRows, task.fold);
-  const { valid } = split;
   const spec = getLearnerSpec(task.kind);
   const designLearner = spec.tags.family === 'linear' || spec.tags.family === 'nn' || spec.tags.family === 'neighbors';
   const train = designLearner ? capTrainingRows(split.train, frame.numColumns, DESIGN_MAX_TRAIN_CELLS, new Random(task.seed).fork(SUBSAMPLE_STREAM)) : split.train;
   const featureNames = frame.columnNames;
-  const t0 = performance.now();
   // Fold hygiene: the featurizer learns only from this fold's training rows.
   // Text learners (tags.input 'text') fit their own TF-IDF vocabulary on the same rows, from the raw text.
   const featurizer = spec.tags.input !== 'text' && needsFeaturizer(frame, featureNames) ? Featurizer.fit(frame, featureNames, train) : undefined;
@@ -210,7 +267,7 @@ export async function runTrial(task: TrialTask): Promise<TrialOutput> {
     const fold = sampleWeight;
     sampleWeight = Float64Array.from(inner.trainPositions, (p) => fold[p]);
   }
-  const model = await learner.fit(input, target, {
+  const ctx: FitContext = {
     task: task.task,
     rng,
     deadline: task.deadline,
@@ -220,20 +277,6 @@ export async function runTrial(task: TrialTask): Promise<TrialOutput> {
     classWeight: task.classWeight,
     sampleWeight,
     binned: featurizer || spec.tags.family !== 'tree' ? undefined : task.binned,
-  });
-  const fitSeconds = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  const predictions = valid.length > 0 ? predictRows(model, input, valid, task.task === 'regression') : new Float64Array(0);
-  const predictSeconds = (performance.now() - t1) / 1000;
-  return {
-    predictions,
-    validRows: valid.length,
-    fitSeconds,
-    predictSeconds,
-    member: {
-      source: task.source,
-      ...(featurizer ? { featurizerJson: JSON.stringify(featurizer.toJSON()) } : {}),
-      modelJson: JSON.stringify(model.toJSON()),
-    },
   };
+  return { learner, featurizer, input, ctx, valid: split.valid };
 }

@@ -1,15 +1,17 @@
 import { availableParallelism } from 'node:os';
 import type { Column } from '../../frame/column.js';
 import type { Frame } from '../../frame/frame.js';
+import type { BinnedData } from '../tree/binning.js';
 import { TreeBuilder } from '../tree/builder.js';
-import { encodeTarget } from '../preprocess/target.js';
-import { featureMatrix, prepareTrainingData } from '../tree/data.js';
+import { prepareTrainingData } from '../tree/data.js';
 import { histogramKernels } from '../tree/histogram.js';
 import { treeFeatures } from '../tree/ensemble.js';
-import { addTreePrediction, type FlatTree, leafOfBinnedRow } from '../tree/tree.js';
+import { type FlatTree, leafOfBinnedRow } from '../tree/tree.js';
 import type { FitContext } from '../types.js';
+import { giveBackFloat64, takeFloat64 } from '../../util/buffer-pool.js';
 import { GbdtModel } from './model.js';
 import { objectiveFor } from './objectives.js';
+import { earlyStoppingRows } from './validation.js';
 
 export interface GbdtParams {
   numRounds: number;
@@ -55,37 +57,19 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
   const F = binned.numFeatures;
   const rng = ctx.rng;
 
-  const minDataPerGroup = Math.min(100, Math.max(params.minDataInLeaf, Math.floor(rows.length / 100)));
   const numThreads = Math.min(params.numThreads, availableParallelism());
-  const builder = new TreeBuilder(binned, {
-    criterion: 'gradient',
-    channels: 1,
-    numLeaves: params.numLeaves,
-    maxDepth: params.maxDepth,
-    minDataInLeaf: params.minDataInLeaf,
-    minSumHessian: params.minSumHessian,
-    lambdaL1: params.lambdaL1,
-    lambdaL2: params.lambdaL2,
-    minGainToSplit: params.minGainToSplit,
-    extraTrees: false,
-    featureFractionByNode: 1,
-    growth: 'bestFirst',
-    catSmooth: params.catSmooth,
-    catL2: params.catL2,
-    maxCatThreshold: params.maxCatThreshold,
-    maxCatToOnehot: 4,
-    minDataPerGroup,
-    numThreads,
-  });
+  const builder = boostingTreeBuilder(binned, params, rows.length, numThreads);
 
   const initScore = objective.initScore(y, weight, rows);
-  const scores = new Float64Array(n * dim);
+  // Data-sized (all rows, not only the training rows: the tree builder indexes them by data row); reused by the
+  // next fit of the same size in this thread (buffer-pool.ts).
+  const scores = takeFloat64(n * dim);
   for (let i = 0; i < rows.length; i++) for (let k = 0; k < dim; k++) scores[rows[i] * dim + k] = initScore[k];
-  const grad = new Float64Array(n * dim);
-  const hess = new Float64Array(n * dim);
+  const grad = takeFloat64(n * dim);
+  const hess = takeFloat64(n * dim);
 
-  // Validation: raw feature matrix once, scores updated tree by tree.
-  const validation = ctx.validation ? prepareValidation(ctx, data, td.featureNames, td.classes) : null;
+  // Validation: raw features read in place (validation.ts), scores updated tree by tree.
+  const validation = ctx.validation ? earlyStoppingRows(ctx, data, td.featureNames, td.classes) : null;
   const valScores = validation ? new Float64Array(validation.n * dim) : null;
   if (validation && valScores) for (let i = 0; i < validation.n; i++) for (let k = 0; k < dim; k++) valScores[i * dim + k] = initScore[k];
   const features = treeFeatures(data, binned);
@@ -95,20 +79,15 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
   const history: { iteration: number; metric: number }[] = [];
   let bestMetric = Infinity;
   let bestIteration = 0;
-  let bag = rows;
-  let outOfBag = new Int32Array(0);
+  let bag: Int32Array = rows;
+  let outOfBag: Int32Array = new Int32Array(0);
   const work = new Int32Array(rows.length);
   const bagging = params.baggingFraction < 1 && params.baggingFreq > 0;
+  // One buffer for every bagging round (drawBag).
+  const bagRows = bagging ? new Int32Array(rows.length) : null;
 
   for (let iter = 0; iter < params.numRounds; iter++) {
-    if (bagging && iter % params.baggingFreq === 0) {
-      const inBag: number[] = [];
-      const out: number[] = [];
-      for (let i = 0; i < rows.length; i++) (rng.next() < params.baggingFraction ? inBag : out).push(rows[i]);
-      if (inBag.length === 0) inBag.push(rows[0]);
-      bag = Int32Array.from(inBag);
-      outOfBag = Int32Array.from(out);
-    }
+    if (bagRows !== null && iter % params.baggingFreq === 0) ({ bag, outOfBag } = drawBag(rows, params.baggingFraction, rng, bagRows));
     const treeFeaturesList = params.featureFraction < 1 ? sampleFeatures(F, params.featureFraction, rng) : allFeatures;
     objective.gradients(scores, y, weight, bag, grad, hess, n, numThreads);
     for (let k = 0; k < dim; k++) {
@@ -133,7 +112,7 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
         const r = outOfBag[i];
         scores[r * dim + k] += value[leafOfBinnedRow(tree, binned, r)];
       }
-      if (validation && valScores) addTreePrediction(tree, validation.x, F, validation.n, valScores, dim, k);
+      if (validation && valScores) validation.addTree(tree, valScores, dim, k);
       trees.push(tree);
     }
     let metric: number | undefined;
@@ -151,6 +130,7 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
     if ((iter & 15) === 15) await yieldToEventLoop();
   }
   if (validation && params.earlyStoppingRounds > 0) trees.length = bestIteration * dim;
+  giveBackFloat64(scores, grad, hess, y, weight);
   return new GbdtModel({
     task: ctx.task,
     classes: td.classes,
@@ -164,6 +144,46 @@ export async function trainGbdt(data: Frame, target: Column, ctx: FitContext, pa
   });
 }
 
+/** The tree builder of one boosting fit on `numRows` training rows. */
+function boostingTreeBuilder(binned: BinnedData, params: GbdtParams, numRows: number, numThreads: number): TreeBuilder {
+  const minDataPerGroup = Math.min(100, Math.max(params.minDataInLeaf, Math.floor(numRows / 100)));
+  return new TreeBuilder(binned, {
+    criterion: 'gradient',
+    channels: 1,
+    numLeaves: params.numLeaves,
+    maxDepth: params.maxDepth,
+    minDataInLeaf: params.minDataInLeaf,
+    minSumHessian: params.minSumHessian,
+    lambdaL1: params.lambdaL1,
+    lambdaL2: params.lambdaL2,
+    minGainToSplit: params.minGainToSplit,
+    extraTrees: false,
+    featureFractionByNode: 1,
+    growth: 'bestFirst',
+    catSmooth: params.catSmooth,
+    catL2: params.catL2,
+    maxCatThreshold: params.maxCatThreshold,
+    maxCatToOnehot: 4,
+    minDataPerGroup,
+    numThreads,
+  });
+}
+
+/**
+ * One bagging draw: each training row is in the bag with probability `fraction` (one rng draw per row, in row
+ * order), written into `buffer` with the in-bag rows at the front and the out-of-bag rows from the back (each
+ * row's out-of-bag score update is its own, so their order does not matter). An empty bag takes the first row.
+ */
+function drawBag(rows: Int32Array, fraction: number, rng: FitContext['rng'], buffer: Int32Array): { bag: Int32Array; outOfBag: Int32Array } {
+  let numIn = 0;
+  let outStart = rows.length;
+  for (let i = 0; i < rows.length; i++) {
+    if (rng.next() < fraction) buffer[numIn++] = rows[i];
+    else buffer[--outStart] = rows[i];
+  }
+  return { bag: numIn > 0 ? buffer.subarray(0, numIn) : rows.subarray(0, 1), outOfBag: buffer.subarray(outStart) };
+}
+
 /** The hyperparameters a model records: all but the runtime thread count. */
 function storedParams(params: GbdtParams): Omit<GbdtParams, 'numThreads'> {
   const { numThreads: _threads, ...rest } = params;
@@ -174,19 +194,6 @@ function sampleFeatures(F: number, fraction: number, rng: FitContext['rng']): In
   const m = Math.max(1, Math.round(F * fraction));
   const perm = rng.permutation(F);
   return perm.subarray(0, m).sort();
-}
-
-function prepareValidation(ctx: FitContext, data: Frame, featureNames: string[], classes?: string[]): { x: Float64Array; y: Float64Array; n: number } {
-  const v = ctx.validation!;
-  const n = v.rows ? v.rows.length : v.data.numRows;
-  const rows = v.rows ?? Int32Array.from({ length: v.data.numRows }, (_, i) => i);
-  const dictionaries = featureNames.map((name) => {
-    const c = data.column(name);
-    return c.kind === 'categorical' ? c.dictionary : null;
-  });
-  const x = featureMatrix(v.data, featureNames, dictionaries, rows);
-  const { y } = encodeTarget(v.target, ctx.task, classes, rows);
-  return { x, y, n };
 }
 
 /** Lets timers and progress output run during long fits. */

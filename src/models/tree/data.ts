@@ -2,6 +2,7 @@ import { type Column, cellString, isMissing, toFloat64 } from '../../frame/colum
 import { encodeTarget } from '../preprocess/target.js';
 import type { Frame } from '../../frame/frame.js';
 import { TabpilotError } from '../../util/errors.js';
+import { takeFloat64 } from '../../util/buffer-pool.js';
 import type { FitContext, Task } from '../types.js';
 import { assertBinnedMatches, type BinnedData, binFrame, treeFeatureNames } from './binning.js';
 
@@ -39,7 +40,7 @@ export function prepareTrainingData(data: Frame, target: Column, ctx: FitContext
   }
   if (rows.length === 0) throw new TabpilotError('INVALID_ARGUMENT', 'no training rows');
   const { y, classes } = encodeTargetAt(target, ctx.task, rows, ctx.classes);
-  const weight = new Float64Array(n);
+  const weight = takeFloat64(n);
   if (ctx.sampleWeight !== undefined) {
     if (ctx.sampleWeight.length !== rows.length) {
       throw new TabpilotError('INVALID_ARGUMENT', `sampleWeight has ${ctx.sampleWeight.length} entries, expected ${rows.length} (one per training row)`);
@@ -53,15 +54,14 @@ export function prepareTrainingData(data: Frame, target: Column, ctx: FitContext
     for (let i = 0; i < rows.length; i++) weight[rows[i]] = 1;
   }
   if (classes !== undefined && ctx.classWeight !== undefined) applyClassWeight(ctx.classWeight, classes, rows, y, weight);
-  // Sorted rows keep histogram bin lookups close to sequential.
-  const sorted = rows.slice().sort();
-  return { binned, featureNames, rows: sorted, y, weight, classes };
+  // Sorted rows keep histogram bin lookups close to sequential (in place: `rows` is this function's own copy).
+  return { binned, featureNames, rows: rows.sort(), y, weight, classes };
 }
 
 /** Target values per data row (regression values, or class indices into `classes`), set at `rows` only. */
 export function encodeTargetAt(target: Column, task: Task, rows: Int32Array, given?: readonly string[]): { y: Float64Array; classes?: string[] } {
   const encoded = encodeTarget(target, task, given, rows);
-  const y = new Float64Array(target.length);
+  const y = takeFloat64(target.length);
   for (let i = 0; i < rows.length; i++) y[rows[i]] = encoded.y[i];
   return { y, classes: encoded.classes ? [...encoded.classes] : undefined };
 }

@@ -124,7 +124,8 @@ export function treeFromJSON(json: unknown, numFeatures: number, path = 'tree'):
   return t;
 }
 
-function categoryGoesLeft(t: FlatTree, node: number, v: number): boolean {
+/** Whether category code v (NaN or negative: missing) goes left at categorical node `node`. */
+export function categoryGoesLeft(t: FlatTree, node: number, v: number): boolean {
   if (!(v >= 0)) return t.defaultLeft[node] === 1;
   const code = v | 0;
   const word = code >>> 5;
