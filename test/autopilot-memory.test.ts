@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { capTrainingRows, predictRows, targetDeciles } from '../src/automl/trial.js';
+import { FOREST_MAX_TRAIN_CELLS, capTrainingRows, predictRows, targetDeciles } from '../src/automl/trial.js';
 import { createHash } from 'node:crypto';
 import { addTreePredictionAt, earlyStoppingRows } from '../src/models/gbdt/validation.js';
 import type { GbdtModel } from '../src/models/gbdt/index.js';
@@ -50,6 +50,15 @@ describe('design learners subsample very large training sets', () => {
     for (const r of a) expect(r % 3).toBe(0);
     expect(Array.from(capTrainingRows(train, 10, 2_000, new Random(1)))).toEqual(Array.from(a));
     expect(Array.from(capTrainingRows(train, 10, 2_000, new Random(2)))).not.toEqual(Array.from(a));
+  });
+});
+
+describe('forest trials on very large data', () => {
+  it('fit on at most FOREST_MAX_TRAIN_CELLS: 559,240 of 5M x 30 training rows; fertility (204k x 7) keeps all', () => {
+    const big = Int32Array.from({ length: 3_600_000 }, (_, i) => i);
+    expect(capTrainingRows(big, 30, FOREST_MAX_TRAIN_CELLS, new Random(1)).length).toBe(559_240);
+    const fertility = Int32Array.from({ length: 203_723 }, (_, i) => i);
+    expect(capTrainingRows(fertility, 7, FOREST_MAX_TRAIN_CELLS, new Random(1))).toBe(fertility);
   });
 });
 

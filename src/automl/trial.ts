@@ -118,6 +118,16 @@ const PREDICT_CHUNK_ROWS = 65_536;
  * limited. Validation rows are never subsampled.
  */
 export const DESIGN_MAX_TRAIN_CELLS = 2 ** 23;
+/**
+ * Forests grow every tree until its leaves are pure (minSamplesLeaf 1, no depth limit), so a tree's nodes grow with
+ * its training rows: on millions of rows one forest trial held gigabytes per worker and was still growing at the
+ * deadline (5M x 30: the whole-run RSS peak came from rf / extratrees trials stopped there). Above this many
+ * training cells a forest trial fits on a seeded subsample under it (2^24 cells = 560k rows of 30 features), like
+ * the design learners; no shared dataset of the quality bench reaches it (fertility: 204k x 7).
+ */
+export const FOREST_MAX_TRAIN_CELLS = 2 ** 24;
+/** Learner kinds whose trial is capped at FOREST_MAX_TRAIN_CELLS. */
+const FOREST_KINDS: ReadonlySet<string> = new Set(['rf', 'extratrees']);
 /** Random stream (fork key) of the design learners' row subsample; early stopping's inner split uses 7. */
 const SUBSAMPLE_STREAM = 11;
 
@@ -247,7 +257,8 @@ function trialSetup(task: TrialTask, frame: Frame, target: Column, foldOf: Int32
   const split = splitByFold(foldOf, frame.numRows, task.fold);
   const spec = getLearnerSpec(task.kind);
   const designLearner = spec.tags.family === 'linear' || spec.tags.family === 'nn' || spec.tags.family === 'neighbors';
-  const train = designLearner ? capTrainingRows(split.train, frame.numColumns, DESIGN_MAX_TRAIN_CELLS, new Random(task.seed).fork(SUBSAMPLE_STREAM)) : split.train;
+  const maxCells = designLearner ? DESIGN_MAX_TRAIN_CELLS : FOREST_KINDS.has(task.kind) ? FOREST_MAX_TRAIN_CELLS : Infinity;
+  const train = Number.isFinite(maxCells) ? capTrainingRows(split.train, frame.numColumns, maxCells, new Random(task.seed).fork(SUBSAMPLE_STREAM)) : split.train;
   const featureNames = frame.columnNames;
   // Fold hygiene: the featurizer learns only from this fold's training rows.
   // Text learners (tags.input 'text') fit their own TF-IDF vocabulary on the same rows, from the raw text.
