@@ -36,6 +36,8 @@ function instances(frame: Frame, features: readonly string[], rows: number): Rec
 const BATCH_ROWS = 40;
 
 const cases = [
+  // Binary: every tree adds into the one channel (the per-model channel array of src/models/tree/ensemble.ts).
+  { name: 'gbdt binary (pima: missing values)', file: 'pima_diabetes2.csv', target: 'diabetes', task: 'binary', kind: 'gbdt', params: { numRounds: 30, earlyStoppingRounds: 0 } },
   { name: 'gbdt multiclass (penguins: categoricals and missing values)', file: 'penguins.csv', target: 'species', task: 'multiclass', kind: 'gbdt', params: { numRounds: 30, earlyStoppingRounds: 0 } },
   { name: 'random forest regression (concrete)', file: 'concrete.csv', target: 'compressive_strength', task: 'regression', kind: 'rf', params: { numTrees: 25 } },
 ] as const;
@@ -76,3 +78,40 @@ for (const c of cases) {
     });
   });
 }
+
+describe('the in-flight count returns to zero after every request (one close listener per request)', () => {
+  let server: InferenceServer;
+  let port: number;
+  let features: string[];
+  let frame: Frame;
+
+  beforeAll(async () => {
+    let pipeline: Pipeline;
+    ({ pipeline, frame } = await trainPipeline('pima_diabetes2.csv', 'diabetes', 'binary', 'gbdt', { numRounds: 10, earlyStoppingRounds: 0 }));
+    features = pipeline.artifact.features.map((f) => f.name);
+    // One request at a time: a count left behind by any request would answer 503 to every later one.
+    server = createInferenceServer(predictorFromPipeline(pipeline), { maxInFlight: 1 });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers 200 to sequential requests, also after a client went away mid-upload and after a bad request', async () => {
+    const body = JSON.stringify({ instances: instances(frame, features, 1) });
+    for (let i = 0; i < 5; i++) expect((await post(port, body)).status).toBe(200);
+    // A client that sends half a body and closes: its request is counted, then its close takes the count back.
+    await new Promise<void>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' }, agent: false });
+      req.on('error', () => resolve());
+      req.write(body.slice(0, 10), () => setTimeout(() => req.destroy(), 50));
+      req.on('close', () => resolve());
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await post(port, '{"instances": [[1, 2]]}')).status).toBe(400);
+    const after = await post(port, body);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatch(/^\{"predictions":\[\{"predicted_label":"(pos|neg)"\}\]\}$/);
+  });
+});

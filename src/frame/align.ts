@@ -148,6 +148,8 @@ function numberLabel(v: number): string {
 }
 
 function toCategorical(col: Column, name: string, dictionary: readonly string[]): Converted {
+  // Already coded by the training dictionary itself (served requests): nothing to remap, no index to build.
+  if (col.kind === 'categorical' && col.dictionary === dictionary) return { column: col, unseenCount: 0, invalidCount: 0 };
   const index = new Map<string, number>();
   dictionary.forEach((d, i) => index.set(d, i));
   const out = new Int32Array(col.length);
@@ -166,7 +168,6 @@ function toCategorical(col: Column, name: string, dictionary: readonly string[])
     return code ?? CAT_MISSING;
   };
   if (col.kind === 'categorical') {
-    if (col.dictionary === dictionary) return { column: col, unseenCount: 0, invalidCount: 0 };
     const remap = col.dictionary.map(lookup);
     for (let i = 0; i < col.length; i++) {
       const c = col.codes[i];

@@ -122,24 +122,25 @@ class ColumnBuilder {
   }
 
   private reserve(capacity: number): void {
+    // Nothing to copy on the first reserve (every column of every request): no empty subarray view is made.
     const n = this.length;
     switch (this.feature.kind) {
       case 'numeric':
       case 'datetime': {
         const a = new Float64Array(capacity);
-        a.set(this.numbers.subarray(0, n));
+        if (n > 0) a.set(this.numbers.subarray(0, n));
         this.numbers = a;
         break;
       }
       case 'categorical': {
         const a = new Int32Array(capacity);
-        a.set(this.codes.subarray(0, n));
+        if (n > 0) a.set(this.codes.subarray(0, n));
         this.codes = a;
         break;
       }
       case 'boolean': {
         const a = new Uint8Array(capacity);
-        a.set(this.bytes.subarray(0, n));
+        if (n > 0) a.set(this.bytes.subarray(0, n));
         this.bytes = a;
         break;
       }

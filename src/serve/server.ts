@@ -67,6 +67,8 @@ interface Context {
   readonly explainer: () => ContributionSource | undefined;
   readonly onRequest?: ServerOptions['onRequest'];
   readonly lookup?: RequestFill;
+  /** Decode options of a request without and with a capped explain=true (built once: most requests use the first). */
+  readonly decode: { readonly plain: DecodeOptions; readonly explain: DecodeOptions };
   closing: boolean;
   /** /invocations requests between their headers and the end of their response. */
   inFlight: number;
@@ -78,14 +80,29 @@ class Exchange {
   readonly path: string;
   /** The connection closed (answered, or the client went away). */
   gone = false;
+  /** Counted in ctx.inFlight until the response closes. */
+  private counted = false;
 
   constructor(
     readonly req: http.IncomingMessage,
     readonly res: http.ServerResponse,
     private readonly ctx: Context,
   ) {
-    this.path = (req.url ?? '/').split('?')[0];
-    res.once('close', () => (this.gone = true));
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    this.path = query < 0 ? url : url.slice(0, query);
+    // One listener per request for both jobs (a second once() listener cost measurable time per request).
+    res.once('close', () => {
+      this.gone = true;
+      if (this.counted) ctx.inFlight--;
+    });
+  }
+
+  /** Counts this request in flight until its response closes. */
+  countInFlight(): void {
+    if (this.gone) return; // already closed: its 'close' has passed and would never take the count back
+    this.counted = true;
+    this.ctx.inFlight++;
   }
 
   /**
@@ -123,11 +140,21 @@ function statusOf(e: unknown): number {
   return typeof status === 'number' && status >= 400 && status < 500 ? status : 500;
 }
 
+/** What decodePayload is told for a request: the row limit (explain=true may have a lower one) and the lookup's layout. */
+function decodeOptionsFor(limits: ServeLimits, lookup: RequestFill | undefined): Context['decode'] {
+  const explainCapped = limits.maxExplainRows < limits.maxRows;
+  return {
+    plain: { maxRows: limits.maxRows, limitFor: undefined, ...lookup?.decodeOptions },
+    explain: { maxRows: explainCapped ? limits.maxExplainRows : limits.maxRows, limitFor: explainCapped ? 'explain=true' : undefined, ...lookup?.decodeOptions },
+  };
+}
+
 export function createInferenceServer(predictor: Predictor, options: ServerOptions = {}): InferenceServer {
+  const limits = resolveLimits(options);
   let explainer: ContributionSource | undefined;
   const ctx: Context = {
     predictor,
-    limits: resolveLimits(options),
+    limits,
     defaultKeys: options.defaultKeys ?? keysFromEnvironment(),
     explainer: () => {
       if (explainer === undefined && options.explainer !== undefined) {
@@ -137,6 +164,7 @@ export function createInferenceServer(predictor: Predictor, options: ServerOptio
     },
     onRequest: options.onRequest,
     lookup: options.lookup,
+    decode: decodeOptionsFor(limits, options.lookup),
     closing: false,
     inFlight: 0,
   };
@@ -191,8 +219,7 @@ function receive(x: Exchange, ctx: Context): void {
     req.resume();
     return x.fail(503, `busy: ${ctx.limits.maxInFlight} requests are in progress; retry shortly`, { 'Retry-After': String(RETRY_AFTER_SECONDS), Connection: 'close' });
   }
-  ctx.inFlight++;
-  x.res.once('close', () => ctx.inFlight--);
+  x.countInFlight();
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = false;
@@ -219,18 +246,13 @@ function receive(x: Exchange, ctx: Context): void {
 /** Decodes, predicts (and explains) in blocks, and answers one /invocations request. */
 async function invoke(x: Exchange, ctx: Context, raw: Buffer): Promise<void> {
   const { req } = x;
-  const { limits, predictor } = ctx;
+  const { predictor } = ctx;
   const input = inputFormat(req.headers['content-type']);
   const choice = outputChoice(req.headers.accept, input, ctx.defaultKeys);
   let body = raw.toString('utf8');
   if (body.charCodeAt(0) === 0xfeff) body = body.slice(1); // a byte-order mark is not data
-  const explainCapped = choice.explain && limits.maxExplainRows < limits.maxRows;
   const { lookup } = ctx;
-  const decoded = decodePayload(body, input, lookup?.requestFeatures ?? predictor.features, {
-    maxRows: explainCapped ? limits.maxExplainRows : limits.maxRows,
-    limitFor: explainCapped ? 'explain=true' : undefined,
-    ...lookup?.decodeOptions,
-  });
+  const decoded = decodePayload(body, input, lookup?.requestFeatures ?? predictor.features, choice.explain ? ctx.decode.explain : ctx.decode.plain);
   const { frame, unseen } = lookup === undefined ? decoded : lookup.fill(decoded);
   const aborted = (): boolean => x.gone;
   // A request that fits in one block is predicted without a promise in between (most requests are one row).

@@ -34,14 +34,38 @@ const NATIVE_PREDICT_MIN_ROWS = 8;
 
 let smallBlock = new Float64Array(0);
 
+/** Per packed model, the channels when every tree adds into all dim channels: all zeros, never written. */
+const zeroChannelsCache = new WeakMap<PackedTrees, Int32Array>();
+
 /**
  * The channel each tree adds into, by a plain loop: Int32Array.from with a mapping function cost more than the
- * walk itself for a one-row request (measured for issue 13).
+ * walk itself for a one-row request (measured for issue 13). Packed trees share one outputDim; when it is dim
+ * (binary and regression GBDT, forests) every channel is 0 and one array per model serves every call: the loop
+ * over 300 tree objects was 2 us of a 25 us one-row predict (issue 13).
  */
-function channelsFor(trees: readonly FlatTree[], dim: number, channelOf: (t: number) => number): Int32Array {
+function channelsFor(trees: readonly FlatTree[], packed: PackedTrees, dim: number, channelOf: (t: number) => number): Int32Array {
+  if (packed.outputDim === dim) {
+    let zeros = zeroChannelsCache.get(packed);
+    if (zeros === undefined) {
+      zeros = new Int32Array(trees.length);
+      zeroChannelsCache.set(packed, zeros);
+    }
+    return zeros;
+  }
   const channels = new Int32Array(trees.length);
   for (let t = 0; t < trees.length; t++) channels[t] = trees[t].outputDim === dim ? 0 : channelOf(t);
   return channels;
+}
+
+/** The column names and dictionaries predictEnsemble reads, once per model's feature list. */
+const featureListCache = new WeakMap<readonly TreeFeature[], { names: string[]; dictionaries: (readonly string[] | null)[] }>();
+function featureLists(features: readonly TreeFeature[]): { names: string[]; dictionaries: (readonly string[] | null)[] } {
+  let lists = featureListCache.get(features);
+  if (lists === undefined) {
+    lists = { names: features.map((f) => f.name), dictionaries: features.map((f) => f.dictionary ?? null) };
+    featureListCache.set(features, lists);
+  }
+  return lists;
 }
 
 const packedCache = new WeakMap<readonly FlatTree[], PackedTrees>();
@@ -72,11 +96,10 @@ export function predictEnsemble(
   const F = features.length;
   const out = new Float64Array(n * dim);
   for (let i = 0; i < n; i++) for (let k = 0; k < dim; k++) out[i * dim + k] = init[k];
-  const names = features.map((f) => f.name);
-  const dictionaries = features.map((f) => f.dictionary ?? null);
+  const { names, dictionaries } = featureLists(features);
   const views = featureViews(frame, names, dictionaries);
   const packed = packedFor(trees);
-  const channels = channelsFor(trees, dim, channelOf);
+  const channels = channelsFor(trees, packed, dim, channelOf);
   // The native kernel reads the columns directly; the TypeScript walk copies row-major blocks first. A few rows
   // (serving) take the TypeScript walk: the same sums bit for bit, without the native call's fixed cost.
   if (n >= NATIVE_PREDICT_MIN_ROWS && packed.addColumns(views, n, out, dim, channels, scale)) return out;
