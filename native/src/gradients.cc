@@ -31,19 +31,27 @@ inline void BinaryGradient(double score, double y, double w, double* grad, doubl
   *hess = w * (q < kMinHessian ? kMinHessian : q);
 }
 
-// Softmax of the K scores s[0 .. K) into prob (softmaxInto of src/util/numeric.ts: max-shifted, exps summed in
-// class order, then divided).
-inline void SoftmaxRow(const double* s, int K, double* prob) {
+// The largest of the K scores s[0 .. K) (softmaxInto's max shift; -inf when every score is NaN).
+inline double RowMax(const double* s, int K) {
   double max = -std::numeric_limits<double>::infinity();
   for (int c = 0; c < K; c++)
     if (s[c] > max) max = s[c];
+  return max;
+}
+
+// prob[c] /= the sum of prob[0 .. K), summed in class order (softmaxInto's normalisation).
+inline void NormalizeRow(double* prob, int K) {
   double sum = 0;
-  for (int c = 0; c < K; c++) {
-    const double e = V8Exp(s[c] - max);
-    prob[c] = e;
-    sum += e;
-  }
+  for (int c = 0; c < K; c++) sum += prob[c];
   for (int c = 0; c < K; c++) prob[c] /= sum;
+}
+
+// Softmax of the K scores s[0 .. K) into prob (softmaxInto of src/util/numeric.ts: max-shifted, exps summed in
+// class order, then divided).
+void SoftmaxRow(const double* s, int K, double* prob) {
+  const double max = RowMax(s, K);
+  for (int c = 0; c < K; c++) prob[c] = V8Exp(s[c] - max);
+  NormalizeRow(prob, K);
 }
 
 // Class gradients and hessians of one row from its probabilities, written at [c * n + r] (multiLogloss.gradients).
@@ -128,9 +136,7 @@ __attribute__((target("avx2"))) void BinaryGradients4(const double* scores, cons
 // SoftmaxRow with the exps four classes at a time (lanes Exp4 does not take use V8Exp); the sum and the
 // divisions stay scalar and in class order.
 __attribute__((target("avx2"))) void SoftmaxRow4(const double* s, int K, double* prob) {
-  double max = -std::numeric_limits<double>::infinity();
-  for (int c = 0; c < K; c++)
-    if (s[c] > max) max = s[c];
+  const double max = RowMax(s, K);
   const __m256d m = _mm256_set1_pd(max);
   alignas(32) double x4[4];
   int c = 0;
@@ -145,9 +151,7 @@ __attribute__((target("avx2"))) void SoftmaxRow4(const double* s, int K, double*
     }
   }
   for (; c < K; c++) prob[c] = V8Exp(s[c] - max);
-  double sum = 0;
-  for (int j = 0; j < K; j++) sum += prob[j];
-  for (int j = 0; j < K; j++) prob[j] /= sum;
+  NormalizeRow(prob, K);
 }
 #endif
 
@@ -199,18 +203,18 @@ Napi::Value MulticlassGradients(const Napi::CallbackInfo& info) {
   const double factor = info[8].As<Napi::Number>().DoubleValue();
   const int64_t asked = info[9].As<Napi::Number>().Int64Value();
   const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(asked, count * K / kMinGradientRowsPerThread)));
+#if defined(__x86_64__)
+  void (*const softmax)(const double*, int, double*) = kHasAvx2 ? SoftmaxRow4 : SoftmaxRow;
+#else
+  void (*const softmax)(const double*, int, double*) = SoftmaxRow;
+#endif
   ThreadPool::Instance().Run(threads, [&](int t) {
     std::vector<double> prob(K);
     const int64_t from = count * t / threads;
     const int64_t to = count * (t + 1) / threads;
     for (int64_t i = from; i < to; i++) {
       const int64_t r = rows[i];
-#if defined(__x86_64__)
-      if (kHasAvx2) SoftmaxRow4(scores + r * K, K, prob.data());
-      else SoftmaxRow(scores + r * K, K, prob.data());
-#else
-      SoftmaxRow(scores + r * K, K, prob.data());
-#endif
+      softmax(scores + r * K, K, prob.data());
       MulticlassGradient(prob.data(), K, y[r], w[r], factor, n, r, grad, hess);
     }
   });

@@ -226,12 +226,12 @@ export function cvSecondsEstimate(rows: number, features: number, dim: number, f
  * among its learners, a time budget, and no validation the user chose (holdout fraction, fold or group column).
  * Says so in a `holdout_for_budget` warning.
  */
-function tooTightForCv(options: AutopilotOptions, prep: Prepared, specs: readonly LearnerSpec<object>[], folds: number, repeats: number, warn: (message: string, code?: string) => void): boolean {
+function tooTightForCv(options: AutopilotOptions, prep: Prepared, specs: readonly LearnerSpec<object>[], instances: number, folds: number, repeats: number, warn: (message: string, code?: string) => void): boolean {
   const runtime = effectiveMaxRuntime(options);
   if (runtime === undefined || options.validationFraction !== undefined || prep.folds || prep.groups || !specs.some((s) => s.kind === 'gbdt')) return false;
   const dim = prep.task === 'multiclass' ? (prep.classes?.length ?? 1) : 1;
   const estimate = cvSecondsEstimate(prep.features.numRows, prep.features.numColumns, dim, folds * repeats, folds);
-  const cpuBudget = runtime * Math.max(1, options.instances ?? defaultInstances());
+  const cpuBudget = runtime * Math.max(1, instances);
   if (estimate <= cpuBudget * CV_BUDGET_SHARE) return false;
   warn(
     `validating on a ${DEFAULT_VALIDATION_FRACTION * 100}% holdout instead of ${folds}-fold CV: one boosting candidate's folds would take about ${Math.round(estimate)} of the ${Math.round(cpuBudget)} CPU seconds of the budget (a longer max runtime keeps CV)`,
@@ -284,7 +284,7 @@ export async function planJob(options: AutopilotOptions): Promise<JobPlan> {
 
   const strata = task === 'regression' ? quantileStrata(prep.y as Float64Array) : (prep.y as Int32Array);
   const repeats = presetRepeats(preset, n);
-  const holdoutForBudget = tooTightForCv(options, prep, specs, preset.folds, repeats, warn);
+  const holdoutForBudget = tooTightForCv(options, prep, specs, instances, preset.folds, repeats, warn);
   const validation = makeValidationPlan(strata, { seed, validationFraction: options.validationFraction, forceHoldout: holdoutForBudget, folds: prep.folds, groups: prep.groups, numFolds: preset.folds, repeats });
   const budget = jobBudget(options, startedAt, stackingEligible(options, mode, validation.kind === 'cv'));
   const isScored = (i: number) => validation.kind === 'cv' || validation.foldOf[i] === 0;
