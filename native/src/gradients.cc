@@ -161,28 +161,44 @@ const bool kHasAvx2 = __builtin_cpu_supports("avx2");
 const bool kHasAvx2 = false;
 #endif
 
+// The arguments both gradient kernels start with: (scores, y, w, rows, grad, hess, ...).
+struct GradientArgs {
+  const double* scores;
+  const double* y;
+  const double* w;
+  const int32_t* rows;
+  int64_t count;  // rows.length
+  double* grad;
+  double* hess;
+};
+
+GradientArgs ReadGradientArgs(const Napi::CallbackInfo& info) {
+  return {Data<double>(info[0]), Data<double>(info[1]), Data<double>(info[2]), Data<int32_t>(info[3]),
+          static_cast<int64_t>(info[3].As<Napi::TypedArray>().ElementLength()), Data<double>(info[4]), Data<double>(info[5])};
+}
+
+// Pool threads for `work` row-class gradients, at most `asked`.
+int GradientThreads(const Napi::Value& asked, int64_t work) {
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(asked.As<Napi::Number>().Int64Value(), work / kMinGradientRowsPerThread)));
+}
+
 // binaryGradients(scores, y, w, rows, grad, hess, threads): for r = rows[i], p = sigmoid(scores[r]),
 // grad[r] = w[r] (p - y[r]), hess[r] = w[r] max(p (1 - p), 1e-16): binaryLogloss.gradients, with V8's exp.
 Napi::Value BinaryGradients(const Napi::CallbackInfo& info) {
-  const double* scores = Data<double>(info[0]);
-  const double* y = Data<double>(info[1]);
-  const double* w = Data<double>(info[2]);
-  const int32_t* rows = Data<int32_t>(info[3]);
-  const int64_t n = static_cast<int64_t>(info[3].As<Napi::TypedArray>().ElementLength());
-  double* grad = Data<double>(info[4]);
-  double* hess = Data<double>(info[5]);
-  const int64_t asked = info[6].As<Napi::Number>().Int64Value();
-  const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(asked, n / kMinGradientRowsPerThread)));
+  // Named members, not structured bindings: C++17 lambdas cannot capture those.
+  const GradientArgs a = ReadGradientArgs(info);
+  const int64_t n = a.count;
+  const int threads = GradientThreads(info[6], n);
   ThreadPool::Instance().Run(threads, [&](int t) {
     const int64_t from = n * t / threads;
     const int64_t to = n * (t + 1) / threads;
 #if defined(__x86_64__)
     if (kHasAvx2) {
-      BinaryGradients4(scores, y, w, rows, from, to, grad, hess);
+      BinaryGradients4(a.scores, a.y, a.w, a.rows, from, to, a.grad, a.hess);
       return;
     }
 #endif
-    for (int64_t i = from; i < to; i++) BinaryGradient(scores[rows[i]], y[rows[i]], w[rows[i]], grad + rows[i], hess + rows[i]);
+    for (int64_t i = from; i < to; i++) BinaryGradient(a.scores[a.rows[i]], a.y[a.rows[i]], a.w[a.rows[i]], a.grad + a.rows[i], a.hess + a.rows[i]);
   });
   return info.Env().Undefined();
 }
@@ -191,18 +207,12 @@ Napi::Value BinaryGradients(const Napi::CallbackInfo& info) {
 // scores[r K .. r K + K), grad[c n + r] = w[r] (p_c - [y[r] = c]), hess[c n + r] = w[r] max(factor p_c (1 - p_c),
 // 1e-16): multiLogloss.gradients, with V8's exp.
 Napi::Value MulticlassGradients(const Napi::CallbackInfo& info) {
-  const double* scores = Data<double>(info[0]);
-  const double* y = Data<double>(info[1]);
-  const double* w = Data<double>(info[2]);
-  const int32_t* rows = Data<int32_t>(info[3]);
-  const int64_t count = static_cast<int64_t>(info[3].As<Napi::TypedArray>().ElementLength());
-  double* grad = Data<double>(info[4]);
-  double* hess = Data<double>(info[5]);
+  const GradientArgs a = ReadGradientArgs(info);
+  const int64_t count = a.count;
   const int64_t n = info[6].As<Napi::Number>().Int64Value();
   const int K = info[7].As<Napi::Number>().Int32Value();
   const double factor = info[8].As<Napi::Number>().DoubleValue();
-  const int64_t asked = info[9].As<Napi::Number>().Int64Value();
-  const int threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(asked, count * K / kMinGradientRowsPerThread)));
+  const int threads = GradientThreads(info[9], count * K);
 #if defined(__x86_64__)
   void (*const softmax)(const double*, int, double*) = kHasAvx2 ? SoftmaxRow4 : SoftmaxRow;
 #else
@@ -213,9 +223,9 @@ Napi::Value MulticlassGradients(const Napi::CallbackInfo& info) {
     const int64_t from = count * t / threads;
     const int64_t to = count * (t + 1) / threads;
     for (int64_t i = from; i < to; i++) {
-      const int64_t r = rows[i];
-      softmax(scores + r * K, K, prob.data());
-      MulticlassGradient(prob.data(), K, y[r], w[r], factor, n, r, grad, hess);
+      const int64_t r = a.rows[i];
+      softmax(a.scores + r * K, K, prob.data());
+      MulticlassGradient(prob.data(), K, a.y[r], a.w[r], factor, n, r, a.grad, a.hess);
     }
   });
   return info.Env().Undefined();
